@@ -1,0 +1,61 @@
+# Nimbus assistant: `make run` runs the whole system, `make test` runs the test suite. `make help` lists every task.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+VENV      := .venv/bin
+RASA_VENV := .venv-rasa/bin
+export PYTHONPATH := $(CURDIR)
+export HF_HUB_OFFLINE := 1
+export TRANSFORMERS_OFFLINE := 1
+export TF_CPP_MIN_LOG_LEVEL := 2
+export RASA_TELEMETRY_ENABLED := false
+
+RASA_MODEL := models/rasa/nimbus.tar.gz
+RASA_TRAIN := $(RASA_VENV)/rasa train --config config.yml --domain bot/domain --data nlu_data bot/data \
+              --out models/rasa --fixed-model-name nimbus
+
+.PHONY: help env train kb run test lint format typecheck test-py test-rasa validate report clean
+
+help: ## List the tasks
+	@grep -E '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  make %-12s %s\n", $$1, $$2}'
+
+env: ## Create or update .venv (Python 3.11) and .venv-rasa (Python 3.10); does nothing when up to date
+	@bash scripts/bootstrap.sh main
+	@bash scripts/bootstrap.sh rasa
+
+train: env ## Train the Rasa model (skipped by Rasa when data, domain and config did not change)
+	@$(RASA_TRAIN)
+
+kb: env ## Build the knowledge-base index under models/kb (only what changed)
+	@$(VENV)/python -m kb build
+
+run: env train kb ## Run the Rasa server (5005), action server (5055) and handoff service (8080); Ctrl-C stops all
+	@$(VENV)/python -m scripts.run
+
+test: env lint typecheck test-py test-rasa ## Set up what is missing and run the whole test suite
+
+lint: env ## ruff lint and format check
+	@$(VENV)/ruff check .
+	@$(VENV)/ruff format --check .
+
+format: env ## Format the code with ruff
+	@$(VENV)/ruff format .
+	@$(VENV)/ruff check --fix .
+
+typecheck: env ## mypy over the Python 3.11 packages
+	@$(VENV)/mypy actions handoff kb scripts
+
+test-py: env ## Tests of the action server, KB, handoff service and the end-to-end paths (.venv)
+	@$(VENV)/python -m pytest tests --ignore=tests/bot --ignore=tests/content
+
+test-rasa: env ## Tests of the Rasa-side components and content tooling (.venv-rasa)
+	@$(RASA_VENV)/python -m pytest -p no:cacheprovider tests/bot tests/content
+
+validate: env ## Validate training data, domain and responses in every language
+	@$(RASA_VENV)/python -m bot.content validate
+
+report: env ## Per-language NLU quality report under reports/nlu
+	@$(RASA_VENV)/python -m bot.content report --out reports/nlu
+
+clean: ## Remove build outputs and local data (models/, var/)
+	rm -rf models var .rasa

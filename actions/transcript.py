@@ -1,0 +1,145 @@
+"""Turns a Rasa tracker's events into the handoff payload: pure functions over plain dicts."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from datetime import UTC, datetime
+from typing import Any
+
+# Latest intent -> why the conversation goes to a person (used when no action set `handoff_reason`).
+REASON_BY_INTENT: dict[str, str] = {
+    "request_human": "explicit_request",
+    "complain": "frustration",
+    "out_of_scope": "out_of_scope",
+    "nlu_fallback": "repeated_fallback",
+    "request_refund": "transactional",
+    "cancel_order": "transactional",
+}
+
+# Latest intent -> the skill an agent needs.
+TOPIC_BY_INTENT: dict[str, str] = {
+    "request_refund": "billing",
+    "cancel_order": "orders",
+    "check_order_status": "orders",
+}
+
+EXTERNAL_INTENTS = frozenset({"agent_reply", "agent_handback", "agent_close"})
+PROFILE_KEYS = ("name", "locale", "country", "timezone", "vip")
+
+
+def _iso(timestamp: float | None) -> str:
+    moment = datetime.fromtimestamp(timestamp or 0.0, tz=UTC)
+    return moment.isoformat().replace("+00:00", "Z")
+
+
+def _detected(parse_data: Mapping[str, Any]) -> tuple[str | None, float | None]:
+    for entity in parse_data.get("entities") or []:
+        if entity.get("entity") == "detected_language":
+            return entity.get("value"), entity.get("confidence_entity")
+    return None, None
+
+
+def build_transcript(events: Iterable[Mapping[str, Any]], initial_language: str = "en") -> list[dict[str, Any]]:
+    """Customer and bot turns in order, each with its timestamp and the conversation language at that moment."""
+    language = initial_language
+    turns: list[dict[str, Any]] = []
+    for event in events:
+        kind = event.get("event")
+        if kind == "slot" and event.get("name") == "language" and event.get("value"):
+            language = str(event["value"])
+        elif kind == "user":
+            intent = (event.get("parse_data") or {}).get("intent") or {}
+            if intent.get("name") in EXTERNAL_INTENTS:
+                continue
+            detected, _ = _detected(event.get("parse_data") or {})
+            turns.append(
+                {
+                    "role": "customer",
+                    "text": event.get("text") or "",
+                    "timestamp": _iso(event.get("timestamp")),
+                    "language": detected or language,
+                }
+            )
+        elif kind == "bot" and event.get("text"):
+            turns.append(
+                {
+                    "role": "bot",
+                    "text": event["text"],
+                    "timestamp": _iso(event.get("timestamp")),
+                    "language": language,
+                }
+            )
+    return turns
+
+
+def intents_seen(events: Iterable[Mapping[str, Any]]) -> list[str]:
+    """Customer intents in the order they were recognised (external agent intents left out)."""
+    names = []
+    for event in events:
+        if event.get("event") != "user":
+            continue
+        name = ((event.get("parse_data") or {}).get("intent") or {}).get("name")
+        if name and name not in EXTERNAL_INTENTS:
+            names.append(str(name))
+    return names
+
+
+def language_confidence(events: Iterable[Mapping[str, Any]], language: str) -> float:
+    """Confidence of the conversation's language: the latest confident detection of it, 1.0 if asked explicitly."""
+    confidence = 0.0
+    for event in events:
+        if event.get("event") != "user":
+            continue
+        parse_data = event.get("parse_data") or {}
+        asked = ((parse_data.get("intent") or {}).get("name")) == "change_language"
+        entities = parse_data.get("entities") or []
+        if asked and any(e.get("entity") == "language" and e.get("value") == language for e in entities):
+            confidence = 1.0
+            continue
+        detected, value = _detected(parse_data)
+        if detected == language and value is not None:
+            confidence = float(value)
+    return confidence
+
+
+def customer_profile(events: Iterable[Mapping[str, Any]]) -> dict[str, Any]:
+    """What the channels told us about the customer, from message and session metadata (latest wins)."""
+    profile: dict[str, Any] = {}
+    for event in events:
+        metadata: Mapping[str, Any] = {}
+        if event.get("event") == "user":
+            metadata = event.get("metadata") or {}
+        elif event.get("event") == "slot" and event.get("name") == "session_started_metadata":
+            metadata = event.get("value") or {}
+        for key in PROFILE_KEYS:
+            if metadata.get(key) is not None:
+                profile[key] = metadata[key]
+    profile["vip"] = bool(profile.get("vip", False))
+    return profile
+
+
+def handoff_reason(slot_reason: str | None, latest_intent: str | None) -> str:
+    """The reason an action asked for, else the one the latest intent implies, else an explicit request."""
+    if slot_reason:
+        return slot_reason
+    return REASON_BY_INTENT.get(latest_intent or "", "explicit_request")
+
+
+def handoff_topic(intents: list[str], kb_topic: str | None = None) -> str:
+    """The skill the conversation needs: from the latest transactional intent, else the KB topic, else general."""
+    for name in reversed(intents):
+        if name in TOPIC_BY_INTENT:
+            return TOPIC_BY_INTENT[name]
+    return kb_topic or "general"
+
+
+def summary_line(intents: list[str], slots: Mapping[str, Any], tried: list[str], reason: str) -> str:
+    """One line an agent reads in five seconds: intent path, key entities, what was tried, why."""
+    path = " → ".join(intents[-5:]) or "no intent"
+    parts = [path]
+    if slots.get("order_id"):
+        parts.append(f"order {slots['order_id']}")
+    if tried:
+        parts.append("KB tried: " + ", ".join(tried))
+    parts.append(f"reason: {reason}")
+    return " | ".join(parts)

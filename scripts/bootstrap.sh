@@ -1,0 +1,74 @@
+#!/usr/bin/env bash
+# Creates or updates the two Python environments. Idempotent: does nothing when the requirements did not change.
+#   scripts/bootstrap.sh main   -> .venv       (Python 3.11: action server, KB, handoff service, tests)
+#   scripts/bootstrap.sh rasa   -> .venv-rasa  (Python 3.10: Rasa 3.6.21 and bot/ code)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+die() { echo "bootstrap: $*" >&2; exit 1; }
+
+# find_python MAJOR.MINOR PYENV_VERSION ENV_OVERRIDE
+find_python() {
+  local want=$1 pyenv_version=$2 override=${3:-}
+  local candidates=()
+  [ -n "$override" ] && candidates+=("$override")
+  if command -v pyenv >/dev/null 2>&1; then
+    local prefix
+    prefix=$(pyenv prefix "$pyenv_version" 2>/dev/null || true)
+    [ -n "$prefix" ] && candidates+=("$prefix/bin/python$want")
+  fi
+  candidates+=("$HOME/.pyenv/versions/$pyenv_version/bin/python$want" "python$want" "python3")
+  local candidate
+  for candidate in "${candidates[@]}"; do
+    if command -v "$candidate" >/dev/null 2>&1 &&
+       [ "$("$candidate" -c 'import sys; print("%d.%d" % sys.version_info[:2])' 2>/dev/null)" = "$want" ]; then
+      command -v "$candidate"
+      return 0
+    fi
+  done
+  return 1
+}
+
+# up_to_date VENV FILES... : true when VENV exists and was built from these exact files
+stamp_of() { cat "$@" scripts/bootstrap.sh | sha256sum | cut -d' ' -f1; }
+
+ensure_venv() {
+  local venv=$1 python=$2; shift 2
+  local stamp; stamp=$(stamp_of "$@")
+  if [ -x "$venv/bin/python" ] && [ -f "$venv/.bootstrap-stamp" ] && [ "$(cat "$venv/.bootstrap-stamp")" = "$stamp" ]; then
+    return 1  # up to date
+  fi
+  if [ ! -x "$venv/bin/python" ]; then
+    echo "bootstrap: creating $venv with $python"
+    "$python" -m venv "$venv"
+  fi
+  "$venv/bin/python" -m pip install --quiet --upgrade pip
+  echo "$stamp" > "$venv/.bootstrap-stamp.new"
+  return 0
+}
+
+case "${1:-}" in
+  main)
+    py=$(find_python 3.11 3.11.7 "${PYTHON311:-}") ||
+      die "Python 3.11 not found: install it (e.g. 'pyenv install 3.11.7') or set PYTHON311=/path/to/python3.11"
+    if ensure_venv .venv "$py" pyproject.toml; then
+      # The CPU wheel first and pinned: any other torch requirement pulls gigabytes of CUDA packages.
+      .venv/bin/pip install --quiet torch==2.13.0
+      .venv/bin/pip install --quiet -e '.[dev]'
+      mv .venv/.bootstrap-stamp.new .venv/.bootstrap-stamp
+      echo "bootstrap: .venv ready"
+    fi
+    ;;
+  rasa)
+    py=$(find_python 3.10 3.10.13 "${PYTHON310:-}") ||
+      die "Python 3.10 not found, and Rasa 3.6 needs it: install it with 'pyenv install 3.10.13' or set PYTHON310=/path/to/python3.10"
+    if ensure_venv .venv-rasa "$py" bot/requirements.txt; then
+      .venv-rasa/bin/pip install --quiet -r bot/requirements.txt
+      mv .venv-rasa/.bootstrap-stamp.new .venv-rasa/.bootstrap-stamp
+      echo "bootstrap: .venv-rasa ready"
+    fi
+    ;;
+  *)
+    die "usage: scripts/bootstrap.sh main|rasa"
+    ;;
+esac

@@ -1,0 +1,108 @@
+"""`make run`: starts the Rasa server, the action server and the handoff service, prints where they are, stops all
+three on Ctrl-C. The environments, the Rasa model and the KB index are prepared by the Makefile before this runs."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import signal
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from scripts.secrets import load_or_create_secret
+from scripts.stack import ROOT, Ports, Stack, StackConfig, StackError
+
+
+@dataclass(frozen=True)
+class LauncherSettings:
+    """The launcher's environment, read once."""
+
+    rasa_api_token: str | None
+    handoff_service_key: str | None
+    handoff_admin_token: str | None
+
+    @classmethod
+    def from_env(cls) -> LauncherSettings:
+        return cls(
+            rasa_api_token=os.environ.get("RASA_API_TOKEN") or None,
+            handoff_service_key=os.environ.get("HANDOFF_SERVICE_KEY") or None,
+            handoff_admin_token=os.environ.get("HANDOFF_ADMIN_TOKEN") or None,
+        )
+
+
+def parse_args(argv: list[str]) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--rasa-port", type=int, default=5005)
+    parser.add_argument("--actions-port", type=int, default=5055)
+    parser.add_argument("--handoff-port", type=int, default=8080)
+    parser.add_argument("--data-dir", type=Path, default=ROOT / "var")
+    parser.add_argument("--model", type=Path, default=ROOT / "models" / "rasa" / "nimbus.tar.gz")
+    parser.add_argument("--kb-index", type=Path, default=ROOT / "models" / "kb")
+    return parser.parse_args(argv)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(sys.argv[1:] if argv is None else argv)
+    settings = LauncherSettings.from_env()
+    data_dir: Path = args.data_dir.resolve()
+    token, _ = load_or_create_secret(data_dir / "rasa_api_token", settings.rasa_api_token)
+    service_key, _ = load_or_create_secret(data_dir / "handoff_service_key", settings.handoff_service_key)
+    if not args.model.exists():
+        print(f"No Rasa model at {args.model}: run `make train` (or `make run`, which trains first).", file=sys.stderr)
+        return 2
+    config = StackConfig(
+        ports=Ports(rasa=args.rasa_port, actions=args.actions_port, handoff=args.handoff_port),
+        data_dir=data_dir,
+        log_dir=data_dir / "log",
+        model_path=args.model.resolve(),
+        kb_index_dir=args.kb_index.resolve(),
+        rasa_api_token=token,
+        handoff_service_key=service_key,
+        handoff_admin_token=settings.handoff_admin_token,
+    )
+    stack = Stack(config)
+    signal.signal(signal.SIGTERM, _interrupt)
+    print("Starting the handoff service, the action server and the Rasa server (Rasa takes ~30 s)...", flush=True)
+    try:
+        with stack:
+            print_banner(config)
+            while True:
+                stack.check_alive()
+                time.sleep(1.0)
+    except KeyboardInterrupt:
+        print("\nStopped all three processes.")
+        return 0
+    except StackError as error:
+        print(f"\n{error}", file=sys.stderr)
+        return 1
+
+
+def _interrupt(signum: int, frame: object) -> None:
+    """SIGTERM stops the stack the same way Ctrl-C does."""
+    raise KeyboardInterrupt
+
+
+def print_banner(config: StackConfig) -> None:
+    logs = config.log_dir
+    print(
+        f"""
+Nimbus assistant is running.
+  Rasa server      {config.rasa_url}   (REST: POST /webhooks/rest/webhook, socket.io on the same port)
+  Rasa API token   {config.rasa_api_token}   (kept in {config.data_dir / "rasa_api_token"}, mode 0600)
+  Action server    {config.actions_url}/health
+  Handoff service  {config.handoff_url}/docs   (API docs; admin token: see {logs / "handoff.log"} on first start)
+  Logs             {logs}/rasa.log, actions.log, handoff.log
+  Data             {config.data_dir} (SQLite databases, generated secrets)
+
+Try it:
+  curl -s {config.rasa_url}/webhooks/rest/webhook -d '{{"sender": "me", "message": "hola"}}'
+
+Ctrl-C stops everything.""",
+        flush=True,
+    )
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,255 @@
+"""Starts, watches and stops the three processes of the system: Rasa server, action server, handoff service.
+
+`make run` uses it on the default ports; end-to-end tests use it on free ports with their own data directory.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+
+ROOT = Path(__file__).resolve().parent.parent
+RASA_BIN = ROOT / ".venv-rasa" / "bin" / "rasa"
+PYTHON_BIN = ROOT / ".venv" / "bin" / "python"
+
+
+class StackError(RuntimeError):
+    """A process of the stack did not start or stopped unexpectedly."""
+
+
+def free_port() -> int:
+    """A TCP port nothing listens on right now."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@dataclass(frozen=True)
+class Ports:
+    """Where each process listens."""
+
+    rasa: int = 5005
+    actions: int = 5055
+    handoff: int = 8080
+
+    @classmethod
+    def free(cls) -> Ports:
+        return cls(rasa=free_port(), actions=free_port(), handoff=free_port())
+
+
+@dataclass(frozen=True)
+class StackConfig:
+    """Everything that differs between `make run` and a test run."""
+
+    ports: Ports
+    data_dir: Path  # SQLite files, generated secrets
+    log_dir: Path
+    model_path: Path
+    kb_index_dir: Path
+    rasa_api_token: str
+    handoff_service_key: str
+    handoff_admin_token: str | None = None
+    extra_env: Mapping[str, str] = field(default_factory=dict)
+
+    @property
+    def rasa_url(self) -> str:
+        return f"http://127.0.0.1:{self.ports.rasa}"
+
+    @property
+    def actions_url(self) -> str:
+        return f"http://127.0.0.1:{self.ports.actions}"
+
+    @property
+    def handoff_url(self) -> str:
+        return f"http://127.0.0.1:{self.ports.handoff}"
+
+
+@dataclass
+class Service:
+    """One child process and how to tell that it is ready."""
+
+    name: str
+    command: list[str]
+    env: dict[str, str]
+    ready_url: str
+    log_path: Path
+    process: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> None:
+        self.log_path.parent.mkdir(parents=True, exist_ok=True)
+        log = self.log_path.open("ab")
+        self.process = subprocess.Popen(
+            self.command,
+            cwd=ROOT,
+            env=self.env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        log.close()
+
+    def exited(self) -> int | None:
+        return None if self.process is None else self.process.poll()
+
+    def log_tail(self, lines: int = 40) -> str:
+        if not self.log_path.exists():
+            return ""
+        return "\n".join(self.log_path.read_text(encoding="utf-8", errors="replace").splitlines()[-lines:])
+
+    def stop(self, grace_seconds: float = 10.0) -> None:
+        if self.process is None or self.process.poll() is not None:
+            return
+        try:
+            os.killpg(self.process.pid, signal.SIGTERM)
+            self.process.wait(timeout=grace_seconds)
+        except subprocess.TimeoutExpired:
+            os.killpg(self.process.pid, signal.SIGKILL)
+            self.process.wait(timeout=grace_seconds)
+        except ProcessLookupError:
+            pass
+
+
+def _base_env(config: StackConfig) -> dict[str, str]:
+    env = {key: value for key, value in os.environ.items() if not key.startswith("VIRTUAL_ENV")}
+    env.update(
+        {
+            "PYTHONPATH": str(ROOT),
+            "PYTHONUNBUFFERED": "1",
+            "HF_HUB_OFFLINE": "1",
+            "TRANSFORMERS_OFFLINE": "1",
+            "TF_CPP_MIN_LOG_LEVEL": "2",
+            "RASA_TELEMETRY_ENABLED": "false",
+            "RASA_API_TOKEN": config.rasa_api_token,
+            "HANDOFF_SERVICE_KEY": config.handoff_service_key,
+            "HANDOFF_URL": config.handoff_url,
+            "RASA_URL": config.rasa_url,
+            "ACTION_SERVER_URL": config.actions_url,
+            "KB_INDEX_DIR": str(config.kb_index_dir),
+            "RASA_TRACKER_DB": str(config.data_dir / "rasa_tracker.sqlite3"),
+            "ACTIONS_OUTBOX_PATH": str(config.data_dir / "actions_outbox.sqlite3"),
+            "HANDOFF_DATABASE_URL": f"sqlite:///{config.data_dir / 'handoff.sqlite3'}",
+            "HANDOFF_DATA_DIR": str(config.data_dir),
+        }
+    )
+    if config.handoff_admin_token:
+        env["HANDOFF_ADMIN_TOKEN"] = config.handoff_admin_token
+    env.update(config.extra_env)
+    return env
+
+
+def build_services(config: StackConfig) -> list[Service]:
+    """The three processes, handoff service first (the others call it), Rasa last (it is slowest to start)."""
+    env = _base_env(config)
+    return [
+        Service(
+            name="handoff",
+            command=[
+                str(PYTHON_BIN),
+                "-m",
+                "uvicorn",
+                "handoff.main:app",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(config.ports.handoff),
+            ],
+            env=env,
+            ready_url=f"{config.handoff_url}/readyz",
+            log_path=config.log_dir / "handoff.log",
+        ),
+        Service(
+            name="actions",
+            command=[str(PYTHON_BIN), "-m", "rasa_sdk", "--actions", "actions", "--port", str(config.ports.actions)],
+            env=env,
+            ready_url=f"{config.actions_url}/health",
+            log_path=config.log_dir / "actions.log",
+        ),
+        Service(
+            name="rasa",
+            command=[
+                str(RASA_BIN),
+                "run",
+                "--enable-api",
+                "--auth-token",
+                config.rasa_api_token,
+                "--cors",
+                "*",
+                "--port",
+                str(config.ports.rasa),
+                "--model",
+                str(config.model_path),
+                "--endpoints",
+                "bot/endpoints.yml",
+                "--credentials",
+                "bot/credentials.yml",
+            ],
+            env=env,
+            ready_url=f"{config.rasa_url}/status?token={config.rasa_api_token}",
+            log_path=config.log_dir / "rasa.log",
+        ),
+    ]
+
+
+class Stack:
+    """The running system. Use as a context manager: everything stops on exit, even after a failure."""
+
+    def __init__(self, config: StackConfig) -> None:
+        self.config = config
+        self.services = build_services(config)
+
+    def __enter__(self) -> Stack:
+        try:
+            self.start()
+        except BaseException:
+            self.stop()
+            raise
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.stop()
+
+    def start(self, timeout_seconds: float = 240.0) -> None:
+        """Starts every process and waits until each answers its readiness URL."""
+        for service in self.services:
+            service.start()
+        deadline = time.monotonic() + timeout_seconds
+        with httpx.Client(timeout=2.0) as http:
+            for service in self.services:
+                self._wait_ready(service, http, deadline)
+
+    def _wait_ready(self, service: Service, http: httpx.Client, deadline: float) -> None:
+        while True:
+            code = service.exited()
+            if code is not None:
+                raise StackError(f"{service.name} exited with code {code}; log tail:\n{service.log_tail()}")
+            try:
+                if http.get(service.ready_url).status_code == 200:
+                    return
+            except httpx.HTTPError:
+                pass
+            if time.monotonic() > deadline:
+                raise StackError(f"{service.name} not ready at {service.ready_url}; log tail:\n{service.log_tail()}")
+            time.sleep(0.3)
+
+    def check_alive(self) -> None:
+        """Raises if a process has stopped on its own."""
+        for service in self.services:
+            code = service.exited()
+            if code is not None:
+                raise StackError(f"{service.name} exited with code {code}; log tail:\n{service.log_tail()}")
+
+    def service(self, name: str) -> Service:
+        return next(service for service in self.services if service.name == name)
+
+    def stop(self) -> None:
+        """Stops Rasa first (it calls the others), then the action server, then the handoff service."""
+        for service in reversed(self.services):
+            service.stop()

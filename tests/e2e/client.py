@@ -1,0 +1,90 @@
+"""Talks to the running system the way customers and agents do: Rasa's REST channel and the handoff API."""
+
+from __future__ import annotations
+
+import re
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+import yaml
+
+from scripts.stack import Stack
+
+
+@dataclass(frozen=True)
+class Responses:
+    """Response templates by key and language, matched against what the bot really sent."""
+
+    templates: dict[str, dict[str, list[str]]]
+
+    @classmethod
+    def load(cls, path: Path) -> Responses:
+        document = yaml.safe_load(path.read_text(encoding="utf-8"))
+        templates: dict[str, dict[str, list[str]]] = {}
+        for key, variations in document["responses"].items():
+            for variation in variations:
+                language = next(c["value"] for c in variation.get("condition", []) if c.get("name") == "language")
+                templates.setdefault(key, {}).setdefault(language, []).append(variation["text"])
+        return cls(templates)
+
+    def matches(self, key: str, language: str, text: str) -> bool:
+        """Whether `text` is one of the variations of `key` in `language`, placeholders filled with anything."""
+        for template in self.templates[key][language]:
+            pattern = re.sub(r"\\\{\w+\\\}", ".+?", re.escape(template.strip()))
+            if re.fullmatch(pattern, text.strip(), flags=re.DOTALL):
+                return True
+        return False
+
+    def which(self, text: str, language: str, keys: list[str]) -> str | None:
+        """The first of `keys` whose `language` variation produced `text`."""
+        return next((key for key in keys if self.matches(key, language, text)), None)
+
+
+class SystemClient:
+    """HTTP clients for the Rasa server and the handoff service of a running Stack."""
+
+    def __init__(self, stack: Stack) -> None:
+        self.stack = stack
+        config = stack.config
+        self.rasa = httpx.Client(base_url=config.rasa_url, timeout=60.0)
+        self.handoff = httpx.Client(
+            base_url=config.handoff_url,
+            timeout=30.0,
+            headers={"Authorization": f"Bearer {config.handoff_admin_token}"},
+        )
+        self.token = config.rasa_api_token
+
+    def __enter__(self) -> SystemClient:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.rasa.close()
+        self.handoff.close()
+
+    @staticmethod
+    def new_conversation() -> str:
+        return f"e2e-{uuid.uuid4().hex[:12]}"
+
+    def say(self, sender: str, text: str, metadata: dict[str, Any] | None = None) -> list[str]:
+        """Sends one customer message through the REST channel; returns the texts the bot answered."""
+        body: dict[str, Any] = {"sender": sender, "message": text}
+        if metadata:
+            body["metadata"] = metadata
+        response = self.rasa.post("/webhooks/rest/webhook", json=body)
+        response.raise_for_status()
+        self.stack.check_alive()
+        return [message["text"] for message in response.json() if message.get("text")]
+
+    def tracker(self, sender: str) -> dict[str, Any]:
+        response = self.rasa.get(f"/conversations/{sender}/tracker", params={"token": self.token})
+        response.raise_for_status()
+        return dict(response.json())
+
+    def handoffs_for(self, sender: str) -> list[dict[str, Any]]:
+        response = self.handoff.get("/api/v1/handoffs", params={"conversation_id": sender})
+        response.raise_for_status()
+        body = response.json()
+        return list(body["items"] if isinstance(body, dict) else body)

@@ -1,0 +1,46 @@
+"""The real system for end-to-end tests: the three processes on free ports with their own data directory."""
+
+from __future__ import annotations
+
+import subprocess
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from scripts.stack import ROOT, Ports, Stack, StackConfig
+from tests.e2e.client import Responses, SystemClient
+
+MODEL = ROOT / "models" / "rasa" / "nimbus.tar.gz"
+KB_INDEX = ROOT / "models" / "kb"
+
+
+@pytest.fixture(scope="session")
+def built_artifacts() -> None:
+    """The trained Rasa model and the KB index, built by the same Make targets `make run` uses (cached)."""
+    subprocess.run(["make", "-s", "train", "kb"], cwd=ROOT, check=True)
+    assert MODEL.exists(), f"no model at {MODEL} after make train"
+
+
+@pytest.fixture(scope="session")
+def system(built_artifacts: None, tmp_path_factory: pytest.TempPathFactory) -> Iterator[SystemClient]:
+    """Rasa server, action server and handoff service, started once for the session and always stopped."""
+    data_dir: Path = tmp_path_factory.mktemp("system")
+    config = StackConfig(
+        ports=Ports.free(),
+        data_dir=data_dir,
+        log_dir=data_dir / "log",
+        model_path=MODEL,
+        kb_index_dir=KB_INDEX,
+        rasa_api_token="test-rasa-token",
+        handoff_service_key="test-service-key",
+        handoff_admin_token="test-admin-token",
+    )
+    with Stack(config) as stack, SystemClient(stack) as client:
+        yield client
+
+
+@pytest.fixture(scope="session")
+def responses() -> Responses:
+    """The response texts of the domain, per key and language."""
+    return Responses.load(ROOT / "bot" / "domain" / "responses.yml")
