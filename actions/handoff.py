@@ -29,7 +29,7 @@ def build_payload(tracker: Tracker) -> dict[str, Any]:
         for name, value in tracker.slots.items()
         if value not in (None, [], "") and name not in {"session_started_metadata", "handoff_id", "handoff_status"}
     }
-    reason = transcript.handoff_reason(tracker.get_slot("handoff_reason"), intents[-1] if intents else None)
+    reason = transcript.handoff_reason(tracker.get_slot("handoff_reason"), events)
     profile = transcript.customer_profile(events)
     return {
         "conversation_id": tracker.sender_id,
@@ -90,10 +90,11 @@ class ActionHandoff(Action):
             runtime.outbox().put(tracker.sender_id, payload, str(error))
             runtime.start_outbox_flusher()
             dispatcher.utter_message(response="utter_handoff_pending")
-            return [SlotSet("handoff_status", "pending"), SlotSet("handoff_reason", None)]
+            return [SlotSet("human_mode", True), SlotSet("handoff_status", "pending"), SlotSet("handoff_reason", None)]
         response, values = customer_message(answer)
         dispatcher.utter_message(response=response, **values)
         return [
+            SlotSet("human_mode", True),
             SlotSet("handoff_id", str(answer.data.get("id"))),
             SlotSet("handoff_status", str(answer.data.get("status"))),
             SlotSet("handoff_reason", None),

@@ -7,6 +7,7 @@ import logging
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import quote
 
 import httpx
 
@@ -52,6 +53,16 @@ class HandoffClient:
         """POST /api/v1/handoffs; the service answers 201 for a new handoff, 200 for the already open one."""
         response = await self._post("/api/v1/handoffs", payload)
         return HandoffAnswer(data=dict(response.json()), created=response.status_code == 201)
+
+    async def relay_message(self, conversation_id: str, message: Mapping[str, Any]) -> bool:
+        """POST a customer message to the conversation's open handoff; False when it has none (404)."""
+        try:
+            await self._post(f"/api/v1/conversations/{quote(conversation_id, safe='')}/messages", message)
+        except HandoffServiceError as error:
+            if error.status_code == 404:
+                return False
+            raise
+        return True
 
     async def _post(self, path: str, payload: Mapping[str, Any]) -> httpx.Response:
         last_error: HandoffServiceError | None = None

@@ -16,8 +16,26 @@ CREATE TABLE IF NOT EXISTS pending_handoff (
     created_at REAL NOT NULL,
     attempts INTEGER NOT NULL DEFAULT 0,
     last_error TEXT
-)
+);
+CREATE TABLE IF NOT EXISTS pending_message (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    conversation_id TEXT NOT NULL,
+    message_id TEXT NOT NULL UNIQUE,
+    payload TEXT NOT NULL,
+    attempts INTEGER NOT NULL DEFAULT 0,
+    last_error TEXT
+);
 """
+
+
+@dataclass(frozen=True)
+class PendingMessage:
+    """A customer message waiting to be relayed to the agent, in arrival order (`seq`)."""
+
+    seq: int
+    conversation_id: str
+    message_id: str
+    payload: dict[str, Any]
 
 
 @dataclass(frozen=True)
@@ -30,13 +48,14 @@ class PendingHandoff:
 
 
 class Outbox:
-    """A durable queue of handoff payloads, one per conversation (the latest payload wins)."""
+    """Durable queues: handoff payloads (one per conversation, the latest wins) and relayed customer messages
+    (in arrival order, each message id once)."""
 
     def __init__(self, path: Path) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
         self._path = path
         with self._connect() as db:
-            db.execute(SCHEMA)
+            db.executescript(SCHEMA)
 
     def _connect(self) -> sqlite3.Connection:
         return sqlite3.connect(self._path, timeout=10)
@@ -77,3 +96,33 @@ class Outbox:
         with self._connect() as db:
             row = db.execute("SELECT 1 FROM pending_handoff WHERE conversation_id = ?", (conversation_id,)).fetchone()
         return row is not None
+
+    def put_message(self, conversation_id: str, message_id: str, payload: dict[str, Any], error: str) -> None:
+        """Keeps a customer message for the agent; the same message id is kept once."""
+        with self._connect() as db:
+            db.execute(
+                "INSERT INTO pending_message (conversation_id, message_id, payload, attempts, last_error)"
+                " VALUES (?, ?, ?, 1, ?) ON CONFLICT(message_id) DO NOTHING",
+                (conversation_id, message_id, json.dumps(payload), error),
+            )
+
+    def pending_messages(self) -> list[PendingMessage]:
+        """Messages still waiting, in the order they arrived."""
+        with self._connect() as db:
+            rows = db.execute(
+                "SELECT seq, conversation_id, message_id, payload FROM pending_message ORDER BY seq"
+            ).fetchall()
+        return [PendingMessage(int(row[0]), row[1], row[2], json.loads(row[3])) for row in rows]
+
+    def has_messages(self, conversation_id: str) -> bool:
+        """Whether earlier messages of this conversation still wait (a new one must queue behind them)."""
+        with self._connect() as db:
+            row = db.execute(
+                "SELECT 1 FROM pending_message WHERE conversation_id = ? LIMIT 1", (conversation_id,)
+            ).fetchone()
+        return row is not None
+
+    def remove_message(self, seq: int) -> None:
+        """Forgets a relayed message."""
+        with self._connect() as db:
+            db.execute("DELETE FROM pending_message WHERE seq = ?", (seq,))

@@ -61,7 +61,28 @@ class Runtime:
                 continue
             outbox.remove(item.conversation_id)
             logger.info("kept handoff for %s delivered", item.conversation_id)
-        return len(outbox.pending())
+        await self._flush_messages(outbox, client)
+        return len(outbox.pending()) + len(outbox.pending_messages())
+
+    async def _flush_messages(self, outbox: Outbox, client: HandoffClient) -> None:
+        """Relays kept customer messages in arrival order; a conversation whose handoff waits is skipped."""
+        blocked: set[str] = {item.conversation_id for item in outbox.pending()}
+        for message in outbox.pending_messages():
+            if message.conversation_id in blocked:
+                continue
+            try:
+                delivered = await client.relay_message(message.conversation_id, message.payload)
+            except HandoffServiceError as error:
+                logger.warning("kept message %s not relayed yet: %s", message.message_id, error)
+                blocked.add(message.conversation_id)
+                if error.retryable:
+                    return
+                continue
+            if not delivered:
+                logger.error("kept message %s has no open handoff to go to", message.message_id)
+                blocked.add(message.conversation_id)
+                continue
+            outbox.remove_message(message.seq)
 
     async def _flush_forever(self) -> None:
         while await self.flush_outbox():

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -19,6 +20,9 @@ class ActionSettings(BaseSettings):
     handoff_timeout_seconds: float = Field(5.0, gt=0, description="Timeout of one call to the handoff service.")
     handoff_retry_attempts: int = Field(3, ge=1, description="Attempts per handoff before it goes to the outbox.")
     handoff_retry_base_seconds: float = Field(0.2, ge=0, description="First back-off delay; doubles each attempt.")
+    complaint_handoff: Literal["first", "second", "never"] = Field(
+        "second", description="When a complaint hands the customer to a person."
+    )
     actions_outbox_path: Path = Field(
         Path("var/actions_outbox.sqlite3"),
         description="SQLite file holding handoffs not yet accepted by the handoff service.",

@@ -27,7 +27,8 @@ EXTERNAL_INTENTS = frozenset({"agent_reply", "agent_handback", "agent_close"})
 PROFILE_KEYS = ("name", "locale", "country", "timezone", "vip")
 
 
-def _iso(timestamp: float | None) -> str:
+def iso_timestamp(timestamp: float | None) -> str:
+    """A Rasa event timestamp (seconds since the epoch) in ISO 8601, UTC."""
     moment = datetime.fromtimestamp(timestamp or 0.0, tz=UTC)
     return moment.isoformat().replace("+00:00", "Z")
 
@@ -56,7 +57,7 @@ def build_transcript(events: Iterable[Mapping[str, Any]], initial_language: str 
                 {
                     "role": "customer",
                     "text": event.get("text") or "",
-                    "timestamp": _iso(event.get("timestamp")),
+                    "timestamp": iso_timestamp(event.get("timestamp")),
                     "language": detected or language,
                 }
             )
@@ -65,7 +66,7 @@ def build_transcript(events: Iterable[Mapping[str, Any]], initial_language: str 
                 {
                     "role": "bot",
                     "text": event["text"],
-                    "timestamp": _iso(event.get("timestamp")),
+                    "timestamp": iso_timestamp(event.get("timestamp")),
                     "language": language,
                 }
             )
@@ -118,10 +119,26 @@ def customer_profile(events: Iterable[Mapping[str, Any]]) -> dict[str, Any]:
     return profile
 
 
-def handoff_reason(slot_reason: str | None, latest_intent: str | None) -> str:
-    """The reason an action asked for, else the one the latest intent implies, else an explicit request."""
+def handoff_reason(slot_reason: str | None, events: Iterable[Mapping[str, Any]]) -> str:
+    """The reason an action asked for; else what the conversation shows: a customer accepting the person offered
+    after two unclear messages, or the latest intent; else an explicit request."""
     if slot_reason:
         return slot_reason
+    latest_intent: str | None = None
+    offered_before_latest = False
+    last_action: str | None = None
+    for event in events:
+        kind = event.get("event")
+        if kind == "action" and event.get("name") != "action_listen":
+            last_action = event.get("name")
+        elif kind == "user":
+            name = ((event.get("parse_data") or {}).get("intent") or {}).get("name")
+            if name in EXTERNAL_INTENTS:
+                continue
+            latest_intent = name
+            offered_before_latest = last_action == "utter_offer_human"
+    if latest_intent == "affirm" and offered_before_latest:
+        return "repeated_fallback"
     return REASON_BY_INTENT.get(latest_intent or "", "explicit_request")
 
 

@@ -123,6 +123,7 @@ async def test_action_posts_and_answers_with_the_queue_position() -> None:
     assert dispatcher.messages[0]["response"] == "utter_handoff_queued"
     assert dispatcher.messages[0]["position"] == 1 and dispatcher.messages[0]["wait_minutes"] == 2
     assert [(e["name"], e["value"]) for e in events] == [
+        ("human_mode", True),
         ("handoff_id", "h9"),
         ("handoff_status", "queued"),
         ("handoff_reason", None),

@@ -94,21 +94,42 @@ def test_customer_profile_merges_session_and_message_metadata() -> None:
     }
 
 
+def said(intent: str) -> dict:
+    return {"event": "user", "text": intent, "parse_data": {"intent": {"name": intent}}}
+
+
+def did(action: str) -> dict:
+    return {"event": "action", "name": action}
+
+
 @pytest.mark.parametrize(
-    ("slot_reason", "intent", "expected"),
+    ("slot_reason", "events", "expected"),
     [
-        ("no_kb_answer", "faq", "no_kb_answer"),  # an action's reason wins
-        (None, "request_human", "explicit_request"),
-        (None, "complain", "frustration"),
-        (None, "out_of_scope", "out_of_scope"),
-        (None, "request_refund", "transactional"),
-        (None, "nlu_fallback", "repeated_fallback"),
-        (None, None, "explicit_request"),  # nothing known: the customer asked
+        ("no_kb_answer", [said("faq")], "no_kb_answer"),  # an action's reason wins
+        (None, [said("request_human")], "explicit_request"),
+        (None, [said("complain")], "frustration"),
+        (None, [said("out_of_scope")], "out_of_scope"),
+        (None, [said("request_refund")], "transactional"),
+        # two unclear messages, a person offered, the customer accepts
+        (
+            None,
+            [
+                said("nlu_fallback"),
+                did("utter_ask_rephrase"),
+                said("nlu_fallback"),
+                did("utter_offer_human"),
+                did("action_listen"),
+                said("affirm"),
+            ],
+            "repeated_fallback",
+        ),
+        (None, [did("utter_greet"), said("affirm")], "explicit_request"),  # a plain yes is not a fallback
+        (None, [], "explicit_request"),  # nothing known: the customer asked
     ],
 )
-def test_handoff_reason(slot_reason: str | None, intent: str | None, expected: str) -> None:
+def test_handoff_reason(slot_reason: str | None, events: list[dict], expected: str) -> None:
     """Why the conversation goes to a person."""
-    assert transcript.handoff_reason(slot_reason, intent) == expected
+    assert transcript.handoff_reason(slot_reason, events) == expected
 
 
 @pytest.mark.parametrize(
