@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 import re
+import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import httpx
 import yaml
 
 from scripts.stack import Stack
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -78,6 +82,12 @@ class SystemClient:
         self.stack.check_alive()
         return [message["text"] for message in response.json() if message.get("text")]
 
+    def mailbox(self, sender: str, after: float = 0.0) -> list[dict[str, Any]]:
+        """Messages the bot or an agent sent to a REST customer after `after` (Unix seconds)."""
+        response = self.rasa.get("/webhooks/rest/messages", params={"sender": sender, "after": after})
+        response.raise_for_status()
+        return list(response.json())
+
     def tracker(self, sender: str) -> dict[str, Any]:
         response = self.rasa.get(f"/conversations/{sender}/tracker", params={"token": self.token})
         response.raise_for_status()
@@ -86,5 +96,54 @@ class SystemClient:
     def handoffs_for(self, sender: str) -> list[dict[str, Any]]:
         response = self.handoff.get("/api/v1/handoffs", params={"conversation_id": sender})
         response.raise_for_status()
-        body = response.json()
-        return list(body["items"] if isinstance(body, dict) else body)
+        return list(response.json())
+
+    def handoff_record(self, handoff_id: str) -> dict[str, Any]:
+        """One handoff with its messages (transcript, relayed messages, replies)."""
+        response = self.handoff.get(f"/api/v1/handoffs/{handoff_id}")
+        response.raise_for_status()
+        return dict(response.json())
+
+
+def wait_until(check: Callable[[], T | None], timeout: float = 20.0, interval: float = 0.2) -> T:
+    """Polls `check` until it returns something other than None (or False); fails with the last value otherwise."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = check()
+        if value is not None and value is not False:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"condition not met within {timeout} s")
+        time.sleep(interval)
+
+
+class AgentClient:
+    """An agent of the demo roster using the handoff API with their token."""
+
+    def __init__(self, base_url: str, token: str) -> None:
+        self.http = httpx.Client(base_url=base_url, timeout=30.0, headers={"Authorization": f"Bearer {token}"})
+
+    def close(self) -> None:
+        self.http.close()
+
+    def handoff(self, handoff_id: str) -> dict[str, Any]:
+        response = self.http.get(f"/api/v1/handoffs/{handoff_id}")
+        response.raise_for_status()
+        return dict(response.json())
+
+    def claim(self, handoff_id: str) -> dict[str, Any]:
+        response = self.http.post(f"/api/v1/handoffs/{handoff_id}/claim")
+        response.raise_for_status()
+        return dict(response.json())
+
+    def reply(self, handoff_id: str, text: str) -> dict[str, Any]:
+        response = self.http.post(f"/api/v1/handoffs/{handoff_id}/replies", json={"text": text})
+        response.raise_for_status()
+        return dict(response.json())
+
+    def close_handoff(self, handoff_id: str, return_to_bot: bool, resolution: str = "resolved") -> dict[str, Any]:
+        response = self.http.post(
+            f"/api/v1/handoffs/{handoff_id}/close", json={"resolution": resolution, "return_to_bot": return_to_bot}
+        )
+        response.raise_for_status()
+        return dict(response.json())

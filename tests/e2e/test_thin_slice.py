@@ -70,11 +70,12 @@ def test_request_for_a_person_creates_a_handoff_with_language_and_transcript(
     assert len(replies) == 1, replies
     assert responses.which(replies[0], language, HANDOFF_RESPONSES), replies
 
-    [record] = system.handoffs_for(sender)
+    [listed] = system.handoffs_for(sender)
+    record = system.handoff_record(listed["id"])
     assert record["conversation_id"] == sender
     assert record["language"] == language
     assert record["reason"] == "explicit_request"
-    texts = [(turn["role"], turn["text"]) for turn in record["transcript"]]
+    texts = [(turn["role"], turn["text"]) for turn in record["messages"]]
     assert texts[0] == ("customer", opening)
     assert ("customer", request) in texts
     assert any(role == "bot" for role, _ in texts)

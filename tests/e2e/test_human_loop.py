@@ -1,0 +1,214 @@
+"""The bot-human loop through the real processes: hand off with language and transcript, relay both ways, hand
+back, and lose nothing when the handoff service is down or restarts."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from typing import Any
+
+import httpx
+import pytest
+import socketio
+import yaml
+
+from scripts.stack import ROOT
+from tests.e2e.client import AgentClient, Responses, SystemClient, wait_until
+
+pytestmark = pytest.mark.e2e
+
+ROSTER = yaml.safe_load((ROOT / "handoff" / "demo" / "agents.yml").read_text(encoding="utf-8"))["agents"]
+HANDOFF_RESPONSES = ["utter_handoff_queued", "utter_handoff_scheduled", "utter_handoff_uncovered"]
+
+# (language, greeting, request for a person) as customers write them
+REQUESTS = {
+    "es": ("hola", "quiero hablar con una persona"),
+    "ar": ("مرحبا", "أريد التحدث مع موظف خدمة العملاء"),
+    "zh": ("你好", "我想和人工客服说话"),
+    "en": ("hello", "I want to talk to a real person"),
+}
+
+
+def hand_off(system: SystemClient, sender: str, language: str) -> dict[str, Any]:
+    """Greets, asks for a person, and returns the handoff record (with messages) the service created."""
+    greeting, request = REQUESTS[language]
+    system.say(sender, greeting)
+    system.say(sender, request)
+    [listed] = system.handoffs_for(sender)
+    return system.handoff_record(listed["id"])
+
+
+@pytest.fixture
+def agent_for(system: SystemClient) -> Iterator[Any]:
+    """Returns an agent of the demo roster who owns (or can claim) a given handoff."""
+    opened: list[AgentClient] = []
+
+    def owner(record: dict[str, Any]) -> AgentClient:
+        if record.get("agent_id"):
+            candidates = [agent for agent in ROSTER if agent["id"] == record["agent_id"]]
+        else:
+            candidates = [agent for agent in ROSTER if record["queue"] in agent.get("queues", [])]
+            candidates.sort(key=lambda agent: record["language"] not in agent.get("languages", []))
+        for agent in candidates:
+            client = AgentClient(system.stack.config.handoff_url, agent["token"])
+            opened.append(client)
+            if record.get("agent_id") == agent["id"]:
+                return client
+            try:
+                client.claim(record["id"])
+            except httpx.HTTPStatusError:
+                continue
+            return client
+        raise AssertionError(f"no demo agent can take handoff {record['id']} in queue {record['queue']}")
+
+    yield owner
+    for client in opened:
+        client.close()
+
+
+def customer_texts_after_handoff(record: dict[str, Any], handoff_request: str) -> list[str]:
+    """Customer messages stored after the one that asked for a person."""
+    texts = [m["text"] for m in record["messages"] if m["role"] == "customer"]
+    return texts[texts.index(handoff_request) + 1 :]
+
+
+@pytest.mark.parametrize("language", ["es", "ar", "zh"])
+def test_explicit_request_reaches_a_queue_for_the_language_with_transcript(
+    system: SystemClient, responses: Responses, language: str
+) -> None:
+    """The handoff carries the detected language and the transcript, and lands in a queue that serves the language
+    (or says it does not)."""
+    sender = system.new_conversation()
+    greeting, request = REQUESTS[language]
+    assert responses.matches("utter_greet", language, system.say(sender, greeting)[0])
+    [told] = system.say(sender, request)
+    assert responses.which(told, language, HANDOFF_RESPONSES), told
+
+    [listed] = system.handoffs_for(sender)
+    record = system.handoff_record(listed["id"])
+    assert record["language"] == language
+    assert record["language_confidence"] > 0.5
+    assert record["reason"] == "explicit_request"
+    queues = {queue["name"]: queue for queue in system.handoff.get("/api/v1/queues").json()}
+    assert language in queues[record["queue"]]["languages"] or record["language_covered"] is False
+    transcript = [(m["role"], m["text"]) for m in record["messages"]]
+    assert transcript[:2] == [("customer", greeting), ("bot", transcript[1][1])]
+    assert ("customer", request) in transcript
+
+
+def test_customer_messages_while_queued_and_assigned_reach_the_agent_once_in_order(
+    system: SystemClient, agent_for: Any
+) -> None:
+    """Every message written after the handoff is relayed exactly once, in order, and the bot answers none."""
+    sender = system.new_conversation()
+    record = hand_off(system, sender, "es")
+    assert system.say(sender, "mi pedido es NB-204519") == []
+    assert system.say(sender, "hola? sigue alguien ahí?") == []
+    agent = agent_for(record)
+    assert system.say(sender, "gracias por atenderme") == []
+
+    seen = customer_texts_after_handoff(agent.handoff(record["id"]), REQUESTS["es"][1])
+    assert seen == ["mi pedido es NB-204519", "hola? sigue alguien ahí?", "gracias por atenderme"]
+
+
+def test_agent_reply_reaches_rest_customer_and_close_returns_to_the_bot(
+    system: SystemClient, responses: Responses, agent_for: Any
+) -> None:
+    """The agent's reply arrives in the REST customer's mailbox; on close the bot greets back in Chinese and
+    answers the next message itself."""
+    sender = system.new_conversation()
+    record = hand_off(system, sender, "zh")
+    agent = agent_for(record)
+    agent.reply(record["id"], "您好，我是客服，请问有什么可以帮您？")
+
+    delivered = wait_until(lambda: [m for m in system.mailbox(sender) if m.get("from_agent")] or None, timeout=20)
+    assert delivered[0]["text"] == "您好，我是客服，请问有什么可以帮您？"
+
+    agent.close_handoff(record["id"], return_to_bot=True)
+    back = wait_until(
+        lambda: (
+            [m for m in system.mailbox(sender) if responses.matches("utter_bot_back", "zh", m.get("text", ""))] or None
+        ),
+        timeout=20,
+    )
+    assert back
+    assert system.tracker(sender)["slots"]["human_mode"] is False
+    [answer] = system.say(sender, "你好")
+    assert responses.matches("utter_greet", "zh", answer)
+
+
+def test_agent_reply_reaches_a_socketio_client(system: SystemClient, agent_for: Any) -> None:
+    """A web-chat customer (socket.io) is handed off and receives the agent's reply pushed on the same socket."""
+    received: list[dict[str, Any]] = []
+    arrived = threading.Event()
+    client = socketio.Client(reconnection=False)
+    session_id = system.new_conversation()
+
+    @client.on("bot_uttered")
+    def on_bot_uttered(data: dict[str, Any]) -> None:
+        received.append(data)
+        arrived.set()
+
+    client.connect(system.stack.config.rasa_url, socketio_path="/socket.io", transports=["websocket"])
+    try:
+        client.emit("session_request", {"session_id": session_id})
+        client.sleep(0.5)
+        client.emit("user_uttered", {"message": "hello", "session_id": session_id})
+        assert arrived.wait(30), "no greeting over socket.io"
+        client.emit("user_uttered", {"message": REQUESTS["en"][1], "session_id": session_id})
+        wait_until(lambda: system.handoffs_for(session_id) or None, timeout=30)
+        record = system.handoff_record(system.handoffs_for(session_id)[0]["id"])
+        assert record["channel"] == "socketio"
+
+        agent = agent_for(record)
+        agent.reply(record["id"], "Hi, this is Emily from Nimbus support.")
+        wait_until(
+            lambda: any(m.get("text") == "Hi, this is Emily from Nimbus support." for m in received) or None,
+            timeout=20,
+        )
+    finally:
+        client.disconnect()
+
+
+def test_handoff_made_while_the_service_is_down_is_delivered_when_it_is_back(
+    system: SystemClient, responses: Responses
+) -> None:
+    """The customer is told honestly; the handoff and what they wrote meanwhile reach the service once it is up."""
+    sender = system.new_conversation()
+    system.say(sender, "hello")
+    system.stack.service("handoff").stop()
+    try:
+        [told] = system.say(sender, REQUESTS["en"][1])
+        assert responses.matches("utter_handoff_pending", "en", told), told
+        assert system.say(sender, "my parcel NB-204519 never arrived") == []
+    finally:
+        system.stack.restart("handoff")
+
+    [listed] = wait_until(lambda: system.handoffs_for(sender) or None, timeout=30)
+    record = system.handoff_record(listed["id"])
+    customer = [m["text"] for m in record["messages"] if m["role"] == "customer"]
+    assert customer == ["hello", REQUESTS["en"][1], "my parcel NB-204519 never arrived"]
+
+
+def test_messages_written_while_the_service_restarts_are_relayed_once_in_order(
+    system: SystemClient, agent_for: Any
+) -> None:
+    """A restart of the handoff service mid-conversation loses and duplicates nothing."""
+    sender = system.new_conversation()
+    record = hand_off(system, sender, "en")
+    assert system.say(sender, "first while you were away") == []
+    system.stack.service("handoff").stop()
+    try:
+        assert system.say(sender, "second while you were away") == []
+        assert system.say(sender, "third while you were away") == []
+    finally:
+        system.stack.restart("handoff")
+
+    expected = ["first while you were away", "second while you were away", "third while you were away"]
+    wait_until(
+        lambda: customer_texts_after_handoff(system.handoff_record(record["id"]), REQUESTS["en"][1]) == expected,
+        timeout=30,
+    )
+    assert system.say(sender, "fourth, after the restart") == []
+    final = customer_texts_after_handoff(system.handoff_record(record["id"]), REQUESTS["en"][1])
+    assert final == [*expected, "fourth, after the restart"]
