@@ -1,0 +1,223 @@
+"""HTTP load on a real ``uvicorn handoff.main:app`` process: creations per second and claim/reply latency.
+
+For each backend a fresh database is created, the service started (one worker), and concurrent
+clients (asyncio + httpx) create handoffs, then agents claim them concurrently and reply once each.
+The clients run on the same machine as the server, so figures are a floor of what the service does.
+
+    .venv/bin/python bench/handoff/load.py --backends sqlite postgresql --handoffs 400 --concurrency 16
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import httpx
+from common import ROOT, markdown_table, percentile, throwaway_database
+
+SERVICE_KEY = "bench-service-key"
+ADMIN_TOKEN = "bench-admin-token"
+AGENTS = 8
+
+
+def free_port() -> int:
+    """An unused local TCP port."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def start_service(url: str, var_dir: Path, port: int) -> subprocess.Popen[bytes]:
+    """Start uvicorn with the bench settings and wait until /readyz answers."""
+    env = {
+        **os.environ,
+        "HANDOFF_DATABASE_URL": url,
+        "HANDOFF_VAR_DIR": str(var_dir),
+        "HANDOFF_SERVICE_KEY": SERVICE_KEY,
+        "HANDOFF_ADMIN_TOKEN": ADMIN_TOKEN,
+        "HANDOFF_DELIVERY_INTERVAL_SECONDS": "0",
+        "PYTHONPATH": str(ROOT),
+    }
+    process = subprocess.Popen(
+        [sys.executable, "-m", "uvicorn", "handoff.main:app", "--port", str(port), "--log-level", "warning"],
+        cwd=ROOT,
+        env=env,
+    )
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(f"http://127.0.0.1:{port}/readyz", timeout=1).status_code == 200:
+                return process
+        except httpx.HTTPError:
+            time.sleep(0.2)
+    process.kill()
+    raise RuntimeError("service did not become ready")
+
+
+async def timed(client: httpx.AsyncClient, method: str, url: str, **kwargs: object) -> tuple[float, httpx.Response]:
+    """Milliseconds and response of one request."""
+    start = time.perf_counter()
+    response = await client.request(method, url, **kwargs)  # type: ignore[arg-type]
+    return (time.perf_counter() - start) * 1000, response
+
+
+async def run_load(base: str, handoffs: int, concurrency: int) -> dict[str, object]:
+    """Create, claim and reply; returns throughput and latency figures."""
+    admin = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
+    service = {"Authorization": f"Bearer {SERVICE_KEY}"}
+    limits = httpx.Limits(max_connections=concurrency * 2)
+    async with httpx.AsyncClient(base_url=base, timeout=60, limits=limits) as client:
+        queues = [q["name"] for q in (await client.get("/api/v1/queues", headers=admin)).json()]
+        tokens = []
+        for index in range(AGENTS):
+            created = await client.post(
+                "/api/v1/agents",
+                headers=admin,
+                json={
+                    "id": f"bench{index}",
+                    "display_name": f"Bench {index}",
+                    "languages": ["en", "es", "fr"],
+                    "skills": ["general", "orders", "billing"],
+                    "queues": queues,
+                    "max_concurrent": 100,
+                    "status": "online",
+                },
+            )
+            tokens.append(created.json()["token"])
+
+        semaphore = asyncio.Semaphore(concurrency)
+        create_ms: list[float] = []
+        ids: list[str] = []
+
+        async def create(index: int) -> None:
+            body = {
+                "conversation_id": f"bench-{index}",
+                "channel": "rest",
+                "customer_id": f"c{index}",
+                "language": ("en", "es", "fr")[index % 3],
+                "reason": "explicit_request",
+                "topic": "general",
+                "transcript": [{"role": "customer", "text": "I need a person please"}] * 5,
+                "intents": ["greet", "request_human"],
+            }
+            async with semaphore:
+                elapsed, response = await timed(client, "POST", "/api/v1/handoffs", json=body, headers=service)
+            response.raise_for_status()
+            create_ms.append(elapsed)
+            ids.append(response.json()["id"])
+
+        start = time.perf_counter()
+        await asyncio.gather(*(create(i) for i in range(handoffs)))
+        create_seconds = time.perf_counter() - start
+
+        claim_ms: list[float] = []
+        reply_ms: list[float] = []
+        conflicts = 0
+
+        async def work(agent_index: int) -> None:
+            nonlocal conflicts
+            headers = {"Authorization": f"Bearer {tokens[agent_index]}"}
+            for hid in ids[agent_index::AGENTS]:
+                elapsed, response = await timed(client, "POST", f"/api/v1/handoffs/{hid}/claim", headers=headers)
+                if response.status_code == 409:
+                    conflicts += 1
+                    continue
+                response.raise_for_status()
+                claim_ms.append(elapsed)
+                elapsed, response = await timed(
+                    client,
+                    "POST",
+                    f"/api/v1/handoffs/{hid}/replies",
+                    json={"text": "Hello, I am on it."},
+                    headers=headers,
+                )
+                response.raise_for_status()
+                reply_ms.append(elapsed)
+
+        await asyncio.gather(*(work(i) for i in range(AGENTS)))
+
+        # Contested claims: every agent tries the same handoff at once; exactly one must win.
+        contested = 0
+        for index in range(20):
+            body = {
+                "conversation_id": f"race-{index}",
+                "channel": "rest",
+                "language": "en",
+                "reason": "explicit_request",
+                "topic": "general",
+            }
+            hid = (await client.post("/api/v1/handoffs", json=body, headers=service)).json()["id"]
+            results = await asyncio.gather(
+                *(
+                    client.post(f"/api/v1/handoffs/{hid}/claim", headers={"Authorization": f"Bearer {t}"})
+                    for t in tokens
+                )
+            )
+            winners = sum(1 for r in results if r.status_code == 200)
+            contested += winners == 1
+    return {
+        "creations_per_s": handoffs / create_seconds,
+        "create_p50": percentile(create_ms, 50),
+        "create_p99": percentile(create_ms, 99),
+        "claim_p50": percentile(claim_ms, 50),
+        "claim_p99": percentile(claim_ms, 99),
+        "reply_p50": percentile(reply_ms, 50),
+        "reply_p99": percentile(reply_ms, 99),
+        "conflicts": conflicts,
+        "races_with_one_winner": f"{contested}/20",
+    }
+
+
+def main() -> None:
+    """Run each backend and print a markdown table."""
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--backends", nargs="+", default=["sqlite", "postgresql"])
+    parser.add_argument("--handoffs", type=int, default=400)
+    parser.add_argument("--concurrency", type=int, default=16)
+    args = parser.parse_args()
+    rows = []
+    for backend in args.backends:
+        with throwaway_database(backend) as url, tempfile.TemporaryDirectory() as var_dir:
+            port = free_port()
+            process = start_service(url, Path(var_dir), port)
+            try:
+                result = asyncio.run(run_load(f"http://127.0.0.1:{port}", args.handoffs, args.concurrency))
+            finally:
+                process.terminate()
+                process.wait(timeout=30)
+        rows.append(
+            [
+                backend,
+                args.concurrency,
+                f"{result['creations_per_s']:.1f}",
+                f"{result['create_p50']:.1f} / {result['create_p99']:.1f}",
+                f"{result['claim_p50']:.1f} / {result['claim_p99']:.1f}",
+                f"{result['reply_p50']:.1f} / {result['reply_p99']:.1f}",
+                result["races_with_one_winner"],
+            ]
+        )
+    print(
+        markdown_table(
+            [
+                "backend",
+                "clients",
+                "creations/s",
+                "create p50/p99 ms",
+                "claim p50/p99 ms (8 agents)",
+                "reply p50/p99 ms",
+                "8-way claim races with exactly one winner",
+            ],
+            rows,
+        )
+    )
+
+
+if __name__ == "__main__":
+    main()

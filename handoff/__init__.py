@@ -1,0 +1,1 @@
+"""Handoff service: queues, routing, agents and a durable store for human handoffs."""

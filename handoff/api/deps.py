@@ -1,0 +1,90 @@
+"""FastAPI dependencies as ``Annotated`` aliases: the service context and the authenticated caller."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends, HTTPException, Request, status
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+
+from handoff.auth import Credentials, Principal, authenticate
+from handoff.services.context import ServiceContext
+
+_bearer = HTTPBearer(auto_error=False, description="service key, admin token or agent token")
+
+
+def get_context(request: Request) -> ServiceContext:
+    """The service context created in the lifespan."""
+    context: ServiceContext = request.app.state.context
+    return context
+
+
+Context = Annotated[ServiceContext, Depends(get_context)]
+
+
+def principal_for_token(request_state_app: object, ctx: ServiceContext, token: str) -> Principal | None:
+    """Resolve a token (also used by the WebSocket endpoint, which takes it from the query string)."""
+    credentials: Credentials = request_state_app.state.credentials  # type: ignore[attr-defined]
+    with ctx.sessions() as session:
+        return authenticate(session, credentials, token)
+
+
+def get_principal(
+    request: Request,
+    ctx: Context,
+    bearer: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+) -> Principal:
+    """The authenticated caller, or 401."""
+    if bearer is None or bearer.scheme.lower() != "bearer":
+        raise HTTPException(
+            status.HTTP_401_UNAUTHORIZED, "missing bearer token", headers={"WWW-Authenticate": "Bearer"}
+        )
+    principal = principal_for_token(request.app, ctx, bearer.credentials)
+    if principal is None:
+        raise HTTPException(status.HTTP_401_UNAUTHORIZED, "invalid token", headers={"WWW-Authenticate": "Bearer"})
+    return principal
+
+
+Caller = Annotated[Principal, Depends(get_principal)]
+
+
+def require_service_or_manager(caller: Caller) -> Principal:
+    """The bot's service key, a supervisor or an admin."""
+    if not (caller.is_service or caller.is_manager):
+        raise HTTPException(status.HTTP_403_FORBIDDEN, "requires the service key or a supervisor/admin token")
+    return caller
+
+
+def require_agent(caller: Caller) -> Principal:
+    """An agent token (any role) — agent operations need an identity."""
+    if caller.agent_id is None:
+        raise HTTPException(status.HTTP_403_FORBIDDEN, "requires an agent token")
+    return caller
+
+
+def require_agent_or_manager(caller: Caller) -> Principal:
+    """An agent token or a supervisor/admin (including the admin token)."""
+    if caller.agent_id is None and not caller.is_manager:
+        raise HTTPException(status.HTTP_403_FORBIDDEN, "requires an agent, supervisor or admin token")
+    return caller
+
+
+def require_manager(caller: Caller) -> Principal:
+    """A supervisor or admin."""
+    if not caller.is_manager:
+        raise HTTPException(status.HTTP_403_FORBIDDEN, "requires a supervisor or admin token")
+    return caller
+
+
+def require_admin(caller: Caller) -> Principal:
+    """An admin."""
+    if not caller.is_admin:
+        raise HTTPException(status.HTTP_403_FORBIDDEN, "requires an admin token")
+    return caller
+
+
+ServiceOrManager = Annotated[Principal, Depends(require_service_or_manager)]
+AgentCaller = Annotated[Principal, Depends(require_agent)]
+AgentOrManager = Annotated[Principal, Depends(require_agent_or_manager)]
+Manager = Annotated[Principal, Depends(require_manager)]
+Admin = Annotated[Principal, Depends(require_admin)]

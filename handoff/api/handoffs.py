@@ -1,0 +1,96 @@
+"""Handoff endpoints used by the bot (create, read, list, relay customer messages)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, HTTPException, Query, Response, status
+
+from handoff.api.deps import Caller, Context, ServiceOrManager
+from handoff.auth import Principal
+from handoff.schemas import CustomerMessageIn, HandoffCreate, HandoffOut, Language, MessageCreated
+from handoff.services import handoffs as service
+from handoff.store.models import Handoff
+
+router = APIRouter(tags=["handoffs"])
+
+
+def can_see(caller: Principal, handoff: Handoff) -> bool:
+    """Service and managers see everything; agents see their queues and their own conversations."""
+    if caller.is_service or caller.is_manager:
+        return True
+    return handoff.queue in caller.queues or (caller.agent_id is not None and handoff.agent_id == caller.agent_id)
+
+
+@router.post(
+    "/handoffs",
+    response_model=HandoffOut,
+    status_code=status.HTTP_201_CREATED,
+    responses={200: {"model": HandoffOut, "description": "an open handoff already exists for the conversation"}},
+)
+def create_handoff(body: HandoffCreate, ctx: Context, caller: ServiceOrManager, response: Response) -> HandoffOut:
+    """Create a handoff and route it; returns the open one (200) if the conversation already has one."""
+    result = service.create_handoff(ctx, body, actor=caller.actor)
+    if not result.created:
+        response.status_code = status.HTTP_200_OK
+    return result.handoff
+
+
+@router.get("/handoffs/{handoff_id}", response_model=HandoffOut)
+def get_handoff(handoff_id: str, ctx: Context, caller: Caller) -> HandoffOut:
+    """One handoff with its transcript (private notes only for agents)."""
+    if not can_see(caller, service.load_handoff(ctx, handoff_id)):
+        raise HTTPException(status.HTTP_403_FORBIDDEN, "not in your queues")
+    return service.get_handoff(ctx, handoff_id, include_private=not caller.is_service)
+
+
+@router.get("/handoffs", response_model=list[HandoffOut])
+def list_handoffs(
+    ctx: Context,
+    caller: Caller,
+    conversation_id: Annotated[str | None, Query(max_length=256)] = None,
+    status_filter: Annotated[
+        Literal["queued", "assigned", "closed", "open"] | None, Query(alias="status", description="open = not closed")
+    ] = None,
+    queue: Annotated[str | None, Query(max_length=64)] = None,
+    language: Annotated[Language | None, Query()] = None,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> list[HandoffOut]:
+    """Filtered list ordered by priority then waiting time; agents see their queues and conversations."""
+    restricted = not (caller.is_service or caller.is_manager)
+    return service.list_handoffs(
+        ctx,
+        conversation_id=conversation_id,
+        status=status_filter,
+        queue=queue,
+        language=language,
+        queues_visible=caller.queues if restricted else None,
+        agent_id=caller.agent_id if restricted else None,
+        limit=limit,
+        offset=offset,
+    )
+
+
+@router.post("/handoffs/{handoff_id}/messages", response_model=MessageCreated, status_code=status.HTTP_201_CREATED)
+def add_message(
+    handoff_id: str, body: CustomerMessageIn, ctx: Context, caller: ServiceOrManager, response: Response
+) -> MessageCreated:
+    """Relay a customer message to the agent; retries with the same ``message_id`` answer 200 and store nothing."""
+    result = service.add_customer_message(ctx, body, handoff_id=handoff_id)
+    if result.duplicate:
+        response.status_code = status.HTTP_200_OK
+    return result
+
+
+@router.post(
+    "/conversations/{conversation_id}/messages", response_model=MessageCreated, status_code=status.HTTP_201_CREATED
+)
+def add_message_by_conversation(
+    conversation_id: str, body: CustomerMessageIn, ctx: Context, caller: ServiceOrManager, response: Response
+) -> MessageCreated:
+    """Relay a customer message to the conversation's open handoff (404 when there is none)."""
+    result = service.add_customer_message(ctx, body, conversation_id=conversation_id)
+    if result.duplicate:
+        response.status_code = status.HTTP_200_OK
+    return result

@@ -1,0 +1,259 @@
+"""Pydantic request and response models of the public API (``/api/v1``)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+Language = Literal["en", "es", "pt", "fr", "ar", "zh"]
+Reason = Literal[
+    "explicit_request", "repeated_fallback", "out_of_scope", "frustration", "transactional", "no_kb_answer"
+]
+Topic = Literal["general", "orders", "billing"]
+Priority = Literal["normal", "high", "urgent"]
+Role = Literal["customer", "bot", "agent"]
+Status = Literal["queued", "assigned", "closed"]
+AgentRole = Literal["agent", "supervisor", "admin"]
+AgentStatus = Literal["online", "away", "offline"]
+
+_ID = Field(min_length=1, max_length=256)
+
+
+class CustomerProfile(BaseModel):
+    """What is known about the customer; every field optional."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    name: str | None = Field(default=None, max_length=256)
+    locale: str | None = Field(default=None, max_length=35)
+    country: str | None = Field(default=None, max_length=8)
+    timezone: str | None = Field(default=None, max_length=64)
+    vip: bool = False
+
+
+class TranscriptEntry(BaseModel):
+    """One transcript line as the bot saw it."""
+
+    role: Role
+    text: str
+    timestamp: datetime | None = None
+    language: str | None = Field(default=None, max_length=16)
+
+
+class HandoffCreate(BaseModel):
+    """Body of ``POST /api/v1/handoffs`` (docs/contracts.md)."""
+
+    conversation_id: str = _ID
+    channel: str = Field(min_length=1, max_length=32)
+    customer_id: str | None = Field(default=None, min_length=1, max_length=256)
+    customer: CustomerProfile = Field(default_factory=CustomerProfile)
+    language: Language
+    language_confidence: float | None = Field(default=None, ge=0.0, le=1.0)
+    transcript: list[TranscriptEntry] = Field(default_factory=list)
+    intents: list[str] = Field(default_factory=list, max_length=1000)
+    slots: dict[str, Any] = Field(default_factory=dict)
+    reason: Reason
+    topic: Topic = "general"
+    priority: Priority = "normal"
+    kb_articles_tried: list[str] = Field(default_factory=list, max_length=200)
+    summary: str | None = None
+
+
+class MessageOut(BaseModel):
+    """A stored transcript line, relayed message, reply or private note."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    role: str
+    text: str
+    language: str | None
+    timestamp: datetime
+    client_message_id: str | None
+    agent_id: str | None
+    private: bool
+
+
+class HandoffOut(BaseModel):
+    """A handoff as the API shows it; ``position``/``expected_wait_seconds`` only while queued."""
+
+    id: str
+    status: Status
+    queue: str
+    position: int | None
+    expected_wait_seconds: int | None
+    opens_at: datetime | None
+    language: str
+    language_covered: bool
+    language_confidence: float | None
+    conversation_id: str
+    channel: str
+    customer_id: str
+    customer: dict[str, Any]
+    reason: str
+    topic: str
+    priority: str
+    intents: list[Any]
+    slots: dict[str, Any]
+    kb_articles_tried: list[Any]
+    summary: str | None
+    agent_id: str | None
+    created_at: datetime
+    assigned_at: datetime | None
+    closed_at: datetime | None
+    resolution: str | None
+    return_to_bot: bool | None
+    routing_rule: str | None = None
+    messages: list[MessageOut] | None = None
+
+
+class CustomerMessageIn(BaseModel):
+    """A customer message relayed by the bot while a human owns the conversation."""
+
+    message_id: str = Field(min_length=1, max_length=128, description="client id; a retry with the same id is a no-op")
+    text: str
+    timestamp: datetime | None = None
+    language: str | None = Field(default=None, max_length=16)
+
+
+class MessageCreated(BaseModel):
+    """Answer to a relayed message or a reply: the stored message and whether it was a duplicate."""
+
+    handoff_id: str
+    message: MessageOut
+    duplicate: bool
+
+
+class ReplyIn(BaseModel):
+    """An agent's reply to the customer."""
+
+    text: str = Field(min_length=1)
+    message_id: str | None = Field(default=None, min_length=1, max_length=128)
+
+
+class NoteIn(BaseModel):
+    """A private note, visible to agents only."""
+
+    text: str = Field(min_length=1)
+
+
+class TransferIn(BaseModel):
+    """Transfer to another queue, another agent, or both (agent must be a member of the queue)."""
+
+    queue: str | None = Field(default=None, min_length=1, max_length=64)
+    agent_id: str | None = Field(default=None, min_length=1, max_length=64)
+    note: str | None = None
+
+
+class CloseIn(BaseModel):
+    """Close with a resolution; ``return_to_bot`` hands the conversation back to the bot."""
+
+    resolution: str = Field(min_length=1, max_length=2000)
+    return_to_bot: bool = True
+
+
+class QueueIn(BaseModel):
+    """Create or replace a queue (supervisor/admin)."""
+
+    languages: list[Language] = Field(min_length=1)
+    skills: list[str] = Field(min_length=1)
+    timezone: str = "UTC"
+    hours: dict[str, list[str]] = Field(default_factory=dict)
+    holiday_calendar: str | None = None
+    overflow_queue: str | None = None
+    capacity: int = Field(default=100, ge=0)
+    auto_assign: bool = False
+    sla_seconds: int = Field(default=300, ge=1)
+    region: str = ""
+
+
+class QueueOut(QueueIn):
+    """A queue with live figures."""
+
+    name: str
+    open_now: bool
+    opens_at: datetime | None
+    depth: int
+    agents_online: int
+
+
+class AgentIn(BaseModel):
+    """Create an agent (supervisor/admin); the token is returned once."""
+
+    id: str = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9._-]+$")
+    display_name: str = Field(min_length=1, max_length=128)
+    role: AgentRole = "agent"
+    languages: list[Language] = Field(min_length=1)
+    skills: list[str] = Field(min_length=1)
+    queues: list[str] = Field(default_factory=list)
+    max_concurrent: int = Field(default=3, ge=0, le=100)
+    status: AgentStatus = "offline"
+
+
+class AgentPatch(BaseModel):
+    """Partial update of an agent; agents may only change their own ``status``."""
+
+    display_name: str | None = Field(default=None, min_length=1, max_length=128)
+    role: AgentRole | None = None
+    languages: list[Language] | None = None
+    skills: list[str] | None = None
+    queues: list[str] | None = None
+    max_concurrent: int | None = Field(default=None, ge=0, le=100)
+    status: AgentStatus | None = None
+
+
+class AgentOut(BaseModel):
+    """An agent as the API shows it (never the token)."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    id: str
+    display_name: str
+    role: str
+    languages: list[Any]
+    skills: list[Any]
+    queues: list[Any]
+    max_concurrent: int
+    status: str
+    idle_since: datetime | None
+    active: int = 0
+
+
+class AgentCreated(AgentOut):
+    """A newly created agent with its bearer token (shown only here)."""
+
+    token: str
+
+
+class AuditOut(BaseModel):
+    """One audit-log entry."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    at: datetime
+    actor: str
+    action: str
+    handoff_id: str | None
+    from_status: str | None
+    to_status: str | None
+    details: dict[str, Any]
+
+
+class CustomerExport(BaseModel):
+    """Everything stored about one customer."""
+
+    customer_id: str
+    handoffs: list[HandoffOut]
+    audit: list[AuditOut]
+
+
+class ErasureResult(BaseModel):
+    """What an erasure removed."""
+
+    customer_id: str
+    handoffs: int
+    messages_deleted: int
+    outbox_deleted: int

@@ -1,0 +1,37 @@
+"""Secrets from settings, or generated once into 0600 files under the var directory."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import secrets
+from dataclasses import dataclass
+from pathlib import Path
+
+
+@dataclass(frozen=True, slots=True)
+class LoadedSecret:
+    """A secret and whether this call generated it (so it can be printed exactly once)."""
+
+    value: str
+    generated: bool
+
+
+def load_or_create_secret(configured: str | None, path: Path) -> LoadedSecret:
+    """Return ``configured`` if set, else the file's content, else a new token written with mode 0600."""
+    if configured:
+        return LoadedSecret(configured, generated=False)
+    if path.exists():
+        return LoadedSecret(path.read_text(encoding="utf-8").strip(), generated=False)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    value = secrets.token_urlsafe(32)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        handle.write(value + "\n")
+    os.chmod(path, 0o600)
+    return LoadedSecret(value, generated=True)
+
+
+def hash_token(token: str) -> str:
+    """SHA-256 hex digest under which agent tokens are stored."""
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()

@@ -1,0 +1,324 @@
+"""What agents do with a handoff: claim, claim next, reply, note, transfer, close."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from handoff.auth import Principal
+from handoff.errors import CapacityError, ConflictError, InvalidInputError, NotFoundError, PermissionDeniedError
+from handoff.schemas import CloseIn, HandoffOut, MessageCreated, MessageOut, NoteIn, ReplyIn, TransferIn
+from handoff.services.assignment import assign, auto_assign_queue
+from handoff.services.context import ServiceContext
+from handoff.services.delivery import enqueue
+from handoff.services.events import Event
+from handoff.services.handoffs import clean_text
+from handoff.services.presenter import present
+from handoff.services.queue_stats import active_counts
+from handoff.services.transitions import transition
+from handoff.store.models import Agent, Handoff, Message, Queue
+
+CLAIM_NEXT_ATTEMPTS = 20
+
+
+def _agent(session: Session, caller: Principal) -> Agent:
+    assert caller.agent_id is not None
+    agent = session.get(Agent, caller.agent_id)
+    if agent is None:
+        raise NotFoundError("agent", caller.agent_id)
+    return agent
+
+
+def _owned(session: Session, caller: Principal, handoff_id: str) -> Handoff:
+    """The handoff, which the caller must own (managers may act on any open handoff)."""
+    handoff = session.get(Handoff, handoff_id)
+    if handoff is None:
+        raise NotFoundError("handoff", handoff_id)
+    if handoff.status != "assigned":
+        raise ConflictError(f"handoff {handoff_id} is {handoff.status}, not assigned", status=handoff.status)
+    if handoff.agent_id != caller.agent_id and not caller.is_manager:
+        raise PermissionDeniedError(f"handoff {handoff_id} is assigned to another agent")
+    return handoff
+
+
+def _check_capacity(session: Session, agent: Agent) -> None:
+    if active_counts(session).get(agent.id, 0) >= agent.max_concurrent:
+        raise CapacityError(f"agent {agent.id} is at capacity ({agent.max_concurrent} conversations)")
+
+
+def claim(ctx: ServiceContext, caller: Principal, handoff_id: str) -> HandoffOut:
+    """Take a specific queued handoff; exactly one of several concurrent claimers wins (409 for others)."""
+    now = ctx.clock()
+    with ctx.sessions() as session:
+        agent = _agent(session, caller)
+        handoff = session.get(Handoff, handoff_id)
+        if handoff is None:
+            raise NotFoundError("handoff", handoff_id)
+        if handoff.queue not in agent.queues and not caller.is_manager:
+            raise PermissionDeniedError(f"queue {handoff.queue} is not one of your queues")
+        _check_capacity(session, agent)
+        updated, event = assign(
+            session, handoff, agent.id, actor=caller.actor, action="claimed", now=now, metrics=ctx.metrics
+        )
+        session.commit()
+        out = present(session, updated, settings=ctx.settings, now=now, with_messages=True, include_private=True)
+    ctx.hub.publish([event])
+    return out
+
+
+def claim_next(ctx: ServiceContext, caller: Principal, queue: str | None = None) -> HandoffOut | None:
+    """Take the best queued handoff the agent can serve (priority, then waiting time); None if none."""
+    now = ctx.clock()
+    with ctx.sessions() as session:
+        agent = _agent(session, caller)
+        _check_capacity(session, agent)
+        queues = [queue] if queue else list(agent.queues)
+        if queue and queue not in agent.queues and not caller.is_manager:
+            raise PermissionDeniedError(f"queue {queue} is not one of your queues")
+        candidates = session.scalars(
+            select(Handoff)
+            .where(
+                Handoff.status == "queued",
+                Handoff.queue.in_(queues),
+                Handoff.language.in_(list(agent.languages)),
+            )
+            .order_by(Handoff.priority_rank, Handoff.queued_at, Handoff.id)
+            .limit(CLAIM_NEXT_ATTEMPTS)
+        ).all()
+        for handoff in candidates:
+            try:
+                updated, event = assign(
+                    session, handoff, agent.id, actor=caller.actor, action="claimed", now=now, metrics=ctx.metrics
+                )
+            except CapacityError:
+                session.rollback()
+                raise
+            except ConflictError:
+                session.rollback()
+                continue
+            session.commit()
+            out = present(session, updated, settings=ctx.settings, now=now, with_messages=True, include_private=True)
+            ctx.hub.publish([event])
+            return out
+    return None
+
+
+def _store_message(
+    session: Session,
+    handoff: Handoff,
+    *,
+    role: str,
+    text: str,
+    agent_id: str | None,
+    private: bool,
+    client_message_id: str | None,
+    now: datetime,
+) -> Message:
+    message = Message(
+        handoff_id=handoff.id,
+        role=role,
+        text=text,
+        language=None,
+        timestamp=now,
+        client_message_id=client_message_id,
+        agent_id=agent_id,
+        private=private,
+    )
+    session.add(message)
+    return message
+
+
+def reply(
+    ctx: ServiceContext, caller: Principal, handoff_id: str, body: ReplyIn, wake: Callable[[], None]
+) -> MessageCreated:
+    """Store the owner's reply and queue its delivery to the customer (idempotent by ``message_id``)."""
+    now = ctx.clock()
+    with ctx.sessions() as session:
+        if body.message_id:
+            duplicate = session.scalar(
+                select(Message).where(Message.handoff_id == handoff_id, Message.client_message_id == body.message_id)
+            )
+            if duplicate is not None:
+                return MessageCreated(
+                    handoff_id=handoff_id, message=MessageOut.model_validate(duplicate), duplicate=True
+                )
+        handoff = _owned(session, caller, handoff_id)
+        agent = _agent(session, caller)
+        text = clean_text(ctx, body.text)
+        message = _store_message(
+            session,
+            handoff,
+            role="agent",
+            text=text,
+            agent_id=agent.id,
+            private=False,
+            client_message_id=body.message_id,
+            now=now,
+        )
+        enqueue(session, handoff, "agent_reply", {"agent_message": text, "agent_name": agent.display_name}, now)
+        try:
+            session.commit()
+        except IntegrityError as e:
+            raise ConflictError(f"message_id {body.message_id!r} was used concurrently") from e
+        out = MessageOut.model_validate(message)
+    wake()
+    return MessageCreated(handoff_id=handoff_id, message=out, duplicate=False)
+
+
+def note(ctx: ServiceContext, caller: Principal, handoff_id: str, body: NoteIn) -> MessageCreated:
+    """A private note on a handoff of the caller's queues (never delivered to the customer)."""
+    now = ctx.clock()
+    with ctx.sessions() as session:
+        handoff = session.get(Handoff, handoff_id)
+        if handoff is None:
+            raise NotFoundError("handoff", handoff_id)
+        if not caller.is_manager and handoff.queue not in caller.queues and handoff.agent_id != caller.agent_id:
+            raise PermissionDeniedError("not in your queues")
+        message = _store_message(
+            session,
+            handoff,
+            role="note",
+            text=clean_text(ctx, body.text),
+            agent_id=caller.agent_id,
+            private=True,
+            client_message_id=None,
+            now=now,
+        )
+        session.commit()
+        return MessageCreated(handoff_id=handoff_id, message=MessageOut.model_validate(message), duplicate=False)
+
+
+def transfer(ctx: ServiceContext, caller: Principal, handoff_id: str, body: TransferIn) -> HandoffOut:
+    """Move an open handoff to another queue (back to waiting) and/or straight to another agent."""
+    if body.queue is None and body.agent_id is None:
+        raise InvalidInputError("queue", "give a queue, an agent_id, or both")
+    now = ctx.clock()
+    with ctx.sessions() as session:
+        handoff = session.get(Handoff, handoff_id)
+        if handoff is None:
+            raise NotFoundError("handoff", handoff_id)
+        if handoff.status == "closed":
+            raise ConflictError(f"handoff {handoff_id} is closed", status="closed")
+        if not caller.is_manager and handoff.agent_id != caller.agent_id:
+            raise PermissionDeniedError("only the owner or a supervisor may transfer")
+        target_queue = body.queue or handoff.queue
+        queue = session.get(Queue, target_queue)
+        if queue is None:
+            raise InvalidInputError("queue", f"unknown queue {target_queue!r}")
+        previous_agent = handoff.agent_id
+        if body.agent_id is not None:
+            target = session.get(Agent, body.agent_id)
+            if target is None:
+                raise InvalidInputError("agent_id", f"unknown agent {body.agent_id!r}")
+            if target_queue not in target.queues:
+                raise InvalidInputError("agent_id", f"agent {target.id} does not serve queue {target_queue}")
+            _check_capacity(session, target)
+            changes = {"queue": target_queue, "agent_id": target.id, "assigned_at": now, "opens_at": None}
+            to_status = "assigned"
+        else:
+            changes = {"queue": target_queue, "agent_id": None, "assigned_at": None, "queued_at": now, "opens_at": None}
+            to_status = "queued"
+        updated = transition(
+            session,
+            handoff_id,
+            expected=("queued", "assigned"),
+            to_status=to_status,
+            actor=caller.actor,
+            action="transferred",
+            at=now,
+            changes=changes,
+            expected_agent=previous_agent if not caller.is_manager else None,
+            details={
+                "from_queue": handoff.queue,
+                "to_queue": target_queue,
+                "from_agent": previous_agent,
+                "to_agent": body.agent_id,
+            },
+        )
+        if body.note:
+            _store_message(
+                session,
+                updated,
+                role="note",
+                text=clean_text(ctx, body.note),
+                agent_id=caller.agent_id,
+                private=True,
+                client_message_id=None,
+                now=now,
+            )
+        if previous_agent and (previous_agent != body.agent_id):
+            old = session.get(Agent, previous_agent)
+            if old is not None:
+                old.idle_since = now
+        recipients = frozenset(a for a in (previous_agent, body.agent_id) if a)
+        events = [
+            Event(
+                "handoff.transferred",
+                updated.id,
+                target_queue,
+                recipients,
+                {"from_queue": handoff.queue, "to_queue": target_queue, "agent_id": body.agent_id},
+            )
+        ]
+        session.commit()
+        if to_status == "queued":
+            events += auto_assign_queue(session, target_queue, now, ctx.metrics)
+            session.commit()
+        session.refresh(updated)
+        out = present(session, updated, settings=ctx.settings, now=now)
+    ctx.hub.publish(events)
+    return out
+
+
+def close(
+    ctx: ServiceContext, caller: Principal, handoff_id: str, body: CloseIn, wake: Callable[[], None]
+) -> HandoffOut:
+    """Close with a resolution; tell the bot to take over (``agent_handback``) or end (``agent_close``)."""
+    now = ctx.clock()
+    with ctx.sessions() as session:
+        handoff = session.get(Handoff, handoff_id)
+        if handoff is None:
+            raise NotFoundError("handoff", handoff_id)
+        if handoff.status == "queued" and not caller.is_manager:
+            raise ConflictError("claim the handoff before closing it", status="queued")
+        if handoff.status == "assigned" and handoff.agent_id != caller.agent_id and not caller.is_manager:
+            raise PermissionDeniedError(f"handoff {handoff_id} is assigned to another agent")
+        resolution = clean_text(ctx, body.resolution)
+        updated = transition(
+            session,
+            handoff_id,
+            expected=("queued", "assigned"),
+            to_status="closed",
+            actor=caller.actor,
+            action="closed",
+            at=now,
+            changes={"closed_at": now, "resolution": resolution, "return_to_bot": body.return_to_bot},
+            details={"return_to_bot": body.return_to_bot},
+        )
+        intent = "agent_handback" if body.return_to_bot else "agent_close"
+        enqueue(session, updated, intent, {"resolution": resolution}, now)
+        if updated.agent_id:
+            owner = session.get(Agent, updated.agent_id)
+            if owner is not None:
+                owner.idle_since = now
+        session.commit()
+        ctx.metrics.closed.labels(updated.queue, str(body.return_to_bot).lower()).inc()
+        events = [
+            Event(
+                "handoff.closed",
+                updated.id,
+                updated.queue,
+                frozenset({updated.agent_id}) if updated.agent_id else frozenset(),
+                {"return_to_bot": body.return_to_bot},
+            )
+        ]
+        events += auto_assign_queue(session, updated.queue, now, ctx.metrics)
+        session.commit()
+        out = present(session, updated, settings=ctx.settings, now=now)
+    ctx.hub.publish(events)
+    wake()
+    return out

@@ -1,0 +1,91 @@
+"""Auto-assignment of queued handoffs in ``auto_assign`` queues (uses the pure chooser)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from handoff.errors import CapacityError, ConflictError, NotFoundError
+from handoff.routing.assign import choose_agent
+from handoff.routing.hours import is_open
+from handoff.services.events import Event
+from handoff.services.metrics import Metrics
+from handoff.services.queue_stats import agent_states, schedule_for
+from handoff.services.transitions import transition
+from handoff.store.models import Agent, Handoff, Queue
+
+SYSTEM_ACTOR = "system:auto-assign"
+
+
+def assign(
+    session: Session, handoff: Handoff, agent_id: str, *, actor: str, action: str, now: datetime, metrics: Metrics
+) -> tuple[Handoff, Event]:
+    """Atomically give a queued handoff to ``agent_id``.
+
+    Raises :class:`ConflictError` if someone else won the handoff and :class:`CapacityError` if the
+    agent would exceed ``max_concurrent``: the agent row is locked first (PostgreSQL), and the load is
+    re-counted after the update, when SQLite already holds its write lock; the caller rolls back.
+    """
+    queue = session.get(Queue, handoff.queue)
+    max_concurrent = session.execute(
+        select(Agent.max_concurrent).where(Agent.id == agent_id).with_for_update()
+    ).scalar_one_or_none()
+    if max_concurrent is None:
+        raise NotFoundError("agent", agent_id)
+    updated = transition(
+        session,
+        handoff.id,
+        expected=("queued",),
+        to_status="assigned",
+        actor=actor,
+        action=action,
+        at=now,
+        changes={"agent_id": agent_id, "assigned_at": now},
+        details={"agent_id": agent_id, "queue": handoff.queue},
+    )
+    active = session.scalar(select(func.count()).where(Handoff.agent_id == agent_id, Handoff.status == "assigned"))
+    if int(active or 0) > max_concurrent:
+        raise CapacityError(f"agent {agent_id} is at capacity ({max_concurrent} conversations)")
+    agent = session.get(Agent, agent_id)
+    if agent is not None:
+        agent.idle_since = now
+    waited = max(0.0, (now - handoff.queued_at).total_seconds())
+    metrics.wait_seconds.labels(handoff.queue).observe(waited)
+    if queue is not None and waited > queue.sla_seconds:
+        metrics.sla_breaches.labels(handoff.queue).inc()
+    event = Event(
+        "handoff.assigned",
+        updated.id,
+        updated.queue,
+        frozenset({agent_id}),
+        {"agent_id": agent_id, "conversation_id": updated.conversation_id},
+    )
+    return updated, event
+
+
+def auto_assign_queue(session: Session, queue_name: str, now: datetime, metrics: Metrics) -> list[Event]:
+    """Give queued handoffs of an open ``auto_assign`` queue to eligible agents, best first."""
+    queue = session.get(Queue, queue_name)
+    if queue is None or not queue.auto_assign or not is_open(schedule_for(session, queue), now):
+        return []
+    events: list[Event] = []
+    waiting = session.scalars(
+        select(Handoff)
+        .where(Handoff.queue == queue_name, Handoff.status == "queued")
+        .order_by(Handoff.priority_rank, Handoff.queued_at)
+        .limit(100)
+    ).all()
+    for handoff in waiting:
+        agent = choose_agent(agent_states(session), queue_name, handoff.language, handoff.topic)
+        if agent is None:
+            continue
+        try:
+            _, event = assign(
+                session, handoff, agent.id, actor=SYSTEM_ACTOR, action="assigned", now=now, metrics=metrics
+            )
+        except ConflictError:
+            continue
+        events.append(event)
+    return events

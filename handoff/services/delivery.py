@@ -1,0 +1,210 @@
+"""Agent replies and close notices reach the customer through an outbox that is retried until delivered.
+
+Services add :class:`OutboxEntry` rows in the same transaction as the reply or close; the worker
+hands due entries, oldest first and in order per conversation, to a :class:`DeliveryPort`. The real
+port calls Rasa's external-event endpoint (``/conversations/{id}/trigger_intent``) so channel code
+lives only in the bot.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any, Protocol
+from urllib.parse import quote
+
+import httpx
+from sqlalchemy import select, update
+from sqlalchemy.engine import CursorResult
+from sqlalchemy.orm import Session
+
+from handoff.errors import HandoffServiceError
+from handoff.services.context import ServiceContext
+from handoff.store.models import Handoff, OutboxEntry
+
+logger = logging.getLogger(__name__)
+
+MAX_BACKOFF_SECONDS = 300
+
+
+class DeliveryError(HandoffServiceError):
+    """A delivery attempt failed; ``retryable`` false means retrying cannot help (e.g. 4xx)."""
+
+    def __init__(self, message: str, *, retryable: bool = True) -> None:
+        super().__init__(message)
+        self.retryable = retryable
+
+
+@dataclass(frozen=True, slots=True)
+class Delivery:
+    """What a port needs to deliver one entry."""
+
+    conversation_id: str
+    channel: str
+    intent: str
+    entities: dict[str, Any]
+
+
+class DeliveryPort(Protocol):
+    """Delivers one entry or raises :class:`DeliveryError`."""
+
+    def send(self, delivery: Delivery) -> None:
+        """Deliver; return normally on success."""
+
+
+class RasaDelivery:
+    """Triggers an intent in the customer's Rasa conversation on their own output channel."""
+
+    def __init__(self, client: httpx.Client, base_url: str, token: str | None) -> None:
+        self._client = client
+        self._base_url = base_url.rstrip("/")
+        self._token = token
+
+    def send(self, delivery: Delivery) -> None:
+        """``POST {RASA_URL}/conversations/{id}/trigger_intent?output_channel=...&token=...``."""
+        params = {"output_channel": delivery.channel}
+        if self._token:
+            params["token"] = self._token
+        url = f"{self._base_url}/conversations/{quote(delivery.conversation_id, safe='')}/trigger_intent"
+        try:
+            response = self._client.post(
+                url, params=params, json={"name": delivery.intent, "entities": delivery.entities}
+            )
+        except httpx.HTTPError as e:
+            raise DeliveryError(f"Rasa unreachable: {e}") from e
+        if response.status_code >= 500 or response.status_code in (408, 409, 429):
+            raise DeliveryError(f"Rasa answered {response.status_code}")
+        if response.status_code >= 400:
+            raise DeliveryError(
+                f"Rasa rejected the event: {response.status_code} {response.text[:200]}", retryable=False
+            )
+
+
+def enqueue(session: Session, handoff: Handoff, intent: str, entities: dict[str, Any], now: datetime) -> None:
+    """Add a delivery to the current transaction."""
+    session.add(
+        OutboxEntry(
+            handoff_id=handoff.id,
+            conversation_id=handoff.conversation_id,
+            channel=handoff.channel,
+            intent=intent,
+            entities=entities,
+            status="pending",
+            attempts=0,
+            next_attempt_at=now,
+            created_at=now,
+        )
+    )
+
+
+@dataclass(slots=True)
+class DeliveryReport:
+    """Outcome counts of one :func:`deliver_due` pass."""
+
+    sent: int = 0
+    retried: int = 0
+    failed: int = 0
+
+
+def _backoff(attempts: int) -> timedelta:
+    return timedelta(seconds=min(MAX_BACKOFF_SECONDS, 2 ** max(0, attempts - 1)))
+
+
+def deliver_due(ctx: ServiceContext, port: DeliveryPort, batch: int = 100) -> DeliveryReport:
+    """Send due pending entries in id order; a conversation whose earlier entry waits blocks later ones."""
+    report = DeliveryReport()
+    now = ctx.clock()
+    blocked: set[str] = set()
+    with ctx.sessions() as session:
+        pending = session.scalars(
+            select(OutboxEntry).where(OutboxEntry.status == "pending").order_by(OutboxEntry.id).limit(batch)
+        ).all()
+        for entry in pending:
+            if entry.conversation_id in blocked:
+                continue
+            if entry.next_attempt_at > now:
+                blocked.add(entry.conversation_id)
+                continue
+            claimed = session.execute(
+                update(OutboxEntry)
+                .where(OutboxEntry.id == entry.id, OutboxEntry.status == "pending")
+                .values(status="sending", attempts=OutboxEntry.attempts + 1)
+                .execution_options(synchronize_session=False)
+            )
+            session.commit()
+            if not isinstance(claimed, CursorResult) or claimed.rowcount != 1:
+                blocked.add(entry.conversation_id)
+                continue
+            attempts = entry.attempts + 1
+            values: dict[str, Any]
+            try:
+                port.send(Delivery(entry.conversation_id, entry.channel, entry.intent, entry.entities))
+            except DeliveryError as e:
+                give_up = not e.retryable or attempts >= ctx.settings.delivery_max_attempts
+                values = {"status": "failed" if give_up else "pending", "last_error": str(e)[:1000]}
+                if not give_up:
+                    values["next_attempt_at"] = now + _backoff(attempts)
+                    report.retried += 1
+                    ctx.metrics.deliveries.labels("retry").inc()
+                else:
+                    report.failed += 1
+                    ctx.metrics.deliveries.labels("failed").inc()
+                    logger.error("delivery %s for %s failed for good: %s", entry.id, entry.conversation_id, e)
+                blocked.add(entry.conversation_id)
+            else:
+                values = {"status": "sent", "sent_at": now, "last_error": None}
+                report.sent += 1
+                ctx.metrics.deliveries.labels("sent").inc()
+            session.execute(
+                update(OutboxEntry)
+                .where(OutboxEntry.id == entry.id)
+                .values(**values)
+                .execution_options(synchronize_session=False)
+            )
+            session.commit()
+    return report
+
+
+def release_stuck(ctx: ServiceContext) -> int:
+    """Return entries left ``sending`` by a crashed worker to ``pending`` (called at start-up)."""
+    with ctx.sessions() as session:
+        result = session.execute(update(OutboxEntry).where(OutboxEntry.status == "sending").values(status="pending"))
+        session.commit()
+        return result.rowcount if isinstance(result, CursorResult) else 0
+
+
+class DeliveryWorker:
+    """Background thread running :func:`deliver_due` every ``interval`` seconds until stopped."""
+
+    def __init__(self, ctx: ServiceContext, port: DeliveryPort, interval: float) -> None:
+        self._ctx = ctx
+        self._port = port
+        self._interval = interval
+        self._stop = threading.Event()
+        self._wake = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="handoff-delivery", daemon=True)
+
+    def start(self) -> None:
+        """Start the thread."""
+        self._thread.start()
+
+    def wake(self) -> None:
+        """Run a pass now (after a reply was stored)."""
+        self._wake.set()
+
+    def stop(self) -> None:
+        """Stop and join the thread."""
+        self._stop.set()
+        self._wake.set()
+        self._thread.join(timeout=10)
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            try:
+                deliver_due(self._ctx, self._port)
+            except Exception:  # keep the worker alive; the entry stays pending
+                logger.exception("delivery pass failed")
+            self._wake.wait(self._interval)
+            self._wake.clear()

@@ -1,0 +1,70 @@
+"""Turns stored rows into API models (position and expected wait are computed at read time)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from handoff.schemas import HandoffOut, MessageOut
+from handoff.services.queue_stats import expected_wait_for, position_of
+from handoff.settings import Settings
+from handoff.store.models import Handoff, Message
+
+
+def present(
+    session: Session,
+    handoff: Handoff,
+    *,
+    settings: Settings,
+    now: datetime,
+    with_messages: bool = False,
+    include_private: bool = False,
+    routing_rule: str | None = None,
+) -> HandoffOut:
+    """API view of a handoff; queued ones get their live position and expected wait."""
+    position: int | None = None
+    wait: int | None = None
+    if handoff.status == "queued":
+        position = position_of(session, handoff)
+        wait = expected_wait_for(
+            session, handoff, position, now, settings.handle_time_window, settings.default_handle_seconds
+        )
+    messages = None
+    if with_messages:
+        query = select(Message).where(Message.handoff_id == handoff.id).order_by(Message.timestamp, Message.id)
+        if not include_private:
+            query = query.where(Message.private.is_(False))
+        messages = [MessageOut.model_validate(m) for m in session.scalars(query)]
+    opens_at = handoff.opens_at if handoff.status == "queued" and handoff.opens_at and handoff.opens_at > now else None
+    return HandoffOut(
+        id=handoff.id,
+        status=handoff.status,  # type: ignore[arg-type]
+        queue=handoff.queue,
+        position=position,
+        expected_wait_seconds=wait,
+        opens_at=opens_at,
+        language=handoff.language,
+        language_covered=handoff.language_covered,
+        language_confidence=handoff.language_confidence,
+        conversation_id=handoff.conversation_id,
+        channel=handoff.channel,
+        customer_id=handoff.customer_id,
+        customer=handoff.customer,
+        reason=handoff.reason,
+        topic=handoff.topic,
+        priority=handoff.priority,
+        intents=handoff.intents,
+        slots=handoff.slots,
+        kb_articles_tried=handoff.kb_articles_tried,
+        summary=handoff.summary,
+        agent_id=handoff.agent_id,
+        created_at=handoff.created_at,
+        assigned_at=handoff.assigned_at,
+        closed_at=handoff.closed_at,
+        resolution=handoff.resolution,
+        return_to_bot=handoff.return_to_bot,
+        routing_rule=routing_rule,
+        messages=messages,
+    )

@@ -1,0 +1,188 @@
+"""SQLAlchemy tables of the handoff service (the Alembic migrations create exactly these)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any, ClassVar
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.engine import Dialect
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.types import TypeDecorator
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Timezone-aware UTC datetimes on every backend (SQLite drops the offset otherwise)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        """Store naive values as UTC and aware ones converted to UTC."""
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
+        return value.astimezone(UTC)
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        """Return aware UTC datetimes."""
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
+        return value.astimezone(UTC)
+
+
+class Base(DeclarativeBase):
+    """Declarative base; every timestamp is stored timezone-aware in UTC."""
+
+    type_annotation_map: ClassVar[dict[Any, Any]] = {datetime: UTCDateTime(), dict[str, Any]: JSON, list[Any]: JSON}
+
+
+class Queue(Base):
+    """A team queue: languages, skills, business hours in a time zone, holidays and overflow."""
+
+    __tablename__ = "queues"
+
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    region: Mapped[str] = mapped_column(String(64), default="")
+    languages: Mapped[list[Any]] = mapped_column(default=list)
+    skills: Mapped[list[Any]] = mapped_column(default=list)
+    timezone: Mapped[str] = mapped_column(String(64), default="UTC")
+    hours: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    holiday_calendar: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    overflow_queue: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    capacity: Mapped[int] = mapped_column(Integer, default=100)
+    auto_assign: Mapped[bool] = mapped_column(Boolean, default=False)
+    sla_seconds: Mapped[int] = mapped_column(Integer, default=300)
+
+
+class HolidayCalendar(Base):
+    """Named list of local dates (ISO ``YYYY-MM-DD``) on which a queue is closed all day."""
+
+    __tablename__ = "holiday_calendars"
+
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    dates: Mapped[list[Any]] = mapped_column(default=list)
+
+
+class Agent(Base):
+    """A human agent (or supervisor/admin) with languages, skills, queues and capacity."""
+
+    __tablename__ = "agents"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    display_name: Mapped[str] = mapped_column(String(128))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    role: Mapped[str] = mapped_column(String(16), default="agent")
+    languages: Mapped[list[Any]] = mapped_column(default=list)
+    skills: Mapped[list[Any]] = mapped_column(default=list)
+    queues: Mapped[list[Any]] = mapped_column(default=list)
+    max_concurrent: Mapped[int] = mapped_column(Integer, default=3)
+    status: Mapped[str] = mapped_column(String(16), default="offline")
+    idle_since: Mapped[datetime | None] = mapped_column(nullable=True)
+
+
+class Handoff(Base):
+    """One conversation handed to humans; ``status`` changes only through ``services.transitions``."""
+
+    __tablename__ = "handoffs"
+    __table_args__ = (
+        Index("ix_handoffs_queue_status", "queue", "status"),
+        Index("ix_handoffs_customer", "customer_id"),
+        Index("ix_handoffs_closed_at", "closed_at"),
+    )
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    conversation_id: Mapped[str] = mapped_column(String(256), index=True)
+    # Equal to conversation_id while the handoff is open, NULL once closed: the unique
+    # constraint makes "one open handoff per conversation" hold under concurrent creation.
+    open_conversation_key: Mapped[str | None] = mapped_column(String(256), unique=True, nullable=True)
+    channel: Mapped[str] = mapped_column(String(32))
+    customer_id: Mapped[str] = mapped_column(String(256))
+    customer: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    language: Mapped[str] = mapped_column(String(8))
+    language_confidence: Mapped[float | None] = mapped_column(nullable=True)
+    language_covered: Mapped[bool] = mapped_column(Boolean, default=True)
+    intents: Mapped[list[Any]] = mapped_column(default=list)
+    slots: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    reason: Mapped[str] = mapped_column(String(32))
+    topic: Mapped[str] = mapped_column(String(32))
+    priority: Mapped[str] = mapped_column(String(16))
+    priority_rank: Mapped[int] = mapped_column(Integer)
+    kb_articles_tried: Mapped[list[Any]] = mapped_column(default=list)
+    summary: Mapped[str | None] = mapped_column(Text, nullable=True)
+    status: Mapped[str] = mapped_column(String(16))
+    queue: Mapped[str] = mapped_column(String(64))
+    agent_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    opens_at: Mapped[datetime | None] = mapped_column(nullable=True)
+    created_at: Mapped[datetime]
+    queued_at: Mapped[datetime]
+    assigned_at: Mapped[datetime | None] = mapped_column(nullable=True)
+    closed_at: Mapped[datetime | None] = mapped_column(nullable=True)
+    resolution: Mapped[str | None] = mapped_column(Text, nullable=True)
+    return_to_bot: Mapped[bool | None] = mapped_column(Boolean, nullable=True)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+
+
+class Message(Base):
+    """Transcript entry, relayed customer message, agent reply or private note."""
+
+    __tablename__ = "messages"
+    __table_args__ = (UniqueConstraint("handoff_id", "client_message_id", name="uq_messages_client_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    handoff_id: Mapped[str] = mapped_column(ForeignKey("handoffs.id", ondelete="CASCADE"), index=True)
+    role: Mapped[str] = mapped_column(String(16))
+    text: Mapped[str] = mapped_column(Text)
+    language: Mapped[str | None] = mapped_column(String(8), nullable=True)
+    timestamp: Mapped[datetime]
+    client_message_id: Mapped[str | None] = mapped_column(String(128), nullable=True)
+    agent_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    private: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class AuditEntry(Base):
+    """Who changed what and when; written in the same transaction as the change."""
+
+    __tablename__ = "audit_log"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    at: Mapped[datetime]
+    actor: Mapped[str] = mapped_column(String(96))
+    action: Mapped[str] = mapped_column(String(32))
+    handoff_id: Mapped[str | None] = mapped_column(String(36), nullable=True, index=True)
+    from_status: Mapped[str | None] = mapped_column(String(16), nullable=True)
+    to_status: Mapped[str | None] = mapped_column(String(16), nullable=True)
+    details: Mapped[dict[str, Any]] = mapped_column(default=dict)
+
+
+class OutboxEntry(Base):
+    """A delivery to the customer's channel (via Rasa) that is retried until it succeeds or gives up."""
+
+    __tablename__ = "outbox"
+    __table_args__ = (Index("ix_outbox_status_due", "status", "next_attempt_at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    handoff_id: Mapped[str] = mapped_column(ForeignKey("handoffs.id", ondelete="CASCADE"), index=True)
+    conversation_id: Mapped[str] = mapped_column(String(256))
+    channel: Mapped[str] = mapped_column(String(32))
+    intent: Mapped[str] = mapped_column(String(32))
+    entities: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    status: Mapped[str] = mapped_column(String(16), default="pending")
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime]
+    last_error: Mapped[str | None] = mapped_column(Text, nullable=True)
+    created_at: Mapped[datetime]
+    sent_at: Mapped[datetime | None] = mapped_column(nullable=True)
