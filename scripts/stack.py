@@ -96,23 +96,26 @@ class Service:
         )
         log.close()
 
-    def exited(self) -> int | None:
-        return None if self.process is None else self.process.poll()
-
     def log_tail(self, lines: int = 40) -> str:
         if not self.log_path.exists():
             return ""
         return "\n".join(self.log_path.read_text(encoding="utf-8", errors="replace").splitlines()[-lines:])
 
+    def exited(self) -> int | None:
+        """The exit code of a process that stopped on its own; None while it runs or after `stop`."""
+        return None if self.process is None else self.process.poll()
+
     def stop(self, grace_seconds: float = 10.0) -> None:
-        if self.process is None or self.process.poll() is not None:
+        """Stops the process (SIGTERM, then SIGKILL after the grace period); a stopped service is not 'exited'."""
+        process, self.process = self.process, None
+        if process is None or process.poll() is not None:
             return
         try:
-            os.killpg(self.process.pid, signal.SIGTERM)
-            self.process.wait(timeout=grace_seconds)
+            os.killpg(process.pid, signal.SIGTERM)
+            process.wait(timeout=grace_seconds)
         except subprocess.TimeoutExpired:
-            os.killpg(self.process.pid, signal.SIGKILL)
-            self.process.wait(timeout=grace_seconds)
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait(timeout=grace_seconds)
         except ProcessLookupError:
             pass
 
@@ -245,6 +248,14 @@ class Stack:
             code = service.exited()
             if code is not None:
                 raise StackError(f"{service.name} exited with code {code}; log tail:\n{service.log_tail()}")
+
+    def restart(self, name: str, timeout_seconds: float = 120.0) -> None:
+        """Starts a stopped process again (after `service(name).stop()`) and waits until it is ready."""
+        service = self.service(name)
+        service.stop()
+        service.start()
+        with httpx.Client(timeout=2.0) as http:
+            self._wait_ready(service, http, time.monotonic() + timeout_seconds)
 
     def service(self, name: str) -> Service:
         return next(service for service in self.services if service.name == name)

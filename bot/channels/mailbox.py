@@ -23,7 +23,9 @@ def messages_after(events: Iterable[Mapping[str, Any]], after: float) -> list[di
         for key in ("buttons", "image", "attachment", "custom"):
             if data.get(key):
                 message[key] = data[key]
-        if (event.get("metadata") or {}).get("from_agent"):
+        metadata = event.get("metadata") or {}
+        # Custom metadata of a message sent by an action is nested under "metadata" by Rasa.
+        if metadata.get("from_agent") or (metadata.get("metadata") or {}).get("from_agent"):
             message["from_agent"] = True
         collected.append(message)
     return collected

@@ -54,19 +54,19 @@ def test_shipping_question_gets_the_article_in_the_same_language(
 
 
 @pytest.mark.parametrize(
-    ("language", "opening", "request"),
+    ("language", "opening", "ask_for_person"),
     [
         ("en", "hello", "I want to talk to a person"),
         ("es", "hola", "quiero hablar con una persona"),
     ],
 )
 def test_request_for_a_person_creates_a_handoff_with_language_and_transcript(
-    system: SystemClient, responses: Responses, language: str, opening: str, request: str
+    system: SystemClient, responses: Responses, language: str, opening: str, ask_for_person: str
 ) -> None:
     """The handoff record carries the conversation id, the language and the transcript; the customer is told so."""
     sender = system.new_conversation()
     system.say(sender, opening)
-    replies = system.say(sender, request)
+    replies = system.say(sender, ask_for_person)
     assert len(replies) == 1, replies
     assert responses.which(replies[0], language, HANDOFF_RESPONSES), replies
 
@@ -77,5 +77,5 @@ def test_request_for_a_person_creates_a_handoff_with_language_and_transcript(
     assert record["reason"] == "explicit_request"
     texts = [(turn["role"], turn["text"]) for turn in record["messages"]]
     assert texts[0] == ("customer", opening)
-    assert ("customer", request) in texts
+    assert ("customer", ask_for_person) in texts
     assert any(role == "bot" for role, _ in texts)

@@ -1,0 +1,70 @@
+"""`make run`'s launcher: starts the three processes, prints where they are, stops them all on Ctrl-C."""
+
+from __future__ import annotations
+
+import os
+import signal
+import stat
+import subprocess
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+
+from scripts.stack import PYTHON_BIN, ROOT, Ports
+
+pytestmark = pytest.mark.e2e
+
+
+def read_until(process: subprocess.Popen[str], marker: str, timeout: float) -> str:
+    """Reads the launcher's output until `marker` appears."""
+    assert process.stdout is not None
+    seen: list[str] = []
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        line = process.stdout.readline()
+        if not line and process.poll() is not None:
+            break
+        seen.append(line)
+        if marker in line:
+            return "".join(seen)
+    raise AssertionError(f"{marker!r} not printed; output:\n{''.join(seen)}")
+
+
+def test_launcher_serves_prints_and_stops_cleanly_on_ctrl_c(built_artifacts: None, tmp_path: Path) -> None:
+    """The token is generated once into a 0600 file and printed; every URL answers; SIGINT stops all three."""
+    ports = Ports.free()
+    env = {key: value for key, value in os.environ.items() if key not in {"RASA_API_TOKEN", "HANDOFF_SERVICE_KEY"}}
+    process = subprocess.Popen(
+        [
+            str(PYTHON_BIN), "-m", "scripts.run",
+            "--rasa-port", str(ports.rasa), "--actions-port", str(ports.actions),
+            "--handoff-port", str(ports.handoff), "--data-dir", str(tmp_path),
+        ],
+        cwd=ROOT,
+        env={**env, "PYTHONPATH": str(ROOT)},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )  # fmt: skip
+    try:
+        banner = read_until(process, "Ctrl-C stops everything.", timeout=240)
+        token = (tmp_path / "rasa_api_token").read_text().strip()
+        assert stat.S_IMODE((tmp_path / "rasa_api_token").stat().st_mode) == 0o600
+        assert token in banner
+        assert f"http://127.0.0.1:{ports.handoff}/docs" in banner
+        assert httpx.get(f"http://127.0.0.1:{ports.rasa}/status", params={"token": token}).status_code == 200
+        assert httpx.get(f"http://127.0.0.1:{ports.actions}/health").status_code == 200
+        assert httpx.get(f"http://127.0.0.1:{ports.handoff}/docs").status_code == 200
+        for name in ("rasa.log", "actions.log", "handoff.log"):
+            assert (tmp_path / "log" / name).stat().st_size > 0
+
+        process.send_signal(signal.SIGINT)
+        assert process.wait(timeout=60) == 0
+        for port in (ports.rasa, ports.actions, ports.handoff):
+            with pytest.raises(httpx.ConnectError):
+                httpx.get(f"http://127.0.0.1:{port}/", timeout=2)
+    finally:
+        if process.poll() is None:
+            process.kill()
