@@ -106,6 +106,10 @@ class HandoffOut(BaseModel):
     resolution: str | None
     return_to_bot: bool | None
     routing_rule: str | None = None
+    window_closes_at: datetime | None = Field(
+        default=None, description="until when the platform accepts an agent reply (WhatsApp, Messenger); null: always"
+    )
+    window_open: bool = True
     messages: list[MessageOut] | None = None
 
 

@@ -20,6 +20,7 @@ from handoff.services.handoffs import clean_text
 from handoff.services.presenter import present
 from handoff.services.queue_stats import active_counts
 from handoff.services.transitions import transition
+from handoff.services.windows import window_of
 from handoff.store.models import Agent, Handoff, Message, Queue
 
 CLAIM_NEXT_ATTEMPTS = 20
@@ -147,6 +148,9 @@ def reply(
                     handoff_id=handoff_id, message=MessageOut.model_validate(duplicate), duplicate=True
                 )
         handoff = _owned(session, caller, handoff_id)
+        window = window_of(session, handoff, now)
+        if not window.open:
+            raise ConflictError(window.refusal(handoff.channel), status=handoff.status)
         agent = _agent(session, caller)
         text = clean_text(ctx, body.text)
         message = _store_message(
@@ -159,7 +163,10 @@ def reply(
             client_message_id=body.message_id,
             now=now,
         )
-        enqueue(session, handoff, "agent_reply", {"agent_message": text, "agent_name": agent.display_name}, now)
+        entities = {"agent_message": text, "agent_name": agent.display_name}
+        if window.tag:
+            entities["message_tag"] = window.tag  # Messenger: a human agent's reply after 24 hours
+        enqueue(session, handoff, "agent_reply", entities, now)
         try:
             session.commit()
         except IntegrityError as e:

@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 
 from handoff.schemas import HandoffOut, MessageOut
 from handoff.services.queue_stats import expected_wait_for, position_of
+from handoff.services.windows import window_of
 from handoff.settings import Settings
 from handoff.store.models import Handoff, Message
 
@@ -37,6 +38,7 @@ def present(
         if not include_private:
             query = query.where(Message.private.is_(False))
         messages = [MessageOut.model_validate(m) for m in session.scalars(query)]
+    window = window_of(session, handoff, now) if handoff.status != "closed" else None
     opens_at = handoff.opens_at if handoff.status == "queued" and handoff.opens_at and handoff.opens_at > now else None
     return HandoffOut(
         id=handoff.id,
@@ -66,5 +68,7 @@ def present(
         resolution=handoff.resolution,
         return_to_bot=handoff.return_to_bot,
         routing_rule=routing_rule,
+        window_closes_at=window.closes_at if window else None,
+        window_open=window.open if window else True,
         messages=messages,
     )

@@ -312,3 +312,38 @@ def test_agent_coming_online_takes_waiting_work_in_auto_assign_queue(client: Tes
     client.patch("/api/v1/agents/me", json={"status": "online"}, headers=agent("omar.haddad"))
     stored = client.get(f"/api/v1/handoffs/{handoff['id']}", headers=SERVICE).json()
     assert (stored["status"], stored["agent_id"]) == ("assigned", "omar.haddad")
+
+
+def test_whatsapp_reply_after_the_24_hour_window_is_refused_with_a_clear_message(
+    client: TestClient, clock: FrozenClock, rasa: RasaStandIn
+) -> None:
+    """The agent sees the window; after it closes, the service refuses instead of attempting a doomed delivery."""
+    handoff = create(client, language="fr", topic="general", channel="whatsapp", conversation_id="wa-33600000001")
+    client.post(f"/api/v1/handoffs/{handoff['id']}/claim", headers=agent("claire.dubois"))
+    seen = client.get(f"/api/v1/handoffs/{handoff['id']}", headers=agent("claire.dubois")).json()
+    assert seen["window_open"] is True
+    assert seen["window_closes_at"] is not None
+
+    clock.advance(hours=25)
+    refused = client.post(
+        f"/api/v1/handoffs/{handoff['id']}/replies", json={"text": "Bonjour ?"}, headers=agent("claire.dubois")
+    )
+    assert refused.status_code == 409
+    assert "24-hour window" in refused.json()["detail"]
+    after = client.get(f"/api/v1/handoffs/{handoff['id']}", headers=agent("claire.dubois")).json()
+    assert after["window_open"] is False
+    deliver_due(client.app.state.context, client.app.state.delivery_port)  # type: ignore[attr-defined]
+    assert rasa.calls == []
+
+
+def test_late_messenger_reply_carries_the_human_agent_tag(client: TestClient, clock: FrozenClock, rasa: RasaStandIn):
+    """Between 24 hours and 7 days, a Messenger reply goes out with the HUMAN_AGENT tag."""
+    handoff = create(client, language="fr", topic="general", channel="messenger", conversation_id="psid-1")
+    client.post(f"/api/v1/handoffs/{handoff['id']}/claim", headers=agent("claire.dubois"))
+    clock.advance(hours=30)
+    sent = client.post(
+        f"/api/v1/handoffs/{handoff['id']}/replies", json={"text": "Bonjour !"}, headers=agent("claire.dubois")
+    )
+    assert sent.status_code == 201
+    deliver_due(client.app.state.context, client.app.state.delivery_port)  # type: ignore[attr-defined]
+    assert rasa.calls[0]["json"]["entities"]["message_tag"] == "HUMAN_AGENT"
