@@ -14,7 +14,10 @@ RASA_MODEL := models/rasa/nimbus.tar.gz
 RASA_TRAIN := $(RASA_VENV)/rasa train --config config.yml --domain bot/domain --data nlu_data bot/data \
               --out models/rasa --fixed-model-name nimbus
 
-.PHONY: help env train kb run test lint format typecheck test-py test-rasa validate report clean
+DATA ?= ../shared/data
+
+.PHONY: help env train kb run test lint format typecheck test-py test-rasa validate report clean \
+        bench-langid bench-tokenizer bench-handoff
 
 help: ## List the tasks
 	@grep -E '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  make %-12s %s\n", $$1, $$2}'
@@ -56,6 +59,16 @@ validate: env ## Validate training data, domain and responses in every language
 
 report: env ## Per-language NLU quality report under reports/nlu
 	@$(RASA_VENV)/python -m bot.content report --out reports/nlu
+
+bench-langid: env ## Language detectors on short messages (lingua test data, xSID, fb_mtod): bench/langid/results.md
+	@$(RASA_VENV)/python bench/langid/run.py --data $(DATA) --out bench/langid/results.md
+
+bench-tokenizer: env ## Tokenizers for scripts without spaces (xSID zh/ja, fb_mtod th): bench/langid/tokenizers.md
+	@$(RASA_VENV)/python bench/langid/tokenizer_intents.py --data $(DATA) --out bench/langid/tokenizers.md
+
+bench-handoff: env ## Handoff service load (SQLite and PostgreSQL) and routing time: bench/handoff/results.md
+	@$(VENV)/python bench/handoff/load.py
+	@$(VENV)/python bench/handoff/route.py
 
 clean: ## Remove build outputs and local data (models/, var/)
 	rm -rf models var .rasa

@@ -18,6 +18,7 @@ from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
 from rasa.nlu.constants import ENTITY_ATTRIBUTE_CONFIDENCE_TYPE
 from rasa.nlu.extractors.extractor import EntityExtractorMixin
+from rasa.shared.constants import INTENT_MESSAGE_PREFIX
 from rasa.shared.nlu.constants import (
     ENTITIES,
     ENTITY_ATTRIBUTE_END,
@@ -132,7 +133,7 @@ class DomainLanguageLexicon(GraphComponent, EntityExtractorMixin):
         for message in messages:
             text = message.get(TEXT)
             decided = any(e.get(ENTITY_ATTRIBUTE_TYPE) == name for e in message.get(ENTITIES, []))
-            if not isinstance(text, str) or decided:
+            if not isinstance(text, str) or decided or text.startswith(INTENT_MESSAGE_PREFIX):
                 continue
             guess = self._lexicon.guess(text)
             detection = message.get(DETECTION_PROPERTY) or {}

@@ -17,6 +17,7 @@ from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
 from rasa.nlu.constants import ENTITY_ATTRIBUTE_CONFIDENCE_TYPE
 from rasa.nlu.extractors.extractor import EntityExtractorMixin
+from rasa.shared.constants import INTENT_MESSAGE_PREFIX
 from rasa.shared.nlu.constants import (
     ENTITIES,
     ENTITY_ATTRIBUTE_END,
@@ -104,6 +105,9 @@ class LanguageDetector(GraphComponent, EntityExtractorMixin):
         for message in messages:
             text = message.get(TEXT)
             if not isinstance(text, str) or not text.strip():
+                continue
+            if text.startswith(INTENT_MESSAGE_PREFIX):
+                # Button payloads and intent triggers ("/affirm") are not the customer's language.
                 continue
             metadata = message.get(METADATA)
             hint = parse_locale_hint(

@@ -178,3 +178,9 @@ def test_tokenizer_rejects_an_unknown_han_segmentation() -> None:
     config = {**MultilingualTokenizer.get_default_config(), "han_segmentation": "pkuseg"}
     with pytest.raises(ValueError, match="'char' or 'jieba'"):
         MultilingualTokenizer(config)
+
+
+@pytest.mark.parametrize("text", ["/affirm", "/nlu_fallback", '/check_order_status{"order_id": "NB-123456"}'])
+def test_button_payloads_and_intent_triggers_never_change_the_language(detector: LanguageDetector, text: str) -> None:
+    """A Spanish customer pressing a button sends '/affirm': that is not English, and not the customer's words."""
+    assert detected(parse(detector, text, {"locale": "es-MX"})) == []

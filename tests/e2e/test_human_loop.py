@@ -212,3 +212,22 @@ def test_messages_written_while_the_service_restarts_are_relayed_once_in_order(
     assert system.say(sender, "fourth, after the restart") == []
     final = customer_texts_after_handoff(system.handoff_record(record["id"]), REQUESTS["en"][1])
     assert final == [*expected, "fourth, after the restart"]
+
+
+def test_two_unclear_messages_offer_a_person_and_accepting_hands_off(
+    system: SystemClient, responses: Responses
+) -> None:
+    """First unclear message: a clarifying question; second in a row: a person is offered (with buttons); the
+    customer presses yes: a handoff with reason `repeated_fallback`, in French. ("/nlu_fallback" is what NLU emits
+    for a message it is unsure of; "/affirm" is the yes button's payload.)"""
+    sender = system.new_conversation()
+    assert responses.matches("utter_greet", "fr", system.say(sender, "bonsoir, quelqu'un peut m'aider ?")[0])
+    [clarify] = system.say(sender, "/nlu_fallback")
+    assert responses.matches("utter_ask_rephrase", "fr", clarify)
+    [offer] = system.say(sender, "/nlu_fallback")
+    assert responses.matches("utter_offer_human", "fr", offer)
+    [told] = system.say(sender, "/affirm")
+    assert responses.which(told, "fr", HANDOFF_RESPONSES), told
+
+    [record] = system.handoffs_for(sender)
+    assert (record["reason"], record["language"]) == ("repeated_fallback", "fr")
