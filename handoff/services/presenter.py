@@ -42,7 +42,7 @@ def present(
     opens_at = handoff.opens_at if handoff.status == "queued" and handoff.opens_at and handoff.opens_at > now else None
     return HandoffOut(
         id=handoff.id,
-        status=handoff.status,  # type: ignore[arg-type]
+        status=handoff.status,
         queue=handoff.queue,
         position=position,
         expected_wait_seconds=wait,

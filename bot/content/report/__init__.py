@@ -1,0 +1,1 @@
+"""The per-language quality report: held-out split, training, metrics, coverage, rendering."""

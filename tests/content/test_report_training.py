@@ -1,0 +1,42 @@
+"""The report command end to end: trains a tiny model through Rasa's Python API (slow)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from bot.content.__main__ import main
+from bot.content.settings import ContentSettings
+
+TINY_CONFIG = """\
+recipe: default.v1
+assistant_id: content-report-test
+language: xx
+pipeline:
+  - name: WhitespaceTokenizer
+  - name: CountVectorsFeaturizer
+    analyzer: char_wb
+    min_ngram: 1
+    max_ngram: 3
+  - name: LogisticRegressionClassifier
+policies: []
+"""
+
+
+@pytest.mark.slow
+def test_report_trains_and_writes_markdown_and_images(settings: ContentSettings, project: Path, tmp_path: Path) -> None:
+    """`report --out DIR` writes report.md with six languages and one PNG per language."""
+    (project / "config.yml").write_text(TINY_CONFIG, encoding="utf-8")
+    out = tmp_path / "report"
+    argv = ["--root", str(project), "--min-examples", "3", "--min-faq-examples", "3"]
+
+    code = main([*argv, "report", "--out", str(out), "--test-fraction", "0.34"])
+
+    report = (out / "report.md").read_text(encoding="utf-8")
+    assert code == 0
+    for language in settings.languages:
+        assert f"| {language} | 2 |" in report  # two held-out messages per language
+        assert (out / f"confusion_{language}.png").read_bytes().startswith(b"\x89PNG")
+    assert "## Most confused intent pairs" in report
+    assert "| check_order_status | 3 | 3 | 3 | 3 | 3 | 3 |" in report
