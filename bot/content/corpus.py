@@ -154,6 +154,18 @@ def load_nlu(nlu_dir: Path, languages: Sequence[str]) -> tuple[NluCorpus, list[I
                 if key in corpus.intent_lines:
                     issues.append(error(path, item_line, language, f"intent '{intent}' is listed twice"))
                 corpus.intent_lines.setdefault(key, (path, item_line))
+                metadata = item.get("metadata")
+                declared = metadata.get("language") if isinstance(metadata, dict) else None
+                if language is not None and declared != language:
+                    issues.append(
+                        error(
+                            path,
+                            item_line,
+                            language,
+                            f"intent '{intent}' must declare `metadata: {{language: {language}}}` (found {declared!r}):"
+                            " the language lexicon learns which words belong to which language from it",
+                        )
+                    )
                 for line, text in lines:
                     corpus.examples.append(Example(language, intent, text, path, line))
             elif "synonym" in item:

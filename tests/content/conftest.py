@@ -48,11 +48,12 @@ TINY_RESPONSES = {
 }
 
 
-def nlu_yaml(intents: dict[str, list[str]]) -> str:
-    """Rasa NLU YAML for intents and their examples."""
+def nlu_yaml(intents: dict[str, list[str]], language: str) -> str:
+    """Rasa NLU YAML for intents and their examples, each intent block declaring its language."""
     lines = ['version: "3.1"', "nlu:"]
     for intent, examples in intents.items():
-        lines += [f"- intent: {intent}", "  examples: |", *[f"    - {e}" for e in examples]]
+        lines += [f"- intent: {intent}", "  metadata:", f"    language: {language}", "  examples: |"]
+        lines += [f"    - {e}" for e in examples]
     return "\n".join(lines) + "\n"
 
 
@@ -73,7 +74,7 @@ def project(tmp_path: Path) -> Path:
     for language, intents in TINY_EXAMPLES.items():
         folder = tmp_path / "nlu_data" / language
         folder.mkdir(parents=True)
-        (folder / "nlu.yml").write_text(nlu_yaml(intents), encoding="utf-8")
+        (folder / "nlu.yml").write_text(nlu_yaml(intents, language), encoding="utf-8")
     (tmp_path / "nlu_data" / "common.yml").write_text(
         'version: "3.1"\nnlu:\n- regex: order_id\n  examples: |\n    - [Nn][Bb]-?\\d{6}\n'
         "- synonym: es\n  examples: |\n    - español\n",

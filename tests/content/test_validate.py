@@ -11,7 +11,7 @@ from bot.content.issues import Issue, Severity
 from bot.content.settings import ContentSettings
 from bot.content.validate import content_issues
 
-from .conftest import REPO_ROOT, TINY_RESPONSES, responses_yaml
+from .conftest import REPO_ROOT, TINY_RESPONSES, nlu_yaml, responses_yaml
 
 
 def errors_of(settings: ContentSettings) -> list[Issue]:
@@ -149,7 +149,7 @@ def test_intent_missing_from_a_language(settings: ContentSettings, project: Path
     """An intent that exists elsewhere but not in Chinese is reported for 'zh'."""
     en = project / "nlu_data/en/nlu.yml"
     with en.open("a", encoding="utf-8") as handle:
-        handle.write("- intent: goodbye\n  examples: |\n    - bye\n    - see you\n    - ciao\n")
+        handle.write(nlu_yaml({"goodbye": ["bye", "see you", "ciao"]}, "en").split("nlu:\n", 1)[1])
 
     languages = sorted(i.language or "" for i in errors_of(settings))
 
@@ -175,3 +175,14 @@ def test_repository_content_passes_our_checks() -> None:
     settings = ContentSettings(project_root=REPO_ROOT)
 
     assert [i.format(REPO_ROOT) for i in errors_of(settings)] == []
+
+
+def test_intent_block_without_its_language_is_rejected(settings: ContentSettings, project: Path) -> None:
+    """The language lexicon learns from each intent block's declared language: a missing or wrong one is an error."""
+    pt = project / "nlu_data/pt/nlu.yml"
+    replace_in(pt, "    language: pt\n", "    language: es\n")
+
+    issues = errors_of(settings)
+
+    assert {(issue.path, issue.language) for issue in issues} == {(pt, "pt")}
+    assert all("metadata: {language: pt}" in issue.message for issue in issues)
