@@ -24,6 +24,7 @@ from handoff.services.context import Clock, ServiceContext, utc_now
 from handoff.services.delivery import DeliveryPort, DeliveryWorker, RasaDelivery, release_stuck
 from handoff.services.events import EventHub
 from handoff.services.gauges import read_queue_gauges
+from handoff.services.inactivity import InactivityWorker
 from handoff.services.metrics import Metrics
 from handoff.services.redis_hub import RedisEventHub
 from handoff.settings import Settings
@@ -160,9 +161,15 @@ def create_app(
             worker.start()
         app.state.delivery_worker = worker
         app.state.delivery_port = port
+        inactivity: InactivityWorker | None = None
+        if settings.inactivity_check_seconds > 0:
+            inactivity = InactivityWorker(context, settings.inactivity_check_seconds)
+            inactivity.start()
         try:
             yield
         finally:
+            if inactivity is not None:
+                inactivity.stop()
             if worker is not None:
                 worker.stop()
             hub.stop()

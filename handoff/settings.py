@@ -67,6 +67,13 @@ class Settings(BaseSettings):
     delivery_interval_seconds: float = Field(default=1.0, ge=0)
     delivery_max_attempts: int = Field(default=8, ge=1)
     delivery_timeout_seconds: float = Field(default=10.0, gt=0)
+    # An assigned conversation whose customer has not answered the agent for this long is closed and handed back
+    # to the bot; 0 turns it off.
+    customer_inactivity_seconds: int = Field(default=2 * 3600, ge=0)
+    # A customer waiting this long for the assigned agent's answer goes back to the queue for another agent.
+    agent_inactivity_seconds: int = Field(default=15 * 60, ge=0)
+    # How often the inactivity sweep runs (0: never, e.g. in tests that drive it).
+    inactivity_check_seconds: float = Field(default=30.0, ge=0)
     rasa_url: str = Field(
         default="http://localhost:5005", validation_alias=AliasChoices("RASA_URL", "HANDOFF_RASA_URL", "rasa_url")
     )

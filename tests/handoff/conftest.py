@@ -88,6 +88,7 @@ def settings(database_url: str, tmp_path: Path) -> Settings:
         service_key=SERVICE_KEY,
         admin_token=ADMIN_TOKEN,
         delivery_interval_seconds=0,
+        inactivity_check_seconds=0,
         rasa_url="http://rasa.test:5005",
         rasa_api_token="rasa-token",
     )
