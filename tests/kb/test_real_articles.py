@@ -1,0 +1,47 @@
+"""The shipped articles (kb/articles/) built with the default encoder: one clear question per language."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from kb import Encoder, Retriever, build_index, validate_articles
+
+ARTICLES = Path(__file__).resolve().parents[2] / "kb" / "articles"
+
+
+@pytest.fixture(scope="module")
+def real_retriever(tmp_path_factory: pytest.TempPathFactory, encoder: Encoder) -> Retriever:
+    """An index of the real articles, built into a temporary directory."""
+    if len(validate_articles(ARTICLES).articles) < 20:
+        pytest.skip("the 20 demo articles are not all written yet")
+    index_dir = tmp_path_factory.mktemp("real") / "index"
+    build_index(ARTICLES, index_dir, encoder.name, encoder=encoder)
+    return Retriever.load(index_dir, encoder=encoder)
+
+
+@pytest.mark.parametrize(
+    ("question", "language", "expected"),
+    [
+        ("when will the refund show up on my card", "en", "refund-timeline"),
+        ("olvidé mi contraseña y no puedo entrar", "es", "reset-password"),
+        ("vocês entregam em Portugal?", "pt", "international-shipping"),
+        ("comment activer la double authentification", "fr", "two-factor"),
+        ("أريد حذف حسابي نهائياً", "ar", "delete-account"),
+        ("礼品卡怎么用", "zh", "gift-cards"),
+    ],
+)
+def test_real_articles_answer_in_every_language(
+    real_retriever: Retriever, question: str, language: str, expected: str
+) -> None:
+    """A clear question in each language is answered with the expected article, in that language."""
+    hit = real_retriever.answer(question, language)
+    assert hit is not None
+    assert (hit.article_id, hit.language) == (expected, language)
+
+
+def test_real_articles_reject_out_of_scope(real_retriever: Retriever) -> None:
+    """Obvious off-topic questions get no answer."""
+    for question, language in [("who painted the Mona Lisa", "en"), ("¿cuál es la capital de Perú?", "es")]:
+        assert real_retriever.answer(question, language) is None, question
