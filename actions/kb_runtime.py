@@ -5,7 +5,8 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 
-from kb import KbSettings, Retriever
+from actions.settings import get_settings
+from kb import Retriever
 
 __all__ = ["RetrieverHolder", "get_retriever_holder"]
 
@@ -31,8 +32,7 @@ class RetrieverHolder:
 
 
 def _load_from_settings() -> Retriever:
-    settings = KbSettings()
-    return Retriever.load(settings.index_dir)
+    return Retriever.load(get_settings().kb.index_dir)
 
 
 _holder = RetrieverHolder(_load_from_settings)

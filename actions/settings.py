@@ -9,6 +9,8 @@ from typing import Literal
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from kb import KbSettings
+
 
 class ActionSettings(BaseSettings):
     """Everything the action server needs to reach the handoff service and the knowledge base."""
@@ -23,6 +25,7 @@ class ActionSettings(BaseSettings):
     complaint_handoff: Literal["first", "second", "never"] = Field(
         "second", description="When a complaint hands the customer to a person."
     )
+    kb: KbSettings = Field(default_factory=KbSettings, description="Index, encoder and articles (KB_* variables).")
     actions_outbox_path: Path = Field(
         Path("var/actions_outbox.sqlite3"),
         description="SQLite file holding handoffs not yet accepted by the handoff service.",
