@@ -120,8 +120,20 @@ class Service:
             pass
 
 
+# Variables bot/credentials.yml expands; Rasa refuses to start when one is unset, so unset ones become empty
+# (a channel without its secret starts and rejects every webhook). See docs/channels.md.
+CHANNEL_VARIABLES = (
+    "WHATSAPP_VERIFY_TOKEN", "WHATSAPP_APP_SECRET", "WHATSAPP_ACCESS_TOKEN", "WHATSAPP_PHONE_NUMBER_ID",
+    "MESSENGER_VERIFY_TOKEN", "MESSENGER_APP_SECRET", "MESSENGER_PAGE_ACCESS_TOKEN",
+    "LINE_CHANNEL_SECRET", "LINE_CHANNEL_ACCESS_TOKEN",
+    "TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN", "TWILIO_WHATSAPP_NUMBER", "TWILIO_WEBHOOK_URL",
+    "META_GRAPH_BASE", "LINE_API_BASE", "TWILIO_API_BASE", "CHANNELS_DEDUP_REDIS_URL",
+)  # fmt: skip
+
+
 def _base_env(config: StackConfig) -> dict[str, str]:
     env = {key: value for key, value in os.environ.items() if not key.startswith("VIRTUAL_ENV")}
+    env.update({name: env.get(name, "") for name in CHANNEL_VARIABLES})
     env.update(
         {
             "PYTHONPATH": str(ROOT),

@@ -1,0 +1,181 @@
+"""Messenger channel: `/webhooks/messenger/webhook` (GET verification handshake, POST messages and postbacks).
+
+credentials.yml (`bot.channels.messenger.MessengerInput:`): `verify_token`, `app_secret`, `page_access_token`,
+optional `graph_base` (default https://graph.facebook.com), `api_version` (default v21.0), `dedup_redis_url`,
+`retry_max_attempts`, `retry_base_delay`, `retry_max_delay`.
+
+The time of each customer's last message is kept in this process to choose between `RESPONSE` and the
+`HUMAN_AGENT` tag; with several Rasa workers a worker that never saw the customer uses the tag for agent replies,
+which Messenger accepts within 7 days.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any
+
+from rasa.core.channels.channel import InputChannel, OutputChannel, UserMessage
+from sanic import Blueprint, response
+from sanic.request import Request
+from sanic.response import HTTPResponse
+
+from bot.channels import messenger_payloads as payloads
+from bot.channels.agent import sent_by_agent
+from bot.channels.dedup import DedupStore, build_store
+from bot.channels.http_client import PlatformClient, policy_from_credentials
+from bot.channels.inbound import InboundMessage, PayloadError
+from bot.channels.signatures import verify_handshake, verify_hub_signature
+from bot.channels.webhook import bad_request, decode, dispatch, required, signature_rejection
+
+logger = logging.getLogger(__name__)
+
+CHANNEL = "messenger"
+SIGNATURE_HEADER = "X-Hub-Signature-256"
+MAX_REMEMBERED_CUSTOMERS = 50_000
+
+
+@dataclass(frozen=True)
+class MessengerSettings:
+    """Where the Send API is."""
+
+    graph_base: str = "https://graph.facebook.com"
+    api_version: str = "v21.0"
+
+    @property
+    def messages_url(self) -> str:
+        return f"{self.graph_base.rstrip('/')}/{self.api_version}/me/messages"
+
+
+class MessengerOutput(OutputChannel):
+    """Sends bot and agent messages through the Send API within Messenger's limits and messaging windows."""
+
+    @classmethod
+    def name(cls) -> str:
+        return CHANNEL
+
+    def __init__(
+        self,
+        client: PlatformClient,
+        settings: MessengerSettings,
+        last_inbound: dict[str, float],
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self._client = client
+        self._settings = settings
+        self._last_inbound = last_inbound
+        self._clock = clock
+
+    def _delivery(self, recipient_id: str, kwargs: dict[str, Any]) -> dict[str, str]:
+        return payloads.delivery_fields(sent_by_agent(kwargs), self._last_inbound.get(recipient_id), self._clock())
+
+    async def _post(self, payload: dict[str, Any]) -> None:
+        await self._client.request("POST", self._settings.messages_url, payload)
+
+    async def send_text_message(self, recipient_id: str, text: str, **kwargs: Any) -> None:
+        for body in payloads.text_messages(recipient_id, text, self._delivery(recipient_id, kwargs)):
+            await self._post(body)
+
+    async def send_text_with_buttons(
+        self, recipient_id: str, text: str, buttons: list[dict[str, Any]], **kwargs: Any
+    ) -> None:
+        for body in payloads.button_messages(recipient_id, text, buttons, self._delivery(recipient_id, kwargs)):
+            await self._post(body)
+
+    async def send_quick_replies(
+        self, recipient_id: str, text: str, quick_replies: list[dict[str, Any]], **kwargs: Any
+    ) -> None:
+        delivery = self._delivery(recipient_id, kwargs)
+        for body in payloads.button_messages(recipient_id, text, quick_replies, delivery, quick=True):
+            await self._post(body)
+
+    async def send_image_url(self, recipient_id: str, image: str, **kwargs: Any) -> None:
+        await self._post(payloads.image_payload(recipient_id, image, self._delivery(recipient_id, kwargs)))
+
+    async def send_custom_json(self, recipient_id: str, json_message: dict[str, Any], **kwargs: Any) -> None:
+        """A Send API `message` object from a `custom` response."""
+        body = {"recipient": {"id": recipient_id}, **self._delivery(recipient_id, kwargs), "message": json_message}
+        await self._post(body)
+
+
+class MessengerInput(InputChannel):
+    """Receives Messenger webhooks."""
+
+    @classmethod
+    def name(cls) -> str:
+        return CHANNEL
+
+    @classmethod
+    def from_credentials(cls, credentials: dict[str, Any] | None) -> InputChannel:
+        credentials = required(credentials, cls.name())
+        settings = MessengerSettings(
+            graph_base=str(credentials.get("graph_base") or MessengerSettings.graph_base),
+            api_version=str(credentials.get("api_version") or MessengerSettings.api_version),
+        )
+        token = str(credentials.get("page_access_token") or "")
+        return cls(
+            verify_token=str(credentials.get("verify_token") or ""),
+            app_secret=str(credentials.get("app_secret") or ""),
+            settings=settings,
+            client=PlatformClient(CHANNEL, token, policy_from_credentials(credentials)),
+            dedup=build_store(credentials.get("dedup_redis_url") or None),
+        )
+
+    def __init__(
+        self,
+        verify_token: str,
+        app_secret: str,
+        settings: MessengerSettings,
+        client: PlatformClient,
+        dedup: DedupStore,
+    ) -> None:
+        if not app_secret or not verify_token:
+            logger.warning("Messenger channel without 'app_secret' or 'verify_token': every webhook is rejected")
+        self.verify_token = verify_token
+        self.app_secret = app_secret
+        self.settings = settings
+        self.client = client
+        self.dedup = dedup
+        self.last_inbound: dict[str, float] = {}
+
+    def get_output_channel(self) -> OutputChannel:
+        return MessengerOutput(self.client, self.settings, self.last_inbound)
+
+    def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
+        webhook = Blueprint("messenger_webhook", __name__)
+
+        @webhook.route("/", methods=["GET"])
+        async def health(_: Request) -> HTTPResponse:
+            return response.json({"status": "ok"})
+
+        @webhook.route("/webhook", methods=["GET"])
+        async def verify(request: Request) -> HTTPResponse:
+            if verify_handshake(self.verify_token, request.args.get("hub.mode"), request.args.get("hub.verify_token")):
+                return response.text(request.args.get("hub.challenge") or "")
+            logger.warning("Messenger webhook verification with a wrong token or mode: rejected")
+            return response.text("verification failed", status=403)
+
+        @webhook.route("/webhook", methods=["POST"])
+        async def receive(request: Request) -> HTTPResponse:
+            header = request.headers.get(SIGNATURE_HEADER)
+            if not verify_hub_signature(self.app_secret, request.body, header):
+                return signature_rejection(CHANNEL, header)
+            try:
+                messages = decode(CHANNEL, request.body, payloads.parse_webhook)
+            except PayloadError as error:
+                return bad_request(CHANNEL, error)
+            await dispatch(CHANNEL, messages, self.dedup, self._output_for, on_new_message)
+            return response.json({"status": "ok"})
+
+        return webhook
+
+    def _output_for(self, message: InboundMessage) -> OutputChannel:
+        now = time.time()
+        if len(self.last_inbound) >= MAX_REMEMBERED_CUSTOMERS:  # forget customers whose window is over
+            window = payloads.STANDARD_WINDOW_SECONDS
+            for key in [key for key, at in self.last_inbound.items() if now - at >= window]:
+                del self.last_inbound[key]
+        self.last_inbound[message.sender_id] = now
+        return self.get_output_channel()

@@ -1,0 +1,93 @@
+"""The common webhook steps of every platform channel: reject unsigned requests, decode the body, hand each new
+message to Rasa once. Sanic is only touched here and in the channel modules."""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Awaitable, Callable, Iterable
+from typing import Any, TypeVar
+
+from rasa.core.channels.channel import OutputChannel, UserMessage
+from rasa.shared.exceptions import RasaException
+from sanic import response
+from sanic.response import HTTPResponse
+
+from bot.channels.dedup import DedupStore
+from bot.channels.inbound import InboundMessage, PayloadError
+
+logger = logging.getLogger(__name__)
+
+Parsed = TypeVar("Parsed")
+
+
+def required(credentials: dict[str, Any] | None, channel: str) -> dict[str, Any]:
+    """The channel's credentials.yml section; Rasa's own error when it is missing."""
+    if not credentials:
+        raise RasaException(
+            f"No credentials given for the {channel} channel: add its section to credentials.yml (docs/channels.md)."
+        )
+    return credentials
+
+
+def signature_rejection(platform: str, header: str | None) -> HTTPResponse:
+    """401 when the signature header is missing, 403 when it does not match; nothing reaches the bot."""
+    if not header:
+        logger.warning("%s webhook without signature header: rejected with 401", platform)
+        return response.json({"error": "missing signature"}, status=401)
+    logger.warning("%s webhook with a wrong signature: rejected with 403", platform)
+    return response.json({"error": "invalid signature"}, status=403)
+
+
+def decode(platform: str, body: bytes, parse: Callable[[Any], list[Parsed]]) -> list[Parsed]:
+    """The messages of a raw JSON body; `PayloadError` with a clear reason when it is not valid JSON or not the
+    platform's shape."""
+    try:
+        data = json.loads(body.decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as error:
+        raise PayloadError(f"body is not UTF-8 JSON ({error})") from error
+    return parse(data)
+
+
+def bad_request(platform: str, error: PayloadError) -> HTTPResponse:
+    """400 with the reason, logged."""
+    logger.warning("%s webhook with a malformed body: %s", platform, error)
+    return response.json({"error": f"malformed body: {error}"}, status=400)
+
+
+async def dispatch(
+    platform: str,
+    messages: Iterable[InboundMessage],
+    dedup: DedupStore,
+    output_for: Callable[[InboundMessage], OutputChannel],
+    on_new_message: Callable[[UserMessage], Awaitable[Any]],
+) -> int:
+    """Hands every message not seen before to Rasa; returns how many were handed on.
+
+    A message is marked as seen before it is processed, so a platform retry that arrives while the first delivery
+    is still being answered is dropped too. A failure inside Rasa is logged and does not fail the webhook (the
+    platform would only deliver the same message again).
+    """
+    handed = 0
+    for message in messages:
+        if not dedup.first_seen(f"{platform}:{message.message_id}"):
+            logger.info("%s delivery %s already handled: ignored", platform, message.message_id)
+            continue
+        output = output_for(message)
+        user_message = UserMessage(
+            message.text,
+            output,
+            message.sender_id,
+            input_channel=platform,
+            message_id=message.message_id,
+            metadata=dict(message.metadata),
+        )
+        try:
+            await on_new_message(user_message)
+            flush = getattr(output, "flush", None)  # channels that batch the answers of one message (LINE)
+            if flush is not None:
+                await flush()
+        except Exception:
+            logger.exception("%s message %s could not be handled", platform, message.message_id)
+        handed += 1
+    return handed

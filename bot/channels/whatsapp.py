@@ -1,0 +1,152 @@
+"""WhatsApp Cloud API channel: `/webhooks/whatsapp/webhook` (GET verification handshake, POST messages).
+
+credentials.yml (`bot.channels.whatsapp.WhatsAppInput:`): `verify_token`, `app_secret`, `access_token`,
+`phone_number_id`, optional `graph_base` (default https://graph.facebook.com), `api_version` (default v21.0),
+`dedup_redis_url` (empty = in-process de-duplication), `retry_max_attempts`, `retry_base_delay`, `retry_max_delay`.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any
+
+from rasa.core.channels.channel import InputChannel, OutputChannel, UserMessage
+from sanic import Blueprint, response
+from sanic.request import Request
+from sanic.response import HTTPResponse
+
+from bot.channels import whatsapp_payloads as payloads
+from bot.channels.dedup import DedupStore, build_store
+from bot.channels.http_client import PlatformClient, policy_from_credentials
+from bot.channels.inbound import InboundMessage, PayloadError
+from bot.channels.signatures import verify_handshake, verify_hub_signature
+from bot.channels.webhook import bad_request, decode, dispatch, required, signature_rejection
+
+logger = logging.getLogger(__name__)
+
+CHANNEL = "whatsapp"
+SIGNATURE_HEADER = "X-Hub-Signature-256"
+
+
+@dataclass(frozen=True)
+class WhatsAppSettings:
+    """Where and as whom the channel sends."""
+
+    phone_number_id: str
+    graph_base: str = "https://graph.facebook.com"
+    api_version: str = "v21.0"
+
+    @property
+    def messages_url(self) -> str:
+        return f"{self.graph_base.rstrip('/')}/{self.api_version}/{self.phone_number_id}/messages"
+
+
+class WhatsAppOutput(OutputChannel):
+    """Sends bot and agent messages through the Graph API, split and adapted to WhatsApp's limits."""
+
+    @classmethod
+    def name(cls) -> str:
+        return CHANNEL
+
+    def __init__(self, client: PlatformClient, settings: WhatsAppSettings) -> None:
+        self._client = client
+        self._settings = settings
+
+    async def _post(self, payload: dict[str, Any]) -> None:
+        await self._client.request("POST", self._settings.messages_url, payload)
+
+    async def send_text_message(self, recipient_id: str, text: str, **kwargs: Any) -> None:
+        for payload in payloads.text_messages(recipient_id, text):
+            await self._post(payload)
+
+    async def send_text_with_buttons(
+        self, recipient_id: str, text: str, buttons: list[dict[str, Any]], **kwargs: Any
+    ) -> None:
+        for payload in payloads.button_messages(recipient_id, text, buttons):
+            await self._post(payload)
+
+    async def send_quick_replies(
+        self, recipient_id: str, text: str, quick_replies: list[dict[str, Any]], **kwargs: Any
+    ) -> None:
+        await self.send_text_with_buttons(recipient_id, text, quick_replies)
+
+    async def send_image_url(self, recipient_id: str, image: str, **kwargs: Any) -> None:
+        await self._post(payloads.image_payload(recipient_id, image))
+
+    async def send_custom_json(self, recipient_id: str, json_message: dict[str, Any], **kwargs: Any) -> None:
+        """A Graph API message body from a `custom` response, completed with the recipient."""
+        await self._post({"messaging_product": "whatsapp", "to": recipient_id, **json_message})
+
+
+class WhatsAppInput(InputChannel):
+    """Receives WhatsApp Cloud API webhooks."""
+
+    @classmethod
+    def name(cls) -> str:
+        return CHANNEL
+
+    @classmethod
+    def from_credentials(cls, credentials: dict[str, Any] | None) -> InputChannel:
+        credentials = required(credentials, cls.name())
+        settings = WhatsAppSettings(
+            phone_number_id=str(credentials.get("phone_number_id") or ""),
+            graph_base=str(credentials.get("graph_base") or WhatsAppSettings.graph_base),
+            api_version=str(credentials.get("api_version") or WhatsAppSettings.api_version),
+        )
+        client = PlatformClient(
+            CHANNEL, str(credentials.get("access_token") or ""), policy_from_credentials(credentials)
+        )
+        return cls(
+            verify_token=str(credentials.get("verify_token") or ""),
+            app_secret=str(credentials.get("app_secret") or ""),
+            settings=settings,
+            client=client,
+            dedup=build_store(credentials.get("dedup_redis_url") or None),
+        )
+
+    def __init__(
+        self, verify_token: str, app_secret: str, settings: WhatsAppSettings, client: PlatformClient, dedup: DedupStore
+    ) -> None:
+        if not app_secret or not verify_token:
+            logger.warning("WhatsApp channel without 'app_secret' or 'verify_token': every webhook is rejected")
+        self.verify_token = verify_token
+        self.app_secret = app_secret
+        self.settings = settings
+        self.client = client
+        self.dedup = dedup
+
+    def get_output_channel(self) -> OutputChannel:
+        return WhatsAppOutput(self.client, self.settings)
+
+    def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
+        webhook = Blueprint("whatsapp_webhook", __name__)
+
+        @webhook.route("/", methods=["GET"])
+        async def health(_: Request) -> HTTPResponse:
+            return response.json({"status": "ok"})
+
+        @webhook.route("/webhook", methods=["GET"])
+        async def verify(request: Request) -> HTTPResponse:
+            if verify_handshake(self.verify_token, request.args.get("hub.mode"), request.args.get("hub.verify_token")):
+                return response.text(request.args.get("hub.challenge") or "")
+            logger.warning("WhatsApp webhook verification with a wrong token or mode: rejected")
+            return response.text("verification failed", status=403)
+
+        @webhook.route("/webhook", methods=["POST"])
+        async def receive(request: Request) -> HTTPResponse:
+            header = request.headers.get(SIGNATURE_HEADER)
+            if not verify_hub_signature(self.app_secret, request.body, header):
+                return signature_rejection(CHANNEL, header)
+            try:
+                messages = decode(CHANNEL, request.body, payloads.parse_webhook)
+            except PayloadError as error:
+                return bad_request(CHANNEL, error)
+            await dispatch(CHANNEL, messages, self.dedup, self._output_for, on_new_message)
+            return response.json({"status": "ok"})
+
+        return webhook
+
+    def _output_for(self, _: InboundMessage) -> OutputChannel:
+        return self.get_output_channel()
