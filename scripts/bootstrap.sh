@@ -4,6 +4,12 @@
 #   scripts/bootstrap.sh rasa   -> .venv-rasa  (Python 3.10: Rasa 3.6.21 and bot/ code)
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# The Makefile puts the project on PYTHONPATH; pip must not see the project's own egg-info as an installed package
+# of the other environment.
+unset PYTHONPATH
+
+# pip, quieter: the machine's pip configuration names index folders that may not exist; their warnings are noise.
+pip_quiet() { "$@" 2>&1 | { grep -v "^WARNING: Location" || true; }; return "${PIPESTATUS[0]}"; }
 
 die() { echo "bootstrap: $*" >&2; exit 1; }
 
@@ -42,7 +48,7 @@ ensure_venv() {
     echo "bootstrap: creating $venv with $python"
     "$python" -m venv "$venv"
   fi
-  "$venv/bin/python" -m pip install --quiet --upgrade pip
+  pip_quiet "$venv/bin/python" -m pip install --quiet --upgrade pip
   echo "$stamp" > "$venv/.bootstrap-stamp.new"
   return 0
 }
@@ -53,8 +59,8 @@ case "${1:-}" in
       die "Python 3.11 not found: install it (e.g. 'pyenv install 3.11.7') or set PYTHON311=/path/to/python3.11"
     if ensure_venv .venv "$py" pyproject.toml; then
       # The CPU wheel first and pinned: any other torch requirement pulls gigabytes of CUDA packages.
-      .venv/bin/pip install --quiet torch==2.13.0
-      .venv/bin/pip install --quiet -e '.[dev]'
+      pip_quiet .venv/bin/pip install --quiet torch==2.13.0
+      pip_quiet .venv/bin/pip install --quiet -e '.[dev]'
       mv .venv/.bootstrap-stamp.new .venv/.bootstrap-stamp
       echo "bootstrap: .venv ready"
     fi
@@ -63,7 +69,7 @@ case "${1:-}" in
     py=$(find_python 3.10 3.10.13 "${PYTHON310:-}") ||
       die "Python 3.10 not found, and Rasa 3.6 needs it: install it with 'pyenv install 3.10.13' or set PYTHON310=/path/to/python3.10"
     if ensure_venv .venv-rasa "$py" bot/requirements.txt; then
-      .venv-rasa/bin/pip install --quiet -r bot/requirements.txt
+      pip_quiet .venv-rasa/bin/pip install --quiet -r bot/requirements.txt
       mv .venv-rasa/.bootstrap-stamp.new .venv-rasa/.bootstrap-stamp
       echo "bootstrap: .venv-rasa ready"
     fi
