@@ -16,6 +16,12 @@ REASON_BY_INTENT: dict[str, str] = {
     "cancel_order": "transactional",
 }
 
+# The bot's offer of a person that a "yes" accepted -> why.
+REASON_BY_OFFER: dict[str, str] = {
+    "utter_offer_human": "repeated_fallback",
+    "utter_out_of_scope": "out_of_scope",
+}
+
 # Latest intent -> the skill an agent needs.
 TOPIC_BY_INTENT: dict[str, str] = {
     "request_refund": "billing",
@@ -121,11 +127,11 @@ def customer_profile(events: Iterable[Mapping[str, Any]]) -> dict[str, Any]:
 
 def handoff_reason(slot_reason: str | None, events: Iterable[Mapping[str, Any]]) -> str:
     """The reason an action asked for; else what the conversation shows: a customer accepting the person offered
-    after two unclear messages, or the latest intent; else an explicit request."""
+    (after two unclear messages, or for an out-of-scope question), or the latest intent; else an explicit request."""
     if slot_reason:
         return slot_reason
     latest_intent: str | None = None
-    offered_before_latest = False
+    offered_before_latest: str | None = None
     last_action: str | None = None
     for event in events:
         kind = event.get("event")
@@ -136,9 +142,9 @@ def handoff_reason(slot_reason: str | None, events: Iterable[Mapping[str, Any]])
             if name in EXTERNAL_INTENTS:
                 continue
             latest_intent = name
-            offered_before_latest = last_action == "utter_offer_human"
+            offered_before_latest = last_action if last_action in REASON_BY_OFFER else None
     if latest_intent == "affirm" and offered_before_latest:
-        return "repeated_fallback"
+        return REASON_BY_OFFER[offered_before_latest]
     return REASON_BY_INTENT.get(latest_intent or "", "explicit_request")
 
 

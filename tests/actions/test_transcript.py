@@ -123,6 +123,7 @@ def did(action: str) -> dict:
             ],
             "repeated_fallback",
         ),
+        (None, [said("out_of_scope"), did("utter_out_of_scope"), said("affirm")], "out_of_scope"),  # yes to the offer
         (None, [did("utter_greet"), said("affirm")], "explicit_request"),  # a plain yes is not a fallback
         (None, [], "explicit_request"),  # nothing known: the customer asked
     ],
