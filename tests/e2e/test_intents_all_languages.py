@@ -65,9 +65,7 @@ def test_chit_chat_is_answered_in_the_customer_language(
 
 
 @pytest.mark.parametrize("language", ["es", "ar"])
-def test_out_of_scope_gets_a_clear_offer_of_a_person(
-    system: SystemClient, responses: Responses, language: str
-) -> None:
+def test_out_of_scope_gets_a_clear_offer_of_a_person(system: SystemClient, responses: Responses, language: str) -> None:
     """An out-of-scope question is never answered with a guess: the bot offers a person; yes hands off with reason
     `out_of_scope`, in the customer's language."""
     by_intent = examples(language)
@@ -76,6 +74,7 @@ def test_out_of_scope_gets_a_clear_offer_of_a_person(
     [offer] = system.say(sender, max(by_intent["out_of_scope"][:8], key=len))
     assert responses.matches("utter_out_of_scope", language, offer), offer
     [told] = system.say(sender, "/affirm")
-    assert responses.which(told, language, ["utter_handoff_queued", "utter_handoff_scheduled", "utter_handoff_uncovered"])
+    handoff_responses = ["utter_handoff_queued", "utter_handoff_scheduled", "utter_handoff_uncovered"]
+    assert responses.which(told, language, handoff_responses), told
     [record] = system.handoffs_for(sender)
     assert (record["reason"], record["language"]) == ("out_of_scope", language)
