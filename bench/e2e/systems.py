@@ -1,0 +1,141 @@
+"""The two systems under test: ours (the three processes via scripts/stack.py) and a stock `rasa init` assistant."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+
+from scripts.stack import RASA_BIN, ROOT, Ports, Service, Stack, StackConfig, StackError, free_port
+
+MODEL = ROOT / "models" / "rasa" / "nimbus.tar.gz"
+KB_INDEX = ROOT / "models" / "kb"
+
+
+@dataclass(frozen=True)
+class Served:
+    """A running system as the load generator sees it."""
+
+    name: str
+    rasa_url: str
+    rasa_token: str | None
+    handoff_url: str | None = None
+    handoff_token: str | None = None
+    actions_url: str | None = None
+    service_key: str | None = None
+
+
+def build_ours() -> None:
+    """The Rasa model and the KB index, built by the Make targets `make run` uses (cached when unchanged)."""
+    subprocess.run(["make", "-s", "train", "kb"], cwd=ROOT, check=True)
+
+
+@contextmanager
+def ours(data_dir: Path) -> Iterator[Served]:
+    """Our three processes on free ports with their own data directory; always stopped on exit."""
+    config = StackConfig(
+        ports=Ports.free(),
+        data_dir=data_dir,
+        log_dir=data_dir / "log",
+        model_path=MODEL,
+        kb_index_dir=KB_INDEX,
+        rasa_api_token="bench-rasa-token",
+        handoff_service_key="bench-service-key",
+        handoff_admin_token="bench-admin-token",
+    )
+    with Stack(config):
+        yield Served(
+            name="ours",
+            rasa_url=config.rasa_url,
+            rasa_token=config.rasa_api_token,
+            handoff_url=config.handoff_url,
+            handoff_token=config.handoff_admin_token,
+            actions_url=config.actions_url,
+            service_key=config.handoff_service_key,
+        )
+
+
+def init_stock(project_dir: Path) -> Path:
+    """A stock `rasa init` project in `project_dir` (created and trained once, reused afterwards); its model."""
+    models = sorted((project_dir / "models").glob("*.tar.gz")) if project_dir.exists() else []
+    if not models:
+        project_dir.mkdir(parents=True, exist_ok=True)
+        subprocess.run(
+            [str(RASA_BIN), "init", "--no-prompt", "--init-dir", str(project_dir)],
+            cwd=project_dir,
+            env=_stock_env(),
+            check=True,
+            stdout=subprocess.DEVNULL,
+        )
+        models = sorted((project_dir / "models").glob("*.tar.gz"))
+    if not models:
+        raise StackError(f"rasa init produced no model under {project_dir / 'models'}")
+    return models[-1]
+
+
+def _stock_env() -> dict[str, str]:
+    env = {key: value for key, value in os.environ.items() if not key.startswith("VIRTUAL_ENV")}
+    env.update({"RASA_TELEMETRY_ENABLED": "false", "TF_CPP_MIN_LOG_LEVEL": "2", "PYTHONUNBUFFERED": "1"})
+    env.pop("PYTHONPATH", None)
+    return env
+
+
+@contextmanager
+def stock(project_dir: Path, log_dir: Path, token: str = "bench-stock-token") -> Iterator[Served]:
+    """`rasa run --enable-api` of the stock project (no action server: its endpoints need none)."""
+    model = init_stock(project_dir)
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    service = Service(
+        name="stock-rasa",
+        command=[
+            str(RASA_BIN),
+            "run",
+            "--enable-api",
+            "--auth-token",
+            token,
+            "--port",
+            str(port),
+            "--model",
+            str(model),
+            "--endpoints",
+            str(project_dir / "endpoints.yml"),
+            "--credentials",
+            str(project_dir / "credentials.yml"),
+        ],
+        env=_stock_env(),
+        ready_url=f"{url}/status?token={token}",
+        log_path=log_dir / "stock-rasa.log",
+    )
+    service.start()
+    try:
+        _wait_ready(service, timeout_seconds=240.0)
+        yield Served(name="stock", rasa_url=url, rasa_token=token)
+    finally:
+        service.stop()
+
+
+def _wait_ready(service: Service, timeout_seconds: float) -> None:
+    deadline = time.monotonic() + timeout_seconds
+    with httpx.Client(timeout=2.0) as http:
+        while True:
+            code = service.exited()
+            if code is not None:
+                raise StackError(f"{service.name} exited with code {code}; log tail:\n{service.log_tail()}")
+            try:
+                if http.get(service.ready_url).status_code == 200:
+                    return
+            except httpx.HTTPError:
+                pass
+            if time.monotonic() > deadline:
+                raise StackError(f"{service.name} not ready; log tail:\n{service.log_tail()}")
+            time.sleep(0.5)
+
+
+__all__ = ["Served", "build_ours", "init_stock", "ours", "stock"]
