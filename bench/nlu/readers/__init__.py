@@ -1,0 +1,1 @@
+"""One reader per public dataset; each returns a `Benchmark`."""

@@ -1,0 +1,197 @@
+"""NLU benchmark: trains our pipeline (the NLU part of config.yml) and Rasa 3.6's default pipeline on a public
+dataset in one run and writes accuracy / macro-F1 per language, out-of-scope handling and parse latency.
+
+Run from the project root in the Rasa environment (heavy: use nice on shared machines):
+    PYTHONPATH=. nice -n 19 .venv-rasa/bin/python bench/nlu/run.py --data ../shared/data --dataset hint3 \
+        --out bench/nlu/results.md
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import shlex
+import sys
+import tempfile
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+
+from rasa.utils.common import configure_logging_and_warnings
+from rasa.utils.log_utils import configure_structlog
+
+from bench.nlu import rasa_runner
+from bench.nlu.evaluate import latency, per_language, scope_rows
+from bench.nlu.examples import Benchmark, Example
+from bench.nlu.pipelines import Pipeline, load_pipelines
+from bench.nlu.readers.clinc150 import read_clinc150
+from bench.nlu.readers.fb_mtod import read_fb_mtod
+from bench.nlu.readers.hint3 import BOTS, read_hint3
+from bench.nlu.readers.xsid import read_xsid
+from bench.nlu.report import BenchmarkResult, PipelineResult, replace_section, section
+
+DATASETS = ("xsid", "fb_mtod", "clinc150", "hint3")
+DEFAULT_LANGUAGES = {"xsid": ["en", "ar", "zh", "ja"], "fb_mtod": ["es", "th"]}
+DEFAULT_SPLITS = {"xsid": ("valid", "valid"), "fb_mtod": ("train", "eval")}
+COLUMNS = "pipeline | threshold | how chosen | acc | in-scope acc | OOS recall | MCC | macro-F1"
+PUBLISHED = {
+    "clinc150": ["published: Rasa (Larson et al. 2019, Table 2) | - | - | - | 91.5 | 45.3 | - | -"],
+    "hint3-sofmattress": [
+        "published v1: Rasa best-MCC row | - | test | 63.7 | 48.1 | 85.5 | 0.526 | -",
+        "published v1: Dialogflow best-MCC row | - | test | 68.8 | 71.9 | 64.5 | 0.638 | -",
+    ],
+    "hint3-curekart": [
+        "published v1: Rasa best-MCC row | - | test | 64.1 | 73.9 | 55.8 | 0.511 | -",
+        "published v1: Haptik best-MCC row | - | test | 74.8 | 60.4 | 86.8 | 0.603 | -",
+    ],
+    "hint3-powerplay11": [
+        "published v1: Rasa best-MCC row | - | test | 71.7 | 31.6 | 87.3 | 0.340 | -",
+        "published v1: Haptik best-MCC row | - | test | 61.6 | 61.5 | 61.7 | 0.425 | -",
+    ],
+}
+
+
+@dataclass(frozen=True)
+class Options:
+    """Parsed command line."""
+
+    data: Path
+    dataset: str
+    languages: list[str]
+    train_split: str
+    test_split: str
+    epochs: int | None
+    max_per_intent: int | None
+    config: Path
+    out: Path
+    command: str
+
+
+def parse_args(argv: Sequence[str]) -> Options:
+    """Command-line options, with per-dataset defaults for languages and splits."""
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--data", type=Path, default=Path("../shared/data"), help="folder holding <dataset>/")
+    parser.add_argument("--dataset", choices=DATASETS, required=True)
+    parser.add_argument("--languages", default=None, help="comma-separated (xsid, fb_mtod); default per dataset")
+    parser.add_argument("--train-split", default=None, help="xsid: valid; fb_mtod: train")
+    parser.add_argument("--test-split", default=None, help="xsid: valid (then halved 50/50); fb_mtod: eval")
+    parser.add_argument("--epochs", type=int, default=None, help="epochs of DIET/ResponseSelector in BOTH pipelines")
+    parser.add_argument("--max-per-intent", type=int, default=None, help="development subset of train/test/val")
+    parser.add_argument("--config", type=Path, default=Path("config.yml"), help="our Rasa config")
+    parser.add_argument("--out", type=Path, default=Path("bench/nlu/results.md"))
+    args = parser.parse_args(argv)
+    train_split, test_split = DEFAULT_SPLITS.get(args.dataset, ("train", "test"))
+    return Options(
+        data=args.data,
+        dataset=args.dataset,
+        languages=args.languages.split(",") if args.languages else DEFAULT_LANGUAGES.get(args.dataset, ["en"]),
+        train_split=args.train_split or train_split,
+        test_split=args.test_split or test_split,
+        epochs=args.epochs,
+        max_per_intent=args.max_per_intent,
+        config=args.config,
+        out=args.out,
+        command="PYTHONPATH=. .venv-rasa/bin/python bench/nlu/run.py " + shlex.join(argv),
+    )
+
+
+def first_per_intent(examples: Sequence[Example], limit: int | None) -> list[Example]:
+    """At most `limit` examples per (language, intent), in file order (None: all)."""
+    if limit is None:
+        return list(examples)
+    counts: dict[tuple[str, str], int] = {}
+    kept: list[Example] = []
+    for example in examples:
+        key = (example.language, example.intent)
+        if counts.get(key, 0) < limit:
+            counts[key] = counts.get(key, 0) + 1
+            kept.append(example)
+    return kept
+
+
+def benchmarks(options: Options) -> list[Benchmark]:
+    """The dataset configurations the options name (HINT3: its three bots)."""
+    folder = options.data / options.dataset
+    if options.dataset == "xsid":
+        found = [read_xsid(folder, options.languages, options.train_split, options.test_split)]
+    elif options.dataset == "fb_mtod":
+        found = [read_fb_mtod(folder, options.languages, options.train_split, options.test_split)]
+    elif options.dataset == "clinc150":
+        found = [read_clinc150(folder)]
+    else:
+        found = [read_hint3(folder, bot) for bot in BOTS]
+    if options.max_per_intent is None:
+        return found
+    limit = options.max_per_intent
+    return [
+        replace(
+            b,
+            train=first_per_intent(b.train, limit),
+            test=first_per_intent(b.test, limit),
+            validation=first_per_intent(b.validation, limit),
+            protocol=b.protocol + f" (DEVELOPMENT SUBSET: first {limit} examples per intent and language)",
+        )
+        for b in found
+    ]
+
+
+def run_pipeline(pipeline: Pipeline, benchmark: Benchmark, workdir: Path) -> PipelineResult:
+    """Train, parse test (and validation) messages, score."""
+    print(f"[{benchmark.name}] training {pipeline.name} on {len(benchmark.train)} examples", flush=True)
+    trained = rasa_runner.train(pipeline, benchmark.train, workdir / pipeline.name)
+    agent = rasa_runner.load(trained.model_path)
+    print(f"[{benchmark.name}] {pipeline.name}: trained in {trained.train_seconds:.0f}s, parsing", flush=True)
+    parsed = rasa_runner.parse(agent, [example.text for example in benchmark.test])
+    scope = []
+    fallback = pipeline.fallback
+    if benchmark.has_out_of_scope and fallback is not None:
+        validation_rankings = []
+        if benchmark.validation:
+            validation_rankings = rasa_runner.parse(agent, [e.text for e in benchmark.validation]).rankings
+        scope = scope_rows(benchmark.test, parsed.rankings, fallback, benchmark.validation, validation_rankings)
+    return PipelineResult(
+        pipeline=pipeline.name,
+        epochs=pipeline.epochs,
+        train_examples=len(benchmark.train),
+        train_seconds=trained.train_seconds,
+        languages=per_language(benchmark.test, parsed.rankings, fallback),
+        latency=latency(parsed.latencies),
+        scope=scope,
+    )
+
+
+def write_section(out: Path, key: str, text: str) -> None:
+    """Replace (or append) the benchmark's section in the results file, re-read just before writing so that runs
+    of other datasets finishing meanwhile keep theirs."""
+    document = out.read_text(encoding="utf-8") if out.exists() else "# NLU benchmark results\n\n"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(replace_section(document, key, text), encoding="utf-8")
+
+
+def main(argv: Sequence[str]) -> int:
+    """Run every benchmark of the chosen dataset for both pipelines and update the results file."""
+    options = parse_args(argv)
+    configure_logging_and_warnings(logging.WARNING)
+    configure_structlog(logging.WARNING)
+    pipelines = load_pipelines(options.config, options.epochs)
+    for benchmark in benchmarks(options):
+        with tempfile.TemporaryDirectory(prefix=f"bench-nlu-{benchmark.name}-") as tmp:
+            results = [run_pipeline(pipeline, benchmark, Path(tmp)) for pipeline in pipelines]
+        result = BenchmarkResult(
+            key=benchmark.name,
+            title=f"{benchmark.name}: ours vs stock Rasa 3.6",
+            protocol=benchmark.protocol,
+            command=options.command,
+            results=results,
+            published=PUBLISHED.get(benchmark.name, []),
+        )
+        text = section(result)
+        print(text, flush=True)
+        write_section(options.out, benchmark.name, text)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main(sys.argv[1:]))
