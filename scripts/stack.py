@@ -213,6 +213,22 @@ def build_services(config: StackConfig) -> list[Service]:
     ]
 
 
+def wait_ready(service: Service, http: httpx.Client, deadline: float) -> None:
+    """Polls the service's readiness URL until it answers 200; raises StackError if it exits or the deadline passes."""
+    while True:
+        code = service.exited()
+        if code is not None:
+            raise StackError(f"{service.name} exited with code {code}; log tail:\n{service.log_tail()}")
+        try:
+            if http.get(service.ready_url).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        if time.monotonic() > deadline:
+            raise StackError(f"{service.name} not ready at {service.ready_url}; log tail:\n{service.log_tail()}")
+        time.sleep(0.3)
+
+
 class Stack:
     """The running system. Use as a context manager: everything stops on exit, even after a failure."""
 
@@ -238,21 +254,7 @@ class Stack:
         deadline = time.monotonic() + timeout_seconds
         with httpx.Client(timeout=2.0) as http:
             for service in self.services:
-                self._wait_ready(service, http, deadline)
-
-    def _wait_ready(self, service: Service, http: httpx.Client, deadline: float) -> None:
-        while True:
-            code = service.exited()
-            if code is not None:
-                raise StackError(f"{service.name} exited with code {code}; log tail:\n{service.log_tail()}")
-            try:
-                if http.get(service.ready_url).status_code == 200:
-                    return
-            except httpx.HTTPError:
-                pass
-            if time.monotonic() > deadline:
-                raise StackError(f"{service.name} not ready at {service.ready_url}; log tail:\n{service.log_tail()}")
-            time.sleep(0.3)
+                wait_ready(service, http, deadline)
 
     def check_alive(self) -> None:
         """Raises if a process has stopped on its own."""
@@ -267,7 +269,7 @@ class Stack:
         service.stop()
         service.start()
         with httpx.Client(timeout=2.0) as http:
-            self._wait_ready(service, http, time.monotonic() + timeout_seconds)
+            wait_ready(service, http, time.monotonic() + timeout_seconds)
 
     def service(self, name: str) -> Service:
         return next(service for service in self.services if service.name == name)

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import httpx
 
-from scripts.stack import RASA_BIN, ROOT, Ports, Service, Stack, StackConfig, StackError, free_port
+from scripts.stack import RASA_BIN, ROOT, Ports, Service, Stack, StackConfig, StackError, free_port, wait_ready
 
 MODEL = ROOT / "models" / "rasa" / "nimbus.tar.gz"
 KB_INDEX = ROOT / "models" / "kb"
@@ -122,20 +122,8 @@ def stock(project_dir: Path, log_dir: Path, token: str = "bench-stock-token") ->
 
 
 def _wait_ready(service: Service, timeout_seconds: float) -> None:
-    deadline = time.monotonic() + timeout_seconds
     with httpx.Client(timeout=2.0) as http:
-        while True:
-            code = service.exited()
-            if code is not None:
-                raise StackError(f"{service.name} exited with code {code}; log tail:\n{service.log_tail()}")
-            try:
-                if http.get(service.ready_url).status_code == 200:
-                    return
-            except httpx.HTTPError:
-                pass
-            if time.monotonic() > deadline:
-                raise StackError(f"{service.name} not ready; log tail:\n{service.log_tail()}")
-            time.sleep(0.5)
+        wait_ready(service, http, time.monotonic() + timeout_seconds)
 
 
 __all__ = ["Served", "build_ours", "init_stock", "ours", "stock"]
