@@ -13,21 +13,18 @@ from dataclasses import dataclass
 from typing import Any
 
 from rasa.core.channels.channel import InputChannel, OutputChannel, UserMessage
-from sanic import Blueprint, response
-from sanic.request import Request
-from sanic.response import HTTPResponse
+from sanic import Blueprint
 
 from bot.channels import whatsapp_payloads as payloads
 from bot.channels.dedup import DedupStore, build_store
 from bot.channels.http_client import PlatformClient, policy_from_credentials
-from bot.channels.inbound import InboundMessage, PayloadError
-from bot.channels.signatures import verify_handshake, verify_hub_signature
-from bot.channels.webhook import bad_request, decode, dispatch, required, signature_rejection
+from bot.channels.inbound import InboundMessage
+from bot.channels.meta_webhook import meta_webhook
+from bot.channels.webhook import required
 
 logger = logging.getLogger(__name__)
 
 CHANNEL = "whatsapp"
-SIGNATURE_HEADER = "X-Hub-Signature-256"
 
 
 @dataclass(frozen=True)
@@ -121,32 +118,16 @@ class WhatsAppInput(InputChannel):
         return WhatsAppOutput(self.client, self.settings)
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
-        webhook = Blueprint("whatsapp_webhook", __name__)
-
-        @webhook.route("/", methods=["GET"])
-        async def health(_: Request) -> HTTPResponse:
-            return response.json({"status": "ok"})
-
-        @webhook.route("/webhook", methods=["GET"])
-        async def verify(request: Request) -> HTTPResponse:
-            if verify_handshake(self.verify_token, request.args.get("hub.mode"), request.args.get("hub.verify_token")):
-                return response.text(request.args.get("hub.challenge") or "")
-            logger.warning("WhatsApp webhook verification with a wrong token or mode: rejected")
-            return response.text("verification failed", status=403)
-
-        @webhook.route("/webhook", methods=["POST"])
-        async def receive(request: Request) -> HTTPResponse:
-            header = request.headers.get(SIGNATURE_HEADER)
-            if not verify_hub_signature(self.app_secret, request.body, header):
-                return signature_rejection(CHANNEL, header)
-            try:
-                messages = decode(CHANNEL, request.body, payloads.parse_webhook)
-            except PayloadError as error:
-                return bad_request(CHANNEL, error)
-            await dispatch(CHANNEL, messages, self.dedup, self._output_for, on_new_message)
-            return response.json({"status": "ok"})
-
-        return webhook
+        return meta_webhook(
+            channel=CHANNEL,
+            label="WhatsApp",
+            verify_token=self.verify_token,
+            app_secret=self.app_secret,
+            parse=payloads.parse_webhook,
+            dedup=self.dedup,
+            output_for=self._output_for,
+            on_new_message=on_new_message,
+        )
 
     def _output_for(self, _: InboundMessage) -> OutputChannel:
         return self.get_output_channel()
