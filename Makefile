@@ -16,7 +16,7 @@ RASA_TRAIN := $(RASA_VENV)/rasa train --config config.yml --domain bot/domain --
 
 DATA ?= ../shared/data
 
-.PHONY: help env train kb run test lint format typecheck test-py test-rasa validate report clean \
+.PHONY: help env browser train kb run test lint format typecheck test-py test-rasa validate report clean \
         bench-langid bench-tokenizer bench-handoff bench-kb bench-e2e bench-nlu
 
 help: ## List the tasks
@@ -25,6 +25,9 @@ help: ## List the tasks
 env: ## Create or update .venv (Python 3.11) and .venv-rasa (Python 3.10); does nothing when up to date
 	@bash scripts/bootstrap.sh main
 	@bash scripts/bootstrap.sh rasa
+
+browser: ## Install Debian's Chromium for the browser tests (once; Playwright never downloads a browser)
+	@bash scripts/install_browser.sh
 
 train: env ## Train the Rasa model (skipped by Rasa when data, domain and config did not change)
 	@$(RASA_TRAIN)
@@ -35,7 +38,7 @@ kb: env ## Build the knowledge-base index under models/kb (only what changed)
 run: env train kb ## Run the Rasa server (5005), action server (5055) and handoff service (8080); Ctrl-C stops all
 	@$(VENV)/python -m scripts.run
 
-test: env lint typecheck test-py test-rasa ## Set up what is missing and run the whole test suite
+test: env browser lint typecheck test-py test-rasa ## Set up what is missing and run the whole test suite
 
 lint: env ## ruff lint and format check
 	@$(VENV)/ruff check .
@@ -48,7 +51,7 @@ format: env ## Format the code with ruff
 typecheck: env ## mypy over the Python 3.11 packages
 	@$(VENV)/mypy actions handoff kb scripts
 
-test-py: env ## Tests of the action server, KB, handoff service and the end-to-end paths (.venv)
+test-py: env browser ## Tests of the action server, KB, handoff service, the end-to-end paths and the pages in Chromium (.venv)
 	@$(VENV)/python -m pytest tests --ignore=tests/bot --ignore=tests/content --ignore=tests/bench_nlu
 
 test-rasa: env ## Tests of the Rasa-side components and content tooling (.venv-rasa)

@@ -13,9 +13,10 @@ from fastapi import FastAPI, Request, status
 from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from fastapi.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from handoff.api import admin, agents, console, customers, handoffs, health, realtime
+from handoff.api import admin, agents, assist, console, customers, handoffs, health, realtime
 from handoff.auth import Credentials
 from handoff.errors import ConflictError, InvalidInputError, NotFoundError, PermissionDeniedError
 from handoff.secrets_store import load_or_create_secret
@@ -185,7 +186,8 @@ def create_app(
     _error_handlers(app)
     app.include_router(health.router)
     app.include_router(console.router)
-    for module in (handoffs, agents, admin, customers, realtime):
+    app.mount("/static", StaticFiles(directory=console.WEB_DIR), name="static")
+    for module in (handoffs, agents, admin, assist, customers, realtime):
         app.include_router(module.router, prefix=API_PREFIX)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
     return app

@@ -261,3 +261,56 @@ class ErasureResult(BaseModel):
     handoffs: int
     messages_deleted: int
     outbox_deleted: int
+
+
+class QueueLoad(BaseModel):
+    """One queue on the supervisor's dashboard."""
+
+    name: str
+    open_now: bool
+    depth: int
+    longest_wait_seconds: int | None
+    agents_online: int
+    sla_seconds: int
+
+
+class AgentLoad(BaseModel):
+    """One agent on the supervisor's dashboard."""
+
+    id: str
+    display_name: str
+    status: str
+    active: int
+    max_concurrent: int
+    queues: list[str]
+
+
+class LanguageToday(BaseModel):
+    """Today's handoffs in one language (UTC day)."""
+
+    language: str
+    handoffs: int
+    waiting: int
+    average_wait_seconds: int | None
+    longest_wait_seconds: int | None
+
+
+class DashboardOut(BaseModel):
+    """Supervisor view: queues, agents and today's handoffs by language."""
+
+    generated_at: datetime
+    queues: list[QueueLoad]
+    agents: list[AgentLoad]
+    languages: list[LanguageToday]
+
+
+class SuggestionOut(BaseModel):
+    """A knowledge-base article an agent may insert into the reply, in the customer's language when it exists."""
+
+    article_id: str
+    language: str
+    title: str
+    answer: str
+    score: float
+    url: str | None
+    already_tried: bool

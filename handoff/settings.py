@@ -30,6 +30,9 @@ Every setting, with its environment variable (``.env`` in the working directory 
 ``HANDOFF_DELIVERY_TIMEOUT_SECONDS`` HTTP timeout towards Rasa (default 10).
 ``RASA_URL``                    Rasa server base URL for agent replies (default ``http://localhost:5005``).
 ``RASA_API_TOKEN``              Rasa HTTP API token (``?token=``); optional.
+``HANDOFF_PUBLIC_RASA_URL``     Rasa URL as customers' browsers reach it, for the web chat's socket.io connection
+                                (default: ``RASA_URL``).
+``KB_INDEX_DIR``                knowledge-base index used for the console's reply suggestions (default ``models/kb``).
 """
 
 from __future__ import annotations
@@ -80,6 +83,16 @@ class Settings(BaseSettings):
     rasa_api_token: str | None = Field(
         default=None, validation_alias=AliasChoices("RASA_API_TOKEN", "HANDOFF_RASA_API_TOKEN", "rasa_api_token")
     )
+
+    public_rasa_url: str | None = None
+    kb_index_dir: Path = Field(
+        default=Path("models/kb"), validation_alias=AliasChoices("KB_INDEX_DIR", "HANDOFF_KB_INDEX_DIR", "kb_index_dir")
+    )
+
+    @property
+    def web_chat_rasa_url(self) -> str:
+        """The Rasa URL the web chat page connects to."""
+        return (self.public_rasa_url or self.rasa_url).rstrip("/")
 
     @field_validator("database_url")
     @classmethod

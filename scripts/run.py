@@ -93,6 +93,8 @@ Nimbus assistant is running.
   Rasa API token   {config.rasa_api_token}   (kept in {config.data_dir / "rasa_api_token"}, mode 0600)
   Action server    {config.actions_url}/health
   Handoff service  {config.handoff_url}/docs   (API docs; admin token: see {logs / "handoff.log"} on first start)
+  Web chat         {config.handoff_url}/chat
+  Agent console    {config.handoff_url}/console   (demo agents: handoff/demo/agents.yml, e.g. demo-agent-maria)
   Logs             {logs}/rasa.log, actions.log, handoff.log
   Data             {config.data_dir} (SQLite databases, generated secrets)
 

@@ -1,18 +1,66 @@
-"""The agent console: one static page that uses the public API and the WebSocket with the agent's token."""
+"""The pages people use, served by the handoff service: the agent console and the customer web chat.
+
+Both are static files (no build step, nothing fetched at run time). The console calls the public API and the
+WebSocket with the agent's token; the web chat talks to Rasa's socket.io channel at ``HANDOFF_PUBLIC_RASA_URL``.
+Every page is sent with a Content-Security-Policy that allows only our own scripts, so text that a customer or
+an agent writes can never run as code even if it reached the page as HTML.
+"""
 
 from __future__ import annotations
 
 from pathlib import Path
+from urllib.parse import urlsplit
 
-from fastapi import APIRouter
-from fastapi.responses import FileResponse
+from fastapi import APIRouter, Request
+from fastapi.responses import FileResponse, JSONResponse
 
-router = APIRouter(tags=["console"])
+from handoff.schemas import Language
+from handoff.services.context import ServiceContext
 
-CONSOLE_PAGE = Path(__file__).resolve().parent.parent / "console" / "index.html"
+router = APIRouter(tags=["pages"])
+
+WEB_DIR = Path(__file__).resolve().parent.parent / "web"
+SUPPORTED_LANGUAGES: tuple[Language, ...] = ("en", "es", "pt", "fr", "ar", "zh")
+
+
+def content_security_policy(rasa_url: str) -> str:
+    """Our scripts and styles only; connections to this service and to Rasa (HTTP and WebSocket)."""
+    parts = urlsplit(rasa_url)
+    websocket_scheme = "wss" if parts.scheme == "https" else "ws"
+    rasa_origins = f"{parts.scheme}://{parts.netloc} {websocket_scheme}://{parts.netloc}"
+    return (
+        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: https:; "
+        f"connect-src 'self' ws: wss: {rasa_origins}; frame-ancestors 'none'; base-uri 'none'; form-action 'self'"
+    )
+
+
+def _page(request: Request, name: str) -> FileResponse:
+    context: ServiceContext = request.app.state.context
+    return FileResponse(
+        WEB_DIR / name / "index.html",
+        media_type="text/html",
+        headers={
+            "Content-Security-Policy": content_security_policy(context.settings.web_chat_rasa_url),
+            "Cache-Control": "no-cache",
+            "X-Content-Type-Options": "nosniff",
+        },
+    )
 
 
 @router.get("/console", include_in_schema=False)
-def console() -> FileResponse:
-    """Serve the console page (it holds no data; every call it makes needs the agent's token)."""
-    return FileResponse(CONSOLE_PAGE, media_type="text/html")
+def console(request: Request) -> FileResponse:
+    """The agent console (it holds no data; every call it makes needs the agent's token)."""
+    return _page(request, "console")
+
+
+@router.get("/chat", include_in_schema=False)
+def web_chat(request: Request) -> FileResponse:
+    """The customer web chat."""
+    return _page(request, "chat")
+
+
+@router.get("/chat/config.json", include_in_schema=False)
+def web_chat_config(request: Request) -> JSONResponse:
+    """Where the web chat connects, and the languages it offers."""
+    context: ServiceContext = request.app.state.context
+    return JSONResponse({"rasa_url": context.settings.web_chat_rasa_url, "languages": list(SUPPORTED_LANGUAGES)})

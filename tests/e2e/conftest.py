@@ -22,11 +22,9 @@ def built_artifacts() -> None:
     assert MODEL.exists(), f"no model at {MODEL} after make train"
 
 
-@pytest.fixture(scope="session")
-def system(built_artifacts: None, tmp_path_factory: pytest.TempPathFactory) -> Iterator[SystemClient]:
-    """Rasa server, action server and handoff service, started once for the session and always stopped."""
-    data_dir: Path = tmp_path_factory.mktemp("system")
-    config = StackConfig(
+def system_config(data_dir: Path) -> StackConfig:
+    """The three processes on free ports, with their data and logs under ``data_dir`` and fixed test secrets."""
+    return StackConfig(
         ports=Ports.free(),
         data_dir=data_dir,
         log_dir=data_dir / "log",
@@ -36,7 +34,12 @@ def system(built_artifacts: None, tmp_path_factory: pytest.TempPathFactory) -> I
         handoff_service_key="test-service-key",
         handoff_admin_token="test-admin-token",
     )
-    with Stack(config) as stack, SystemClient(stack) as client:
+
+
+@pytest.fixture(scope="session")
+def system(built_artifacts: None, tmp_path_factory: pytest.TempPathFactory) -> Iterator[SystemClient]:
+    """Rasa server, action server and handoff service, started once for the session and always stopped."""
+    with Stack(system_config(tmp_path_factory.mktemp("system"))) as stack, SystemClient(stack) as client:
         yield client
 
 

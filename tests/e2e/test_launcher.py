@@ -54,6 +54,8 @@ def test_launcher_serves_prints_and_stops_cleanly_on_ctrl_c(built_artifacts: Non
         assert stat.S_IMODE((tmp_path / "rasa_api_token").stat().st_mode) == 0o600
         assert token in banner
         assert f"http://127.0.0.1:{ports.handoff}/docs" in banner
+        assert f"http://127.0.0.1:{ports.handoff}/chat" in banner
+        assert f"http://127.0.0.1:{ports.handoff}/console" in banner
         assert httpx.get(f"http://127.0.0.1:{ports.rasa}/status", params={"token": token}).status_code == 200
         assert httpx.get(f"http://127.0.0.1:{ports.actions}/health").status_code == 200
         assert httpx.get(f"http://127.0.0.1:{ports.handoff}/docs").status_code == 200

@@ -164,7 +164,7 @@ def test_console_page_is_served(client: TestClient) -> None:
     response = client.get("/console")
     assert response.status_code == 200
     assert "text/html" in response.headers["content-type"]
-    assert "/handoffs/claim-next" in response.text
+    assert "/static/console/console.js" in response.text
 
 
 def test_every_api_route_requires_a_token(client: TestClient) -> None:

@@ -1,0 +1,175 @@
+// The customer web chat: talks to Rasa's socket.io channel, in the customer's language (the browser's by default),
+// with the language sent as the locale hint in every message's metadata.
+
+import { $, el, replaceChildren } from "/static/common/dom.js";
+import { isRightToLeft, LANGUAGES, supportedLanguage } from "/static/common/languages.js";
+import { clockTime } from "/static/common/time.js";
+import { SocketIoClient } from "/static/chat/socketio.js";
+import { STRINGS } from "/static/chat/strings.js";
+
+const SESSION_KEY = "nimbus.chat.session";
+const LANGUAGE_KEY = "nimbus.chat.language";
+const HISTORY_KEY = "nimbus.chat.history";
+const HISTORY_LIMIT = 200;
+
+class WebChat {
+  constructor(config) {
+    this.languages = config.languages;
+    this.language = localStorage.getItem(LANGUAGE_KEY) || supportedLanguage(navigator.language, this.languages) || "en";
+    this.sessionId = localStorage.getItem(SESSION_KEY);
+    this.pending = [];
+    this.history = JSON.parse(sessionStorage.getItem(HISTORY_KEY) || "[]");
+    this.socket = new SocketIoClient(config.rasa_url);
+    this.socket
+      .on("connect", () => this.onConnect())
+      .on("disconnect", () => this.setState("offline"))
+      .on("session_confirm", (sessionId) => this.onSession(sessionId))
+      .on("bot_uttered", (message) => this.onBotMessage(message));
+  }
+
+  start() {
+    this.buildLanguagePicker();
+    this.applyLanguage();
+    for (const entry of this.history) this.render(entry, false);
+    if (!this.history.length) this.render({ from: "bot", text: this.words().welcome, time: new Date().toISOString(), local: true }, false);
+    $("#composer").addEventListener("submit", (event) => {
+      event.preventDefault();
+      this.sendTyped();
+    });
+    $("#message").addEventListener("keydown", (event) => {
+      if (event.key === "Enter" && !event.shiftKey && !event.isComposing) {
+        event.preventDefault();
+        this.sendTyped();
+      }
+    });
+    this.setState("connecting");
+    this.socket.connect();
+  }
+
+  words() {
+    return STRINGS[this.language] || STRINGS.en;
+  }
+
+  // The locale hint: the browser's own locale when it is in the chosen language (es-MX), else the language code.
+  locale() {
+    return supportedLanguage(navigator.language, this.languages) === this.language ? navigator.language : this.language;
+  }
+
+  buildLanguagePicker() {
+    const picker = $("#language");
+    replaceChildren(picker, this.languages.map((code) => el("option", { value: code, lang: code }, LANGUAGES[code] || code)));
+    picker.value = this.language;
+    picker.addEventListener("change", () => {
+      this.language = picker.value;
+      localStorage.setItem(LANGUAGE_KEY, this.language);
+      this.applyLanguage();
+    });
+  }
+
+  applyLanguage() {
+    const words = this.words();
+    document.documentElement.lang = this.language;
+    document.documentElement.dir = isRightToLeft(this.language) ? "rtl" : "ltr";
+    document.title = words.title;
+    $("#title").textContent = words.title;
+    $("#language-label").textContent = words.language;
+    $("#message").placeholder = words.placeholder;
+    $("#send").textContent = words.send;
+    this.setState(this.state || "connecting");
+  }
+
+  setState(state) {
+    this.state = state;
+    const badge = $("#state");
+    badge.dataset.state = state;
+    badge.textContent = this.words()[state];
+  }
+
+  onConnect() {
+    this.socket.emit("session_request", { session_id: this.sessionId });
+  }
+
+  onSession(sessionId) {
+    this.sessionId = sessionId;
+    localStorage.setItem(SESSION_KEY, sessionId);
+    this.setState("online");
+    const waiting = this.pending.splice(0);
+    for (const message of waiting) this.emit(message);
+  }
+
+  sendTyped() {
+    const input = $("#message");
+    const text = input.value.trim();
+    if (!text) return;
+    input.value = "";
+    this.send(text, text);
+  }
+
+  // `shown` is what the customer sees (a button's title), `text` what Rasa receives (its payload).
+  send(text, shown) {
+    this.remember({ from: "customer", text: shown, time: new Date().toISOString() });
+    this.emit(text);
+  }
+
+  // Messages typed while disconnected wait and go out, in order, once the session is confirmed again.
+  emit(text) {
+    const sent =
+      this.state === "online" &&
+      this.socket.emit("user_uttered", {
+        message: text,
+        session_id: this.sessionId,
+        metadata: { locale: this.locale(), language: this.language },
+      });
+    if (!sent) this.pending.push(text);
+  }
+
+  onBotMessage(message) {
+    if (message.text) {
+      this.remember({ from: "bot", text: message.text, time: new Date().toISOString(), buttons: message.quick_replies || message.buttons || [] });
+    }
+    const image = message.attachment && message.attachment.type === "image" ? message.attachment.payload?.src : null;
+    if (image && /^https?:\/\//.test(image)) this.remember({ from: "bot", image, time: new Date().toISOString() });
+  }
+
+  remember(entry) {
+    this.history.push(entry);
+    this.history = this.history.slice(-HISTORY_LIMIT);
+    sessionStorage.setItem(HISTORY_KEY, JSON.stringify(this.history));
+    this.render(entry, true);
+  }
+
+  render(entry, scroll) {
+    const words = this.words();
+    const list = $("#messages");
+    const bubble = el(
+      "li",
+      { class: `bubble ${entry.from}`, dataset: { from: entry.from } },
+      el("span", { class: "who" }, entry.from === "customer" ? words.you : words.bot, " · ", el("time", { datetime: entry.time }, clockTime(entry.time))),
+      entry.text ? el("p", { class: "text", dir: "auto" }, entry.text) : null,
+      entry.image ? el("img", { src: entry.image, alt: "" }) : null,
+    );
+    const buttons = (entry.buttons || []).filter((b) => b && b.title);
+    if (buttons.length) {
+      bubble.append(
+        el(
+          "div",
+          { class: "buttons" },
+          buttons.map((button) =>
+            el("button", { type: "button", class: "quick-reply", dir: "auto", onclick: () => this.send(button.payload || button.title, button.title) }, button.title),
+          ),
+        ),
+      );
+    }
+    list.append(bubble);
+    if (scroll) list.scrollTop = list.scrollHeight;
+  }
+}
+
+async function start() {
+  const config = await fetch("/chat/config.json").then((response) => response.json());
+  const chat = new WebChat(config);
+  chat.start();
+  window.nimbusChat = chat;
+}
+
+start();

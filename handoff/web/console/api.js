@@ -1,0 +1,85 @@
+// The handoff service's API with the agent's token; errors carry the service's own message.
+
+export class ApiError extends Error {
+  constructor(status, detail) {
+    super(detail || `HTTP ${status}`);
+    this.status = status;
+  }
+}
+
+export class Api {
+  constructor(token, base = "/api/v1") {
+    this.token = token;
+    this.base = base;
+  }
+
+  async request(method, path, body) {
+    const response = await fetch(this.base + path, {
+      method,
+      headers: {
+        Authorization: `Bearer ${this.token}`,
+        ...(body === undefined ? {} : { "Content-Type": "application/json" }),
+      },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    if (response.status === 204) return null;
+    const data = await response.json().catch(() => null);
+    if (!response.ok) {
+      const detail = data && typeof data.detail === "string" ? data.detail : `${method} ${path}: HTTP ${response.status}`;
+      throw new ApiError(response.status, detail);
+    }
+    return data;
+  }
+
+  get(path) {
+    return this.request("GET", path);
+  }
+
+  post(path, body = {}) {
+    return this.request("POST", path, body);
+  }
+
+  patch(path, body) {
+    return this.request("PATCH", path, body);
+  }
+
+  liveUrl() {
+    const scheme = location.protocol === "https:" ? "wss:" : "ws:";
+    return `${scheme}//${location.host}${this.base}/ws?token=${encodeURIComponent(this.token)}`;
+  }
+}
+
+// A WebSocket that reconnects with back-off and reports whether it is connected.
+export class LiveUpdates {
+  constructor(url, onEvent, onState) {
+    this.url = url;
+    this.onEvent = onEvent;
+    this.onState = onState;
+    this.delay = 500;
+    this.stopped = false;
+  }
+
+  start() {
+    if (this.stopped) return;
+    const socket = new WebSocket(this.url);
+    this.socket = socket;
+    socket.addEventListener("message", (message) => {
+      const event = JSON.parse(message.data);
+      if (event.type === "hello") {
+        this.delay = 500;
+        this.onState(true);
+      }
+      this.onEvent(event);
+    });
+    socket.addEventListener("close", () => {
+      this.onState(false);
+      if (!this.stopped) setTimeout(() => this.start(), this.delay);
+      this.delay = Math.min(this.delay * 2, 15000);
+    });
+  }
+
+  stop() {
+    this.stopped = true;
+    if (this.socket) this.socket.close();
+  }
+}

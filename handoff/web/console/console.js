@@ -1,0 +1,209 @@
+// The agent console: sign-in, queues and conversation lists kept live over the WebSocket, the open conversation,
+// and the supervisor view.
+
+import { $, el, replaceChildren } from "/static/common/dom.js";
+import { languageLabel } from "/static/common/languages.js";
+import { duration, secondsSince } from "/static/common/time.js";
+import { Api, ApiError, LiveUpdates } from "/static/console/api.js";
+import { ConversationView } from "/static/console/conversation.js";
+import { SupervisorView } from "/static/console/supervisor.js";
+
+const TOKEN_KEY = "nimbus.console.token";
+
+class Console {
+  constructor() {
+    this.api = null;
+    this.me = null;
+    this.live = null;
+    this.handoffs = [];
+    this.refreshTimer = null;
+    this.conversation = new ConversationView($("#conversation"), $("#details"), this);
+    this.supervisor = new SupervisorView($("#view-supervisor"), this);
+  }
+
+  async signIn(token) {
+    const api = new Api(token);
+    const me = await api.get("/agents/me");
+    this.api = api;
+    this.me = me;
+    sessionStorage.setItem(TOKEN_KEY, token);
+    $("#signin").hidden = true;
+    $("#app").hidden = false;
+    $("#me-name").textContent = `${me.display_name} · ${me.role}`;
+    $("#my-status").value = me.status;
+    $("#tab-supervisor").hidden = !["supervisor", "admin"].includes(me.role);
+    this.live = new LiveUpdates(api.liveUrl(), (event) => this.onEvent(event), (up) => this.onLive(up));
+    this.live.start();
+    await this.refresh();
+    setInterval(() => this.tick(), 1000);
+  }
+
+  signOut() {
+    sessionStorage.removeItem(TOKEN_KEY);
+    if (this.live) this.live.stop();
+    location.reload();
+  }
+
+  onLive(up) {
+    const badge = $("#live");
+    badge.dataset.state = up ? "on" : "off";
+    badge.textContent = up ? "Live" : "Reconnecting…";
+    if (up) this.scheduleRefresh();
+  }
+
+  onEvent(event) {
+    if (event.type === "hello") return;
+    this.scheduleRefresh();
+    this.conversation.onEvent(event);
+    this.supervisor.onEvent(event);
+  }
+
+  // Several events often arrive together: refresh once for all of them.
+  scheduleRefresh() {
+    clearTimeout(this.refreshTimer);
+    this.refreshTimer = setTimeout(() => this.refresh().catch((error) => this.report(error)), 100);
+  }
+
+  async refresh() {
+    const [queues, handoffs] = await Promise.all([
+      this.api.get("/agents/me/queues"),
+      this.api.get("/handoffs?status=open&limit=500"),
+    ]);
+    this.handoffs = handoffs;
+    this.renderQueues(queues);
+    this.renderLists();
+  }
+
+  renderQueues(queues) {
+    replaceChildren(
+      $("#queues"),
+      queues.map((queue) =>
+        el(
+          "li",
+          { class: queue.open_now ? "queue open" : "queue closed" },
+          el("span", { class: "queue-name" }, queue.name),
+          el("span", { class: "queue-depth", title: "waiting" }, String(queue.depth)),
+          el("span", { class: "queue-state" }, queue.open_now ? "open" : "closed"),
+        ),
+      ),
+    );
+  }
+
+  renderLists() {
+    const waiting = this.handoffs.filter((h) => h.status === "queued");
+    const mine = this.handoffs.filter((h) => h.status === "assigned" && h.agent_id === this.me.id);
+    $("#waiting-count").textContent = `(${waiting.length})`;
+    replaceChildren($("#waiting"), waiting.length ? waiting.map((h) => this.card(h)) : el("li", { class: "none" }, "Nobody is waiting."));
+    replaceChildren($("#mine"), mine.length ? mine.map((h) => this.card(h)) : el("li", { class: "none" }, "No open conversations."));
+  }
+
+  card(handoff) {
+    const selected = this.conversation.handoffId === handoff.id;
+    return el(
+      "li",
+      {},
+      el(
+        "button",
+        {
+          type: "button",
+          class: `card priority-${handoff.priority}`,
+          "aria-current": selected ? "true" : false,
+          dataset: { handoffId: handoff.id, language: handoff.language },
+          onclick: () => this.open(handoff.id),
+        },
+        el(
+          "span",
+          { class: "card-top" },
+          el("span", { class: "lang", lang: handoff.language }, languageLabel(handoff.language)),
+          el("span", { class: "channel" }, handoff.channel),
+          el("span", { class: `priority ${handoff.priority}` }, handoff.priority),
+        ),
+        el("span", { class: "summary", dir: "auto" }, handoff.summary || handoff.conversation_id),
+        el(
+          "span",
+          { class: "card-bottom" },
+          el("span", { class: "reason" }, handoff.reason.replaceAll("_", " ")),
+          el("span", { class: "waited", dataset: { since: handoff.created_at } }, duration(secondsSince(handoff.created_at))),
+        ),
+      ),
+    );
+  }
+
+  async open(handoffId) {
+    await this.conversation.open(handoffId);
+    this.renderLists();
+  }
+
+  tick() {
+    for (const node of document.querySelectorAll("[data-since]")) {
+      node.textContent = duration(secondsSince(node.dataset.since));
+    }
+    this.conversation.tick();
+  }
+
+  showView(name) {
+    const supervisor = name === "supervisor";
+    $("#view-conversations").hidden = supervisor;
+    $("#view-supervisor").hidden = !supervisor;
+    $("#tab-conversations").setAttribute("aria-pressed", String(!supervisor));
+    $("#tab-supervisor").setAttribute("aria-pressed", String(supervisor));
+    if (supervisor) this.supervisor.show();
+    else this.supervisor.hide();
+  }
+
+  report(error) {
+    const toast = $("#toast");
+    toast.textContent = error instanceof ApiError ? error.message : `Something went wrong: ${error.message || error}`;
+    toast.dataset.visible = "true";
+    clearTimeout(this.toastTimer);
+    this.toastTimer = setTimeout(() => (toast.dataset.visible = "false"), 6000);
+    if (error instanceof ApiError && error.status === 401) this.signOut();
+  }
+
+  notify(text) {
+    const toast = $("#toast");
+    toast.textContent = text;
+    toast.dataset.visible = "true";
+    clearTimeout(this.toastTimer);
+    this.toastTimer = setTimeout(() => (toast.dataset.visible = "false"), 4000);
+  }
+}
+
+function start() {
+  const app = new Console();
+  const form = $("#signin-form");
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    $("#signin-error").textContent = "";
+    try {
+      await app.signIn($("#token").value.trim());
+    } catch (error) {
+      $("#signin-error").textContent =
+        error instanceof ApiError && error.status === 401 ? "Unknown token." : `Sign-in failed: ${error.message}`;
+    }
+  });
+  $("#signout").addEventListener("click", () => app.signOut());
+  $("#tab-conversations").addEventListener("click", () => app.showView("conversations"));
+  $("#tab-supervisor").addEventListener("click", () => app.showView("supervisor"));
+  $("#claim-next").addEventListener("click", async () => {
+    try {
+      const claimed = await app.api.post("/handoffs/claim-next");
+      if (claimed) await app.open(claimed.id);
+      else app.notify("Nobody to claim in your queues.");
+      await app.refresh();
+    } catch (error) {
+      app.report(error);
+    }
+  });
+  $("#my-status").addEventListener("change", async (event) => {
+    try {
+      await app.api.patch("/agents/me", { status: event.target.value });
+    } catch (error) {
+      app.report(error);
+    }
+  });
+  const saved = sessionStorage.getItem(TOKEN_KEY);
+  if (saved) app.signIn(saved).catch(() => sessionStorage.removeItem(TOKEN_KEY));
+}
+
+start();

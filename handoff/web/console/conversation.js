@@ -1,0 +1,358 @@
+// One conversation: transcript, customer details, knowledge-base suggestions, and what the agent can do with it.
+
+import { $, el, replaceChildren } from "/static/common/dom.js";
+import { isRightToLeft, languageLabel } from "/static/common/languages.js";
+import { clockTime, duration } from "/static/common/time.js";
+
+const ROLE_NAMES = { customer: "Customer", bot: "Bot", agent: "Agent" };
+const KEPT_INPUTS = ["reply", "resolution", "transfer-agent", "transfer-queue"];
+const WINDOW_NAMES = { whatsapp: "WhatsApp", twilio: "WhatsApp", twilio_whatsapp: "WhatsApp", messenger: "Messenger", facebook: "Messenger" };
+
+function messageId() {
+  if (crypto.randomUUID) return crypto.randomUUID();
+  return `${Date.now()}-${Math.random().toString(16).slice(2)}`;
+}
+
+// Right-to-left for Arabic text; otherwise the browser decides from the text itself.
+function direction(language) {
+  return isRightToLeft(language) ? "rtl" : "auto";
+}
+
+export class ConversationView {
+  constructor(container, details, app) {
+    this.container = container;
+    this.details = details;
+    this.app = app;
+    this.handoff = null;
+    this.handoffId = null;
+    this.queues = [];
+    this.reloadTimer = null;
+  }
+
+  async open(handoffId) {
+    this.handoffId = handoffId;
+    const [handoff, queues] = await Promise.all([this.app.api.get(`/handoffs/${handoffId}`), this.app.api.get("/queues")]);
+    this.queues = queues;
+    this.show(handoff, { keepDraft: false });
+    this.loadSuggestions();
+  }
+
+  onEvent(event) {
+    if (!this.handoffId || event.handoff_id !== this.handoffId) return;
+    clearTimeout(this.reloadTimer);
+    this.reloadTimer = setTimeout(() => this.reload(event.type === "message.customer"), 100);
+  }
+
+  async reload(withSuggestions = false) {
+    if (!this.handoffId) return;
+    try {
+      const handoff = await this.app.api.get(`/handoffs/${this.handoffId}`);
+      this.show(handoff, { keepDraft: true });
+      if (withSuggestions) this.loadSuggestions();
+    } catch (error) {
+      this.app.report(error);
+    }
+  }
+
+  // What the agent is typing survives a live reload of the conversation.
+  typedValues() {
+    const values = {};
+    for (const id of KEPT_INPUTS) {
+      const input = this.container.querySelector(`#${id}`);
+      if (input) values[id] = input.value;
+    }
+    return values;
+  }
+
+  show(handoff, { keepDraft }) {
+    const typed = keepDraft ? this.typedValues() : {};
+    this.handoff = handoff;
+    const mine = handoff.status === "assigned" && handoff.agent_id === this.app.me.id;
+    const manager = ["supervisor", "admin"].includes(this.app.me.role);
+    replaceChildren(
+      this.container,
+      this.header(handoff),
+      this.transcript(handoff),
+      handoff.status === "queued" ? this.claimBar(handoff) : null,
+      mine ? this.composer(handoff) : null,
+      handoff.status === "assigned" && !mine ? el("p", { class: "info" }, `Handled by ${handoff.agent_id}.`) : null,
+      handoff.status !== "closed" && (mine || manager) ? this.actions(handoff) : null,
+      handoff.status === "closed" ? el("p", { class: "info" }, `Closed: ${handoff.resolution || ""}`) : null,
+    );
+    for (const [id, value] of Object.entries(typed)) {
+      const input = this.container.querySelector(`#${id}`);
+      if (input) input.value = value;
+    }
+    replaceChildren(this.details, ...this.detailSections(handoff));
+    const list = $(".transcript", this.container);
+    list.scrollTop = list.scrollHeight;
+    this.tick();
+  }
+
+  header(h) {
+    const confidence = h.language_confidence == null ? "" : ` · ${Math.round(h.language_confidence * 100)}%`;
+    return el(
+      "header",
+      { class: "conversation-header" },
+      el("h2", { dir: "auto" }, h.customer?.name || h.customer_id),
+      el(
+        "p",
+        { class: "facts" },
+        el("span", { class: "lang", id: "conversation-language", lang: h.language }, languageLabel(h.language) + confidence),
+        el("span", {}, h.channel),
+        el("span", {}, `queue ${h.queue}`),
+        el("span", { class: `status ${h.status}` }, h.status),
+        el("span", {}, h.reason.replaceAll("_", " ")),
+        el("span", {}, `topic ${h.topic}`),
+        el("span", { class: `priority ${h.priority}` }, h.priority),
+      ),
+    );
+  }
+
+  transcript(h) {
+    const items = (h.messages || []).map((m) => {
+      const kind = m.private ? "note" : m.role;
+      const label = m.private ? `Private note · ${m.agent_id || ""}` : m.role === "agent" ? `Agent · ${m.agent_id || ""}` : ROLE_NAMES[m.role] || m.role;
+      const language = m.language || (m.role === "customer" ? h.language : null);
+      return el(
+        "li",
+        { class: `message ${kind}`, dataset: { role: kind } },
+        el("span", { class: "meta" }, label, " · ", el("time", { datetime: m.timestamp }, clockTime(m.timestamp))),
+        el("p", { class: "text", dir: direction(language), lang: language || false }, m.text),
+      );
+    });
+    return el("ol", { class: "transcript", "aria-label": "Transcript", "aria-live": "polite" }, items);
+  }
+
+  claimBar(h) {
+    return el(
+      "div",
+      { class: "claim-bar" },
+      el("button", { type: "button", id: "claim", onclick: () => this.run(() => this.app.api.post(`/handoffs/${h.id}/claim`)) }, "Claim"),
+      h.expected_wait_seconds != null ? el("span", {}, `Position ${h.position}, expected wait ${duration(h.expected_wait_seconds)}`) : null,
+    );
+  }
+
+  composer(h) {
+    const reply = el("textarea", {
+      id: "reply",
+      rows: 3,
+      dir: direction(h.language),
+      lang: h.language,
+      placeholder: "Reply to the customer (Enter sends, Shift+Enter for a new line)",
+      "aria-label": "Reply",
+    });
+    const send = () => this.send(reply, false);
+    reply.addEventListener("keydown", (event) => {
+      if (event.key === "Enter" && !event.shiftKey && !event.isComposing) {
+        event.preventDefault();
+        send();
+      }
+    });
+    const windowClosed = h.window_open === false;
+    return el(
+      "div",
+      { class: "composer" },
+      reply,
+      el(
+        "div",
+        { class: "composer-buttons" },
+        el("button", { type: "button", id: "send", onclick: send, disabled: windowClosed }, "Send"),
+        el("button", { type: "button", id: "add-note", class: "secondary", onclick: () => this.send(reply, true) }, "Add private note"),
+      ),
+    );
+  }
+
+  actions(h) {
+    const queue = el(
+      "select",
+      { id: "transfer-queue", "aria-label": "Transfer to queue" },
+      el("option", { value: "" }, "— queue —"),
+      this.queues.filter((q) => q.name !== h.queue).map((q) => el("option", { value: q.name }, `${q.name} (${q.depth} waiting)`)),
+    );
+    const agent = el("input", { id: "transfer-agent", placeholder: "or agent id", "aria-label": "Transfer to agent", size: 12 });
+    const resolution = el("input", { id: "resolution", placeholder: "Resolution", "aria-label": "Resolution", value: "" });
+    const toBot = el("input", { id: "return-to-bot", type: "checkbox", checked: true });
+    return el(
+      "div",
+      { class: "actions" },
+      el(
+        "div",
+        { class: "action-group" },
+        queue,
+        agent,
+        el(
+          "button",
+          {
+            type: "button",
+            id: "transfer",
+            class: "secondary",
+            onclick: () => {
+              const body = {};
+              if (queue.value) body.queue = queue.value;
+              if (agent.value.trim()) body.agent_id = agent.value.trim();
+              if (!body.queue && !body.agent_id) return this.app.notify("Choose a queue or type an agent id.");
+              return this.run(() => this.app.api.post(`/handoffs/${h.id}/transfer`, body));
+            },
+          },
+          "Transfer",
+        ),
+      ),
+      el(
+        "div",
+        { class: "action-group" },
+        resolution,
+        el("label", { class: "check" }, toBot, " Return to bot"),
+        el(
+          "button",
+          {
+            type: "button",
+            id: "close",
+            onclick: () => {
+              const text = resolution.value.trim() || (toBot.checked ? "returned to bot" : "resolved");
+              return this.run(() => this.app.api.post(`/handoffs/${h.id}/close`, { resolution: text, return_to_bot: toBot.checked }));
+            },
+          },
+          "Close",
+        ),
+      ),
+    );
+  }
+
+  detailSections(h) {
+    const profile = h.customer || {};
+    const rows = [
+      ["Customer id", h.customer_id],
+      ["Name", profile.name],
+      ["Locale", profile.locale],
+      ["Country", profile.country],
+      ["Time zone", profile.timezone],
+      ["VIP", profile.vip ? "yes" : null],
+      ["Conversation", h.conversation_id],
+    ].filter(([, value]) => value);
+    const confidence = h.language_confidence == null ? "not measured" : `${Math.round(h.language_confidence * 100)}% confident`;
+    return [
+      el("section", {}, el("h3", {}, "Customer"), el("dl", { class: "profile" }, rows.map(([k, v]) => [el("dt", {}, k), el("dd", { dir: "auto" }, String(v))]))),
+      el(
+        "section",
+        {},
+        el("h3", {}, "Detected language"),
+        el("p", { id: "detected-language" }, languageLabel(h.language), el("br"), el("small", {}, confidence)),
+        h.language_covered === false ? el("p", { class: "warning" }, "No agent in this queue speaks it.") : null,
+      ),
+      h.summary ? el("section", {}, el("h3", {}, "Summary"), el("p", { dir: "auto" }, h.summary)) : null,
+      el(
+        "section",
+        {},
+        el("h3", {}, "KB articles the bot tried"),
+        h.kb_articles_tried.length ? el("ul", { id: "kb-tried" }, h.kb_articles_tried.map((a) => el("li", {}, String(a)))) : el("p", { class: "none" }, "None."),
+      ),
+      this.windowSection(h),
+      this.suggestionSection(h),
+    ];
+  }
+
+  windowSection(h) {
+    if (!h.window_closes_at) return null;
+    return el(
+      "section",
+      {},
+      el("h3", {}, `${WINDOW_NAMES[h.channel] || h.channel} reply window`),
+      el("p", { id: "window-countdown", class: "countdown", dataset: { closes: h.window_closes_at } }),
+    );
+  }
+
+  suggestionSection(h) {
+    const query = el("input", { id: "kb-query", type: "search", placeholder: "Search the knowledge base", "aria-label": "Search the knowledge base", dir: "auto" });
+    query.addEventListener("keydown", (event) => {
+      if (event.key === "Enter") {
+        event.preventDefault();
+        this.loadSuggestions(query.value);
+      }
+    });
+    return el(
+      "section",
+      { class: "suggestions" },
+      el("h3", {}, `Suggested articles (${languageLabel(h.language)})`),
+      query,
+      el("ul", { id: "suggestions" }, el("li", { class: "none" }, "Loading…")),
+    );
+  }
+
+  async loadSuggestions(query = "") {
+    const handoffId = this.handoffId;
+    const params = new URLSearchParams({ k: "3" });
+    if (query.trim()) params.set("q", query.trim());
+    let items;
+    try {
+      items = await this.app.api.get(`/handoffs/${handoffId}/suggestions?${params}`);
+    } catch (error) {
+      const list = $("#suggestions", this.details);
+      if (list) replaceChildren(list, el("li", { class: "none" }, error.message));
+      return;
+    }
+    const list = $("#suggestions", this.details);
+    if (!list || handoffId !== this.handoffId) return;
+    replaceChildren(
+      list,
+      items.length
+        ? items.map((item) =>
+            el(
+              "li",
+              { class: "suggestion", dataset: { articleId: item.article_id } },
+              el("strong", { dir: direction(item.language), lang: item.language }, item.title),
+              el("small", {}, ` ${item.article_id} · ${item.language} · score ${item.score.toFixed(2)}${item.already_tried ? " · the bot tried it" : ""}`),
+              el("p", { class: "snippet", dir: direction(item.language), lang: item.language }, item.answer),
+              el("button", { type: "button", class: "secondary insert", onclick: () => this.insert(item.answer) }, "Insert"),
+            ),
+          )
+        : el("li", { class: "none" }, "No matching article."),
+    );
+  }
+
+  insert(text) {
+    const reply = $("#reply", this.container);
+    if (!reply) return this.app.notify("Claim the conversation to reply.");
+    reply.value = reply.value ? `${reply.value}\n${text}` : text;
+    reply.focus();
+  }
+
+  async send(textarea, privateNote) {
+    const text = textarea.value.trim();
+    if (!text) return;
+    const path = privateNote ? `/handoffs/${this.handoffId}/notes` : `/handoffs/${this.handoffId}/replies`;
+    const body = privateNote ? { text } : { text, message_id: messageId() };
+    textarea.disabled = true;
+    try {
+      await this.app.api.post(path, body);
+      textarea.value = "";
+      await this.reload();
+    } catch (error) {
+      this.app.report(error);
+    } finally {
+      const current = $("#reply", this.container);
+      if (current) {
+        current.disabled = false;
+        current.focus();
+      }
+    }
+  }
+
+  async run(action) {
+    try {
+      await action();
+      await this.reload();
+      await this.app.refresh();
+    } catch (error) {
+      this.app.report(error);
+    }
+  }
+
+  tick() {
+    const countdown = $("#window-countdown", this.details);
+    if (!countdown) return;
+    const left = (Date.parse(countdown.dataset.closes) - Date.now()) / 1000;
+    countdown.textContent = left > 0 ? `${duration(left)} left` : "closed: only template messages can be sent";
+    countdown.dataset.urgent = String(left < 3600);
+  }
+}
