@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, ConsoleMessage, Page, Playwright, sync_playwright
+from playwright.sync_api import Browser, ConsoleMessage, Dialog, Page, Playwright, ViewportSize, sync_playwright
 
 from scripts.stack import ROOT, Stack
 from tests.e2e.client import Responses, SystemClient
@@ -33,7 +33,7 @@ CHROMIUM_ARGS = [
     "--disable-sync",
     "--disable-default-apps",
 ]
-LAPTOP = {"width": 1366, "height": 768}
+LAPTOP: ViewportSize = {"width": 1366, "height": 768}
 
 
 @pytest.fixture(scope="session")
@@ -97,7 +97,7 @@ def open_page(browser: Browser, request: pytest.FixtureRequest) -> Iterator[Call
         result = OpenPage(page, name)
         page.on("console", lambda message: _record(result.errors, message))
         page.on("pageerror", lambda error: result.errors.append(f"uncaught: {error}"))
-        page.on("dialog", lambda dialog: (result.errors.append(f"dialog opened: {dialog.message}"), dialog.dismiss()))
+        page.on("dialog", lambda dialog: _refuse_dialog(result.errors, dialog))
         page.goto(url)
         opened.append(result)
         return result
@@ -109,6 +109,12 @@ def open_page(browser: Browser, request: pytest.FixtureRequest) -> Iterator[Call
         result.page.context.close()
     errors = [error for result in opened for error in result.errors]
     assert not errors, f"the pages logged errors: {errors}"
+
+
+def _refuse_dialog(errors: list[str], dialog: Dialog) -> None:
+    """No page of ours opens a dialog: one would mean injected code ran (alert(1))."""
+    errors.append(f"dialog opened: {dialog.message}")
+    dialog.dismiss()
 
 
 def _record(errors: list[str], message: ConsoleMessage) -> None:

@@ -15,6 +15,12 @@ pytestmark = pytest.mark.e2e
 HANDOFF_CONFIRMATIONS = ["utter_handoff_queued", "utter_handoff_scheduled", "utter_handoff_uncovered"]
 
 
+def spanish_agent_token(system: SystemClient) -> str:
+    """María (americas) while her queue is open; otherwise Lucía, the supervisor who also serves Spanish in emea."""
+    queues = {q["name"]: q for q in system.handoff.get("/api/v1/queues").json()}
+    return "demo-agent-maria" if queues["americas"]["open_now"] else "demo-agent-lucia"
+
+
 def sign_in(console: Page, token: str) -> None:
     """Sign in and wait until the live connection is up (so what happens next arrives without a reload)."""
     console.fill("#token", token)
@@ -51,8 +57,8 @@ def test_spanish_customer_is_handed_to_an_agent_and_back_to_the_bot(
 ) -> None:
     """Web chat in Spanish -> live in the console with es and the transcript -> claim, reply -> back to the bot."""
     base = browser_system.stack.config.handoff_url
-    console = open_page(f"{base}/console", name="console-maria")
-    sign_in(console.page, "demo-agent-maria")
+    console = open_page(f"{base}/console", name="console-es-agent")
+    sign_in(console.page, spanish_agent_token(browser_system))
     chat = open_page(f"{base}/chat", locale="es-MX", name="chat-es")
     page = chat.page
     expect(page.locator("html")).to_have_attribute("lang", "es")
@@ -88,20 +94,28 @@ def test_spanish_customer_is_handed_to_an_agent_and_back_to_the_bot(
     reply.fill("")
 
     # Enter sends; Shift+Enter makes a new line.
-    reply.type("Hola, soy María.")
+    reply.press_sequentially("Hola, soy tu agente.")
     reply.press("Shift+Enter")
-    reply.type("¿En qué te ayudo?")
+    reply.press_sequentially("¿En qué te ayudo?")
     reply.press("Enter")
-    expect(transcript.locator(".message.agent .text")).to_have_text(["Hola, soy María.\n¿En qué te ayudo?"])
+    expect(transcript.locator(".message.agent .text")).to_have_text(["Hola, soy tu agente.\n¿En qué te ayudo?"])
     wait_for_bot(page, seen, lambda t: "¿En qué te ayudo?" in t, "with the agent's reply")
     chat.screenshot("chat-es-agent-reply")
+    # The suggestions survive the live reload the reply caused.
+    expect(first).to_have_attribute("data-article-id", "shipping-times")
     console.screenshot("console-conversation-es")
+
+    # A private note is for colleagues only: in the transcript as a note, never in the customer's window.
+    reply.fill("cliente frecuente")
+    console.page.click("#add-note")
+    expect(transcript.locator(".message.note .text")).to_have_text(["cliente frecuente"])
 
     console.page.fill("#resolution", "resuelto")
     expect(console.page.locator("#return-to-bot")).to_be_checked()
     console.page.click("#close")
     expect(console.page.locator("#mine .card")).to_have_count(0)
     back = wait_for_bot(page, seen, lambda t: responses.matches("utter_bot_back", "es", t), "handing back")
+    assert not any("cliente frecuente" in text for text in bot_texts(page))
 
     after = bot_texts(page).index(back) + 1
     say(page, "hola")
@@ -113,8 +127,9 @@ def test_markup_shows_as_text_and_arabic_reads_right_to_left(
 ) -> None:
     """A customer's HTML/script is text in both pages; Arabic is laid out right to left in both."""
     base = browser_system.stack.config.handoff_url
-    console = open_page(f"{base}/console", name="console-omar")
-    sign_in(console.page, "demo-agent-omar")
+    # A supervisor sees every queue, wherever the hour of the day routes Arabic.
+    console = open_page(f"{base}/console", name="console-supervisor-ar")
+    sign_in(console.page, "demo-agent-lucia")
     chat = open_page(f"{base}/chat", locale="ar-EG", name="chat-ar")
     page = chat.page
     expect(page.locator("html")).to_have_attribute("dir", "rtl")

@@ -5,7 +5,7 @@ import { isRightToLeft, languageLabel } from "/static/common/languages.js";
 import { clockTime, duration } from "/static/common/time.js";
 
 const ROLE_NAMES = { customer: "Customer", bot: "Bot", agent: "Agent" };
-const KEPT_INPUTS = ["reply", "resolution", "transfer-agent", "transfer-queue"];
+const KEPT_INPUTS = ["reply", "resolution", "transfer-agent", "transfer-queue", "kb-query"];
 const WINDOW_NAMES = { whatsapp: "WhatsApp", twilio: "WhatsApp", twilio_whatsapp: "WhatsApp", messenger: "Messenger", facebook: "Messenger" };
 
 function messageId() {
@@ -27,12 +27,14 @@ export class ConversationView {
     this.handoffId = null;
     this.queues = [];
     this.reloadTimer = null;
+    this.suggestions = null; // the last answer (items or an error message), kept across live reloads
   }
 
   async open(handoffId) {
     this.handoffId = handoffId;
     const [handoff, queues] = await Promise.all([this.app.api.get(`/handoffs/${handoffId}`), this.app.api.get("/queues")]);
     this.queues = queues;
+    this.suggestions = null;
     this.show(handoff, { keepDraft: false });
     this.loadSuggestions();
   }
@@ -58,7 +60,7 @@ export class ConversationView {
   typedValues() {
     const values = {};
     for (const id of KEPT_INPUTS) {
-      const input = this.container.querySelector(`#${id}`);
+      const input = document.getElementById(id);
       if (input) values[id] = input.value;
     }
     return values;
@@ -79,11 +81,11 @@ export class ConversationView {
       handoff.status !== "closed" && (mine || manager) ? this.actions(handoff) : null,
       handoff.status === "closed" ? el("p", { class: "info" }, `Closed: ${handoff.resolution || ""}`) : null,
     );
+    replaceChildren(this.details, ...this.detailSections(handoff));
     for (const [id, value] of Object.entries(typed)) {
-      const input = this.container.querySelector(`#${id}`);
+      const input = document.getElementById(id);
       if (input) input.value = value;
     }
-    replaceChildren(this.details, ...this.detailSections(handoff));
     const list = $(".transcript", this.container);
     list.scrollTop = list.scrollHeight;
     this.tick();
@@ -275,7 +277,28 @@ export class ConversationView {
       { class: "suggestions" },
       el("h3", {}, `Suggested articles (${languageLabel(h.language)})`),
       query,
-      el("ul", { id: "suggestions" }, el("li", { class: "none" }, "Loading…")),
+      this.suggestionList(),
+    );
+  }
+
+  suggestionList() {
+    const items = this.suggestions;
+    if (items === null) return el("ul", { id: "suggestions" }, el("li", { class: "none" }, "Loading…"));
+    if (typeof items === "string") return el("ul", { id: "suggestions" }, el("li", { class: "none" }, items));
+    if (!items.length) return el("ul", { id: "suggestions" }, el("li", { class: "none" }, "No matching article."));
+    return el(
+      "ul",
+      { id: "suggestions" },
+      items.map((item) =>
+        el(
+          "li",
+          { class: "suggestion", dataset: { articleId: item.article_id } },
+          el("strong", { dir: direction(item.language), lang: item.language }, item.title),
+          el("small", {}, ` ${item.article_id} · ${item.language} · score ${item.score.toFixed(2)}${item.already_tried ? " · the bot tried it" : ""}`),
+          el("p", { class: "snippet", dir: direction(item.language), lang: item.language }, item.answer),
+          el("button", { type: "button", class: "secondary insert", onclick: () => this.insert(item.answer) }, "Insert"),
+        ),
+      ),
     );
   }
 
@@ -287,27 +310,12 @@ export class ConversationView {
     try {
       items = await this.app.api.get(`/handoffs/${handoffId}/suggestions?${params}`);
     } catch (error) {
-      const list = $("#suggestions", this.details);
-      if (list) replaceChildren(list, el("li", { class: "none" }, error.message));
-      return;
+      items = error.message;
     }
+    if (handoffId !== this.handoffId) return;
+    this.suggestions = items;
     const list = $("#suggestions", this.details);
-    if (!list || handoffId !== this.handoffId) return;
-    replaceChildren(
-      list,
-      items.length
-        ? items.map((item) =>
-            el(
-              "li",
-              { class: "suggestion", dataset: { articleId: item.article_id } },
-              el("strong", { dir: direction(item.language), lang: item.language }, item.title),
-              el("small", {}, ` ${item.article_id} · ${item.language} · score ${item.score.toFixed(2)}${item.already_tried ? " · the bot tried it" : ""}`),
-              el("p", { class: "snippet", dir: direction(item.language), lang: item.language }, item.answer),
-              el("button", { type: "button", class: "secondary insert", onclick: () => this.insert(item.answer) }, "Insert"),
-            ),
-          )
-        : el("li", { class: "none" }, "No matching article."),
-    );
+    if (list) list.replaceWith(this.suggestionList());
   }
 
   insert(text) {
