@@ -17,7 +17,7 @@ RASA_TRAIN := $(RASA_VENV)/rasa train --config config.yml --domain bot/domain --
 DATA ?= ../shared/data
 
 .PHONY: help env browser train kb run test lint format typecheck test-py test-rasa validate report clean \
-        bench-langid bench-tokenizer bench-handoff bench-kb bench-e2e bench-nlu
+        bench-langid bench-tokenizer bench-handoff bench-kb bench-e2e bench-scale bench-nlu
 
 help: ## List the tasks
 	@grep -E '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  make %-12s %s\n", $$1, $$2}'
@@ -87,6 +87,9 @@ bench-nlu: env ## NLU ours vs stock Rasa on a public dataset (DATASET=xsid|fb_mt
 
 bench-e2e: env train kb ## End-to-end load through all three processes, ours vs stock `rasa init`: bench/e2e/results.md
 	@$(VENV)/python -m bench.e2e.run
+
+bench-scale: env train kb ## Throughput with 1 and 2 workers per service vs stock `rasa init`: bench/e2e/scaling.md
+	@$(VENV)/python -m bench.e2e.scale --no-build
 
 clean: ## Remove build outputs and local data (models/, var/)
 	rm -rf models var .rasa

@@ -45,6 +45,8 @@ def faq_events(
             SlotSet("kb_last_score", hit.score),
             SlotSet("kb_last_language", hit.language),
             SlotSet("kb_articles_tried", tried),
+            # Only no-answers in a row lead to a person: an answered question starts the count again.
+            SlotSet("kb_no_answer_count", 0.0),
         ]
     dispatcher.utter_message(response="utter_kb_no_answer")
     count = int(tracker.get_slot("kb_no_answer_count") or 0) + 1

@@ -11,6 +11,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from scripts.scaling import Scaling
 from scripts.secrets import load_or_create_secret
 from scripts.stack import ROOT, Ports, Stack, StackConfig, StackError
 
@@ -40,6 +41,14 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--data-dir", type=Path, default=ROOT / "var")
     parser.add_argument("--model", type=Path, default=ROOT / "models" / "rasa" / "nimbus.tar.gz")
     parser.add_argument("--kb-index", type=Path, default=ROOT / "models" / "kb")
+    parser.add_argument(
+        "--workers",
+        type=int,
+        default=int(os.environ.get("NIMBUS_WORKERS", "1")),
+        help="worker processes per service (default NIMBUS_WORKERS or 1); above 1 needs PostgreSQL and Redis",
+    )
+    parser.add_argument("--postgres-url", default=os.environ.get("NIMBUS_POSTGRES_URL", Scaling.postgres_url))
+    parser.add_argument("--redis-url", default=os.environ.get("NIMBUS_REDIS_URL", Scaling.redis_url))
     return parser.parse_args(argv)
 
 
@@ -61,6 +70,7 @@ def main(argv: list[str] | None = None) -> int:
         rasa_api_token=token,
         handoff_service_key=service_key,
         handoff_admin_token=settings.handoff_admin_token,
+        scaling=Scaling(workers=args.workers, postgres_url=args.postgres_url, redis_url=args.redis_url),
     )
     stack = Stack(config)
     signal.signal(signal.SIGTERM, _interrupt)

@@ -16,6 +16,8 @@ from pathlib import Path
 
 import httpx
 
+from scripts.scaling import Scaling
+
 ROOT = Path(__file__).resolve().parent.parent
 RASA_BIN = ROOT / ".venv-rasa" / "bin" / "rasa"
 PYTHON_BIN = ROOT / ".venv" / "bin" / "python"
@@ -58,6 +60,7 @@ class StackConfig:
     handoff_service_key: str
     handoff_admin_token: str | None = None
     extra_env: Mapping[str, str] = field(default_factory=dict)
+    scaling: Scaling = field(default_factory=Scaling)
 
     @property
     def rasa_url(self) -> str:
@@ -127,7 +130,7 @@ CHANNEL_VARIABLES = (
     "MESSENGER_VERIFY_TOKEN", "MESSENGER_APP_SECRET", "MESSENGER_PAGE_ACCESS_TOKEN",
     "LINE_CHANNEL_SECRET", "LINE_CHANNEL_ACCESS_TOKEN",
     "TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN", "TWILIO_WHATSAPP_NUMBER", "TWILIO_WEBHOOK_URL",
-    "META_GRAPH_BASE", "LINE_API_BASE", "TWILIO_API_BASE", "CHANNELS_DEDUP_REDIS_URL",
+    "META_GRAPH_BASE", "LINE_API_BASE", "TWILIO_API_BASE", "CHANNELS_DEDUP_REDIS_URL", "WEBCHAT_REDIS_URL",
 )  # fmt: skip
 
 
@@ -156,6 +159,7 @@ def _base_env(config: StackConfig) -> dict[str, str]:
     )
     if config.handoff_admin_token:
         env["HANDOFF_ADMIN_TOKEN"] = config.handoff_admin_token
+    env.update(config.scaling.environment())
     env.update(config.extra_env)
     return env
 
@@ -175,6 +179,8 @@ def build_services(config: StackConfig) -> list[Service]:
                 "127.0.0.1",
                 "--port",
                 str(config.ports.handoff),
+                "--workers",
+                str(config.scaling.workers),
             ],
             env=env,
             ready_url=f"{config.handoff_url}/readyz",
@@ -202,7 +208,7 @@ def build_services(config: StackConfig) -> list[Service]:
                 "--model",
                 str(config.model_path),
                 "--endpoints",
-                "bot/endpoints.yml",
+                "bot/endpoints-scaled.yml" if config.scaling.scaled else "bot/endpoints.yml",
                 "--credentials",
                 "bot/credentials.yml",
             ],
@@ -249,6 +255,8 @@ class Stack:
 
     def start(self, timeout_seconds: float = 240.0) -> None:
         """Starts every process and waits until each answers its readiness URL."""
+        if self.config.scaling.scaled:
+            self.config.scaling.ensure_databases()
         for service in self.services:
             service.start()
         deadline = time.monotonic() + timeout_seconds

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import httpx
 
+from scripts.scaling import Scaling
 from scripts.stack import RASA_BIN, ROOT, Ports, Service, Stack, StackConfig, StackError, free_port, wait_ready
 
 MODEL = ROOT / "models" / "rasa" / "nimbus.tar.gz"
@@ -37,7 +38,7 @@ def build_ours() -> None:
 
 
 @contextmanager
-def ours(data_dir: Path) -> Iterator[Served]:
+def ours(data_dir: Path, scaling: Scaling | None = None) -> Iterator[Served]:
     """Our three processes on free ports with their own data directory; always stopped on exit."""
     config = StackConfig(
         ports=Ports.free(),
@@ -48,6 +49,7 @@ def ours(data_dir: Path) -> Iterator[Served]:
         rasa_api_token="bench-rasa-token",
         handoff_service_key="bench-service-key",
         handoff_admin_token="bench-admin-token",
+        scaling=scaling or Scaling(),
     )
     with Stack(config):
         yield Served(

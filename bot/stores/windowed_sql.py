@@ -1,0 +1,175 @@
+"""A SQL tracker store whose per-turn cost does not grow with the conversation.
+
+Rasa's SQL tracker store reads and replays every event of the conversation's session on each message, and the
+tracker it returns holds all of them, so featurising it for the policies and posting it to the action server also
+grow with every turn (RasaHQ/rasa #6334, #11828). This store keeps Rasa's table and schema (the tracker API, `rasa
+export` and other tools keep working) and changes two things:
+
+* The tracker holds at most ``max_events`` recent events (a window). Slots, the active form and the latest message
+  are still the result of replaying the whole session once, so nothing the policies read is lost; only old events
+  drop out of ``tracker.events`` (and of the transcript the action server sees).
+* Trackers stay in memory between turns (an LRU of ``cache_size`` conversations). Each turn asks the database for the
+  conversation's newest event id: unchanged -> the cached tracker is used; newer events written by another Rasa
+  worker are read and applied; anything unexpected (a turn that failed before saving) -> the session is reloaded.
+  Saving writes only the events appended since the last save, found by the identity of the last saved event.
+
+``retrieve_full_tracker`` (the HTTP tracker API) still reads every event of every session.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections import OrderedDict
+from dataclasses import dataclass
+from typing import Any
+
+import sqlalchemy as sa
+from rasa.core.brokers.broker import EventBroker
+from rasa.core.tracker_store import SQLTrackerStore
+from rasa.shared.core.domain import Domain
+from rasa.shared.core.events import Event, SessionStarted
+from rasa.shared.core.trackers import DialogueStateTracker
+from rasa.shared.nlu.constants import INTENT_NAME_KEY
+
+logger = logging.getLogger(__name__)
+
+# The attribute that marks, on a tracker this store produced, the last event already in the database.
+SAVED_MARKER = "_windowed_store_last_saved"
+
+
+@dataclass
+class CachedTracker:
+    """A tracker as this process last loaded or saved it, and the database id of its newest event."""
+
+    tracker: DialogueStateTracker
+    last_id: int
+
+    def untouched(self) -> bool:
+        """True when nothing was appended to the tracker since it was loaded or saved."""
+        marker = getattr(self.tracker, SAVED_MARKER, None)
+        return marker is not None and bool(self.tracker.events) and self.tracker.events[-1] is marker
+
+
+class WindowedSQLTrackerStore(SQLTrackerStore):
+    """Rasa's SQL tracker store with a bounded tracker and an in-process cache (see the module docstring)."""
+
+    def __init__(
+        self,
+        domain: Domain | None = None,
+        event_broker: EventBroker | None = None,
+        max_events: int | str = 200,
+        cache_size: int | str = 2000,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(domain=domain, event_broker=event_broker, **kwargs)
+        self.max_events = int(max_events)
+        self.cache_size = int(cache_size)
+        if self.max_events < 20:
+            raise ValueError(f"max_events must be at least 20 (one turn can add a dozen events), got {max_events}")
+        self._cache: OrderedDict[str, CachedTracker] = OrderedDict()
+
+    def init_tracker(self, sender_id: str) -> DialogueStateTracker:
+        """New trackers are windowed too."""
+        return DialogueStateTracker(sender_id, self.domain.slots, max_event_history=self.max_events)
+
+    async def retrieve(self, sender_id: str) -> DialogueStateTracker | None:
+        """The conversation's current session, windowed; from memory when the database has nothing newer."""
+        with self.session_scope() as session:
+            newest = session.query(sa.func.max(self.SQLEvent.id)).filter(self.SQLEvent.sender_id == sender_id).scalar()
+            if newest is None:
+                self._cache.pop(sender_id, None)
+                return None
+            cached = self._cache.get(sender_id)
+            fresh = cached is not None and cached.untouched()
+            if cached is not None and fresh and (cached.last_id == newest or self._catch_up(session, cached, newest)):
+                self._cache.move_to_end(sender_id)
+                return cached.tracker
+            return self._load(session, sender_id)
+
+    def _catch_up(self, session: Any, cached: CachedTracker, newest: int) -> bool:
+        """Apply events another worker stored after ours; False when a new session started (reload instead)."""
+        rows = (
+            session.query(self.SQLEvent)
+            .filter(self.SQLEvent.sender_id == cached.tracker.sender_id, self.SQLEvent.id > cached.last_id)
+            .order_by(self.SQLEvent.id)
+            .all()
+        )
+        if any(row.type_name == SessionStarted.type_name for row in rows):
+            return False
+        for row in rows:
+            cached.tracker.update(Event.from_parameters(json.loads(row.data)))
+        cached.last_id = newest
+        self._mark_saved(cached.tracker)
+        return True
+
+    def _load(self, session: Any, sender_id: str) -> DialogueStateTracker:
+        rows = self._event_query(session, sender_id, fetch_events_from_all_sessions=False).all()
+        tracker = DialogueStateTracker.from_dict(
+            sender_id, [json.loads(row.data) for row in rows], self.domain.slots, max_event_history=self.max_events
+        )
+        self._mark_saved(tracker)
+        self._remember(tracker, rows[-1].id)
+        return tracker
+
+    async def save(self, tracker: DialogueStateTracker) -> None:
+        """Insert the events appended since this tracker was loaded or last saved."""
+        if not hasattr(tracker, SAVED_MARKER):
+            # A tracker this store did not produce (a new one, or a full tracker from the HTTP API): Rasa's way.
+            await super().save(tracker)
+            self._cache.pop(tracker.sender_id, None)
+            return
+        new_events = self._unsaved(tracker)
+        if not new_events:
+            return
+        await self.stream_events(tracker)
+        with self.session_scope() as session:
+            rows = [self._row(tracker.sender_id, event) for event in new_events]
+            session.add_all(rows)
+            session.flush()
+            last_id = rows[-1].id
+            session.commit()
+        self._mark_saved(tracker)
+        if any(isinstance(event, SessionStarted) for event in new_events):
+            # Rasa hands out the latest session only: read it afresh next turn instead of the window across sessions.
+            self._cache.pop(tracker.sender_id, None)
+        else:
+            self._remember(tracker, last_id)
+
+    def _unsaved(self, tracker: DialogueStateTracker) -> list[Event]:
+        marker = getattr(tracker, SAVED_MARKER)
+        new: list[Event] = []
+        for event in reversed(tracker.events):
+            if event is marker:
+                break
+            new.append(event)
+        else:
+            if marker is not None:
+                # The window moved past the last saved event within one turn: max_events is far too small.
+                raise RuntimeError(
+                    f"conversation {tracker.sender_id!r} appended more than {self.max_events} events in one turn; "
+                    "raise max_events of the tracker store"
+                )
+        new.reverse()
+        return new
+
+    def _row(self, sender_id: str, event: Event) -> Any:
+        data = event.as_dict()
+        return self.SQLEvent(
+            sender_id=sender_id,
+            type_name=event.type_name,
+            timestamp=data.get("timestamp"),
+            intent_name=data.get("parse_data", {}).get("intent", {}).get(INTENT_NAME_KEY),
+            action_name=data.get("name"),
+            data=json.dumps(data),
+        )
+
+    @staticmethod
+    def _mark_saved(tracker: DialogueStateTracker) -> None:
+        setattr(tracker, SAVED_MARKER, tracker.events[-1] if tracker.events else None)
+
+    def _remember(self, tracker: DialogueStateTracker, last_id: int) -> None:
+        self._cache[tracker.sender_id] = CachedTracker(tracker, last_id)
+        self._cache.move_to_end(tracker.sender_id)
+        while len(self._cache) > self.cache_size:
+            self._cache.popitem(last=False)
