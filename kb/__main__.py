@@ -9,7 +9,8 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from kb.articles import validate_articles
-from kb.build import build_index
+from kb.build import DEFAULT_SCORING, build_index
+from kb.centring import SCORINGS
 from kb.errors import KbError
 from kb.evaluate import evaluate, read_questions
 from kb.retriever import Retriever
@@ -29,6 +30,12 @@ def _parser(settings: KbSettings) -> argparse.ArgumentParser:
     build.add_argument("--encoder", default=settings.encoder, help="default: %(default)s")
     build.add_argument("--force", action="store_true", help="re-embed everything")
     build.add_argument("--strict", action="store_true", help="a missing translation is an error")
+    build.add_argument(
+        "--scoring",
+        choices=SCORINGS,
+        default=DEFAULT_SCORING,
+        help="default: %(default)s",
+    )
 
     query = commands.add_parser("query", parents=[common], help="show the top articles for a question")
     query.add_argument("text")
@@ -53,6 +60,7 @@ def _build(args: argparse.Namespace) -> int:
         args.encoder,
         force=args.force,
         strict=args.strict,
+        scoring=args.scoring,
         progress=lambda message: print(message, flush=True),
     )
     print(f"{result.status}: {result.meta.article_count} articles, threshold {result.meta.threshold:.4f}")

@@ -14,9 +14,10 @@ import numpy.typing as npt
 
 from kb.articles import Article, validate_articles
 from kb.calibrate import CALIBRATOR_VERSION, DEFAULT_OUT_OF_SCOPE, calibrate, read_out_of_scope
+from kb.centring import CENTRED, COSINE, SCORINGS, centre, language_means
 from kb.chunks import CHUNKER_VERSION, Chunk, chunk_articles
 from kb.encoders import Encoder, load_encoder
-from kb.errors import ArticleError
+from kb.errors import ArticleError, IndexError_
 from kb.store import (
     ANN_MIN_VECTORS,
     FORMAT_VERSION,
@@ -30,7 +31,9 @@ from kb.store import (
     write_index,
 )
 
-__all__ = ["BuildResult", "build_index", "content_hash"]
+__all__ = ["DEFAULT_SCORING", "BuildResult", "build_index", "content_hash"]
+
+DEFAULT_SCORING = COSINE
 
 Progress = Callable[[str], None]
 _URL_RE = re.compile(r"https?://[^\s)>\]]+")
@@ -48,10 +51,11 @@ class BuildResult:
     warnings: tuple[str, ...]
 
 
-def content_hash(encoder_name: str, articles: Sequence[Article], out_of_scope_text: str) -> str:
-    """Hash of everything the index depends on: encoder, chunker, calibrator, format, articles, calibration set."""
+def content_hash(encoder_name: str, articles: Sequence[Article], out_of_scope_text: str, scoring: str = COSINE) -> str:
+    """Hash of everything the index depends on: encoder, scoring, versions, articles, calibration set."""
     versions = f"{CHUNKER_VERSION}.{CALIBRATOR_VERSION}.{FORMAT_VERSION}"
-    digest = hashlib.sha256(f"{encoder_name}\x00{versions}\x00".encode())
+    prefix = encoder_name if scoring == COSINE else f"{encoder_name}\x00{scoring}"
+    digest = hashlib.sha256(f"{prefix}\x00{versions}\x00".encode())
     for article in sorted(articles, key=lambda item: item.id):
         digest.update(f"{article.id}\x00{article.source}\x00".encode())
     digest.update(out_of_scope_text.encode())
@@ -112,13 +116,18 @@ def build_index(
     strict: bool = False,
     out_of_scope_path: Path = DEFAULT_OUT_OF_SCOPE,
     ann_min_vectors: int = ANN_MIN_VECTORS,
+    scoring: str = DEFAULT_SCORING,
     progress: Progress = lambda message: None,
 ) -> BuildResult:
     """Build or refresh the index of ``articles_dir`` in ``index_dir``.
 
     Nothing is re-embedded when the content hash is unchanged (unless ``force``); otherwise only
     chunks whose text changed are embedded again. Missing translations are warnings unless ``strict``.
+    ``scoring`` is ``cosine`` or ``centred`` (language-mean centring, kb.centring); the threshold is
+    calibrated for it and it is recorded in the metadata.
     """
+    if scoring not in SCORINGS:
+        raise IndexError_(f"unknown scoring {scoring!r} (known: {', '.join(SCORINGS)})", index_dir=index_dir)
     if not articles_dir.is_dir():
         raise ArticleError("articles directory does not exist", path=articles_dir)
     report = validate_articles(articles_dir)
@@ -131,7 +140,7 @@ def build_index(
     for warning in warnings:
         progress(f"warning: {warning}")
     out_of_scope_text = out_of_scope_path.read_text(encoding="utf-8") if out_of_scope_path.exists() else ""
-    digest = content_hash(encoder_name, report.articles, out_of_scope_text)
+    digest = content_hash(encoder_name, report.articles, out_of_scope_text, scoring)
     previous = read_meta(index_dir)
     if not force and previous is not None and previous.content_hash == digest:
         progress(f"index in {index_dir} is up to date ({previous.chunk_count} chunks)")
@@ -143,8 +152,13 @@ def build_index(
     reuse = {} if force else _previous_vectors(index_dir, encoder)
     embeddings, embedded = _embed(encoder, chunks, reuse, progress)
     reused = sum(1 for chunk in chunks if chunk.key in reuse)
-    index = make_faiss_index(embeddings, ann_min_vectors=ann_min_vectors)
-    calibration = calibrate(encoder, chunks, embeddings, read_out_of_scope(out_of_scope_path))
+    languages = [chunk.language for chunk in chunks]
+    means = language_means(embeddings, languages) if scoring == CENTRED else {}
+    searched = centre(embeddings, languages, means) if means else embeddings
+    index = make_faiss_index(searched, ann_min_vectors=ann_min_vectors)
+    calibration = calibrate(
+        encoder, chunks, searched, read_out_of_scope(out_of_scope_path), language_means=means or None
+    )
     for label, item in [("all", calibration.overall), *calibration.per_language.items()]:
         progress(
             f"threshold {label}: {item.threshold:.4f} ({item.answered_correct} in-scope answered, "
@@ -161,7 +175,8 @@ def build_index(
         thresholds={language: round(item.threshold, 6) for language, item in calibration.per_language.items()},
         calibration=asdict(calibration),
         built_at=datetime.now(UTC).isoformat(timespec="seconds"),
+        scoring=scoring,
     )
-    write_index(index_dir, StoredIndex(meta, chunks, _entries(report.articles), embeddings, index))
+    write_index(index_dir, StoredIndex(meta, chunks, _entries(report.articles), embeddings, index, means))
     progress(f"wrote {index_dir} ({embedded} texts embedded, {reused} chunks reused)")
     return BuildResult("built", embedded, reused, meta, warnings)

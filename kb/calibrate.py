@@ -29,6 +29,7 @@ import numpy as np
 import numpy.typing as npt
 import yaml
 
+from kb.centring import centre
 from kb.chunks import Chunk
 from kb.encoders import Encoder
 from kb.errors import KbError
@@ -100,13 +101,24 @@ def calibration_scores(
     chunks: Sequence[Chunk],
     embeddings: npt.NDArray[np.float32],
     out_of_scope: Mapping[str, Sequence[str]],
+    *,
+    language_means: Mapping[str, npt.NDArray[np.float32]] | None = None,
 ) -> list[LabelledScore]:
-    """Score every sample question (masked; kept only when its article still wins) and every out-of-scope question."""
+    """Score every sample question (masked; kept only when its article still wins) and every out-of-scope question.
+
+    ``embeddings`` are the searched vectors; with ``language_means`` (centred scoring) each question
+    is centred on its language's mean, as the retriever does.
+    """
     refs = [ChunkRef(chunk.article_id, chunk.language) for chunk in chunks]
     questions = [index for index, chunk in enumerate(chunks) if chunk.kind == "question"]
+
+    def embed(texts: Sequence[str], languages: Sequence[str]) -> npt.NDArray[np.float32]:
+        vectors = _encode(encoder, texts)
+        return centre(vectors, languages, language_means) if language_means else vectors
+
     scored: list[LabelledScore] = []
     if questions:
-        vectors = _encode(encoder, [chunks[index].text for index in questions])
+        vectors = embed([chunks[index].text for index in questions], [chunks[index].language for index in questions])
         scores = vectors @ embeddings.T
         for row, index in enumerate(questions):
             asked = chunks[index]
@@ -124,7 +136,7 @@ def calibration_scores(
                 scored.append(LabelledScore(asked.language, ranked[0].score, True))
     pairs = [(language, text) for language, items in out_of_scope.items() for text in items]
     if pairs and len(chunks):
-        best = (_encode(encoder, [text for _, text in pairs]) @ embeddings.T).max(axis=1)
+        best = (embed([text for _, text in pairs], [language for language, _ in pairs]) @ embeddings.T).max(axis=1)
         scored += [
             LabelledScore(language, float(score), False) for (language, _), score in zip(pairs, best, strict=True)
         ]
@@ -147,9 +159,10 @@ def calibrate(
     out_of_scope: Mapping[str, Sequence[str]],
     *,
     wrong_cost: float = 2.0,
+    language_means: Mapping[str, npt.NDArray[np.float32]] | None = None,
 ) -> ThresholdSet:
     """Choose the overall threshold, and one per language that has enough in- and out-of-scope examples."""
-    scores = calibration_scores(encoder, chunks, embeddings, out_of_scope)
+    scores = calibration_scores(encoder, chunks, embeddings, out_of_scope, language_means=language_means)
     default = DEFAULT_THRESHOLDS.get(encoder.name, 0.5)
     overall = choose_threshold(balanced(scores), wrong_cost=wrong_cost, default=default)
     per_language: dict[str, Calibration] = {}

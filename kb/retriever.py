@@ -9,6 +9,7 @@ from pathlib import Path
 
 import numpy as np
 
+from kb.centring import centre
 from kb.encoders import Encoder, load_encoder
 from kb.errors import EncoderError
 from kb.languages import fallback_order
@@ -59,6 +60,9 @@ class Retriever:
     Articles are ranked by dense score plus ``lexical_weight`` x normalised BM25; the answer-or-not
     decision compares the dense score (``Hit.score``) with the calibrated threshold, so the lexical
     signal reorders candidates without invalidating the calibration.
+
+    With an index built with ``centred`` scoring (``meta.scoring``), the question is centred on the
+    customer language's mean before the search, as its chunks were (kb.centring).
 
     ``language_bonus`` (added to chunks in the customer's language) and ``per_language_thresholds``
     are off by default: on the held-out questions neither improved the answers enough to pay for
@@ -123,6 +127,8 @@ class Retriever:
             return []
         with self._encode_lock:
             query = self.encoder.encode_queries([text])
+        if self.stored.language_means:  # centred scoring: the index holds centred chunk vectors
+            query = centre(query, [language], self.stored.language_means)
         scores, ids = self.stored.index.search(query, min(_FETCH, len(self._refs)))
         ranked = rank_articles(
             zip(ids[0].tolist(), scores[0].tolist(), strict=True),

@@ -1,8 +1,9 @@
 """The files of a built index under ``models/kb/`` and how to read and write them.
 
-``meta.json`` (encoder, dimension, content hash, threshold, calibration), ``chunks.json``,
-``articles.json`` (titles and short answers per language), ``embeddings.npy`` (reused by
-incremental rebuilds) and ``index.faiss``.
+``meta.json`` (encoder, dimension, content hash, scoring, threshold, calibration), ``chunks.json``,
+``articles.json`` (titles and short answers per language), ``embeddings.npy`` (the encoder's raw
+vectors, reused by incremental rebuilds), ``index.faiss`` (the searched vectors: raw, or language-mean
+centred when ``meta.scoring`` is ``centred``) and, for centred scoring, ``language_means.npz``.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import faiss
 import numpy as np
 import numpy.typing as npt
 
+from kb.centring import CENTRED, COSINE, SCORINGS
 from kb.chunks import Chunk
 from kb.errors import IndexError_, IndexNotBuiltError
 
@@ -57,7 +59,8 @@ class ArticleEntry:
 class IndexMeta:
     """Metadata stored next to the vectors; an index is only used with the encoder that built it.
 
-    ``threshold`` is the overall no-answer threshold, ``thresholds`` the per-language ones.
+    ``threshold`` is the overall no-answer threshold, ``thresholds`` the per-language ones; both
+    apply to scores of the ``scoring`` method (``cosine`` or ``centred``, see kb.centring).
     """
 
     encoder: str
@@ -70,18 +73,20 @@ class IndexMeta:
     calibration: dict[str, Any]
     built_at: str
     thresholds: dict[str, float] = field(default_factory=dict)
+    scoring: str = COSINE
     format: int = FORMAT_VERSION
 
 
 @dataclass(frozen=True)
 class StoredIndex:
-    """Everything a built index holds."""
+    """Everything a built index holds; ``language_means`` only with centred scoring."""
 
     meta: IndexMeta
     chunks: list[Chunk]
     articles: dict[str, ArticleEntry]
     embeddings: npt.NDArray[np.float32]
     index: faiss.Index
+    language_means: dict[str, npt.NDArray[np.float32]] = field(default_factory=dict)
 
 
 def make_faiss_index(vectors: npt.NDArray[np.float32], *, ann_min_vectors: int = ANN_MIN_VECTORS) -> faiss.Index:
@@ -121,6 +126,12 @@ def write_index(directory: Path, stored: StoredIndex) -> None:
     )
     np.save(directory / "embeddings.npy", stored.embeddings)
     faiss.write_index(stored.index, str(directory / "index.faiss"))
+    means_path = directory / "language_means.npz"
+    if stored.language_means:
+        with means_path.open("wb") as handle:
+            np.savez(handle, allow_pickle=False, **stored.language_means)
+    else:
+        means_path.unlink(missing_ok=True)
     (directory / "meta.json").write_text(json.dumps(asdict(stored.meta), indent=2), encoding="utf-8")
 
 
@@ -144,6 +155,8 @@ def read_index(directory: Path) -> StoredIndex:
         raise IndexNotBuiltError("no index here (run `python -m kb build`)", index_dir=directory)
     if meta.format != FORMAT_VERSION:
         raise IndexError_(f"index format {meta.format} is not {FORMAT_VERSION}: rebuild it", index_dir=directory)
+    if meta.scoring not in SCORINGS:
+        raise IndexError_(f"unknown scoring {meta.scoring!r} (known: {', '.join(SCORINGS)})", index_dir=directory)
     try:
         raw_chunks = json.loads((directory / "chunks.json").read_text(encoding="utf-8"))
         chunks = [
@@ -156,8 +169,16 @@ def read_index(directory: Path) -> StoredIndex:
         index = faiss.read_index(str(directory / "index.faiss"))
         if isinstance(index, faiss.IndexIVF):
             index.nprobe = min(IVF_NPROBE, index.nlist)
+        means: dict[str, npt.NDArray[np.float32]] = {}
+        if meta.scoring == CENTRED:
+            with np.load(directory / "language_means.npz") as stored_means:
+                means = {key: stored_means[key].astype(np.float32) for key in stored_means.files}
     except (OSError, ValueError, KeyError, TypeError, RuntimeError) as error:
         raise IndexError_(f"index files are unreadable: {error}", index_dir=directory) from error
     if index.ntotal != len(chunks) or embeddings.shape != (len(chunks), meta.dim) or index.d != meta.dim:
         raise IndexError_("index, embeddings and chunks disagree: rebuild it", index_dir=directory)
-    return StoredIndex(meta=meta, chunks=chunks, articles=articles, embeddings=embeddings, index=index)
+    if any(vector.shape != (meta.dim,) for vector in means.values()):
+        raise IndexError_("language means and index disagree: rebuild it", index_dir=directory)
+    return StoredIndex(
+        meta=meta, chunks=chunks, articles=articles, embeddings=embeddings, index=index, language_means=means
+    )

