@@ -96,9 +96,18 @@ class Conversation:
     steps: tuple[str, ...]  # what each message is: "greet", "faq", "order_status", "human_mode", ...
 
 
-# Articles whose sample questions ask for a person ("when can I talk to a person"): fine in the load runs (a
-# handoff is part of them) but not in the long conversation that must stay with the bot.
-ASKS_FOR_A_PERSON: tuple[str, ...] = ("support-hours",)
+# Articles whose sample questions may rightly end with a person: "when can I talk to a person", and questions about
+# refunds, returns and cancellations, which the NLU may (correctly) take for the refund or cancellation request whose
+# flow ends with a handoff ("el reembolso no aparece en mi cuenta bancaria"). Fine in the load runs (a handoff is part
+# of them) but not in the long conversation that must stay with the bot.
+ASKS_FOR_A_PERSON: tuple[str, ...] = (
+    "support-hours",
+    "refund-timeline",
+    "return-policy",
+    "cancel-order-before-shipping",
+    "cancel-subscription",
+    "damaged-item",
+)
 
 
 def load_kb_questions(articles_dir: Path, exclude: Collection[str] = ()) -> dict[str, list[str]]:

@@ -52,8 +52,9 @@ def account(
 ) -> Ledger:
     """The ledger of one conversation.
 
-    `turns` in order; `relayed_texts`: customer messages stored by the handoff service for the conversation
-    (transcript and relays, in order; None when it has no handoff); `tracker_texts`: the text of every user
+    `turns` in order; `relayed_texts`: customer messages the handoff service stored as relays after the handoff
+    (each has a client message id; the transcript sent with the handoff is not counted, since it holds only the
+    recent turns), in order; None when it has no handoff; `tracker_texts`: the text of every user
     event in Rasa's tracker (None when not checked); `human_mode`: whether the system hands off (stock Rasa does
     not, so a message without an answer there is lost).
     """
@@ -73,11 +74,10 @@ def account(
     relay_turns = [turn for turn in after if not turn.replies]
 
     stored = Counter(relayed_texts or [])
-    earlier = Counter(turn.text for turn in before)
     expected = Counter(turn.text for turn in relay_turns)
     relayed = lost = duplicated = 0
     for text, wanted in expected.items():
-        got = max(0, stored[text] - earlier[text])
+        got = stored[text]
         relayed += min(got, wanted)
         lost += max(0, wanted - got)
         duplicated += max(0, got - wanted)
@@ -150,7 +150,11 @@ async def _handoff_texts(client: httpx.AsyncClient, endpoints: Endpoints, sender
     for summary in records:
         detail = await client.get(f"{endpoints.handoff_url}/api/v1/handoffs/{summary['id']}", headers=headers)
         detail.raise_for_status()
-        texts += [m["text"] for m in detail.json().get("messages", []) if m.get("role") == "customer"]
+        texts += [
+            m["text"]
+            for m in detail.json().get("messages", [])
+            if m.get("role") == "customer" and m.get("client_message_id")
+        ]
     return texts
 
 

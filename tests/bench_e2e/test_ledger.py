@@ -17,7 +17,7 @@ HANDED_OFF = turns(
     ("¿sigue alguien ahí? #3", ()),
     ("llegó roto #4", ()),
 )
-STORED = ["hola", "quiero hablar con una persona", "¿sigue alguien ahí? #3", "llegó roto #4"]
+STORED = ["¿sigue alguien ahí? #3", "llegó roto #4"]  # relays only: the handoff's transcript is not counted
 TRACKED = [turn.text for turn in HANDED_OFF]
 
 
@@ -42,6 +42,13 @@ def test_a_message_missing_from_the_handoff_is_lost() -> None:
     assert (ledger.relayed, ledger.lost, ledger.clean) == (1, 1, False)
 
 
+def test_a_relay_repeating_an_earlier_text_is_still_counted() -> None:
+    """A customer may write "hola" before and after the handoff: the relay of the second one counts."""
+    conversation = [*HANDED_OFF, Turn("c1", "test", 5, "hola", 0.01, ())]
+    ledger = account(conversation, [*STORED, "hola"], [*TRACKED, "hola"])
+    assert (ledger.relayed, ledger.lost, ledger.clean) == (3, 0, True)
+
+
 def test_a_message_stored_twice_is_duplicated() -> None:
     """A relay stored twice (a retry that was not idempotent) counts as a duplicate."""
     ledger = account(HANDED_OFF, [*STORED, "llegó roto #4"], TRACKED)
@@ -50,7 +57,7 @@ def test_a_message_stored_twice_is_duplicated() -> None:
 
 def test_relays_in_another_order_are_flagged() -> None:
     """The agent must see the messages in the order the customer wrote them."""
-    ledger = account(HANDED_OFF, [*STORED[:2], STORED[3], STORED[2]], TRACKED)
+    ledger = account(HANDED_OFF, [STORED[1], STORED[0]], TRACKED)
     assert ledger.out_of_order == 1
 
 

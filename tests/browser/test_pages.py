@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 
 import pytest
@@ -189,3 +190,9 @@ def test_supervisor_sees_queues_agents_and_todays_languages(
     expect(console.page.locator("#sup-agents tbody tr[data-agent='maria.garcia']")).to_contain_text("María García")
     expect(console.page.locator("#sup-chart svg")).to_contain_text("Français (fr)")
     console.screenshot("console-supervisor")
+
+    # The WhatsApp conversation shows how long the platform still accepts a free-form reply.
+    console.page.click("#tab-conversations")
+    console.page.locator("#waiting .card[data-language='fr']").click()
+    expect(console.page.locator("#window-countdown")).to_have_text(re.compile(r"^23h 5\dm left$"))
+    expect(console.page.locator("#detected-language")).to_contain_text("Français (fr)")
