@@ -168,3 +168,16 @@ def test_unknown_conversation_and_settings(database: dict[str, Any]) -> None:
     assert run(windowed(database).retrieve("nobody")) is None
     with pytest.raises(ValueError, match="max_events"):
         windowed(database, max_events=5)
+
+
+def test_sqlite_keeps_one_connection_in_wal_mode(tmp_path: Path) -> None:
+    """On SQLite the store reuses its connection and writes through a write-ahead log (durable commits)."""
+    store = windowed({"dialect": "sqlite", "db": str(tmp_path / "tracker.db")})
+    converse(store, "gus", range(1, 4))
+    connects: list[object] = []
+    sa.event.listen(store.engine, "connect", lambda *args: connects.append(args))
+    converse(store, "gus", range(4, 8))
+    assert connects == []
+    with store.engine.connect() as connection:
+        assert connection.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+        assert connection.exec_driver_sql("PRAGMA synchronous").scalar() == 2  # FULL
