@@ -5,6 +5,7 @@ Rasa 3.6's default pipeline (rasa/engine/recipes/config_files/default_config.yml
 from __future__ import annotations
 
 import copy
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -61,8 +62,15 @@ def with_epochs(config: dict[str, Any], epochs: int | None) -> dict[str, Any]:
     return result
 
 
-def load_pipelines(project_config: Path, epochs: int | None) -> list[Pipeline]:
-    """Ours and stock Rasa's, both with the same epochs override."""
+def load_pipelines(
+    project_config: Path, epochs: int | None, candidates: Sequence[tuple[str, Path]] = ()
+) -> list[Pipeline]:
+    """Ours, then each named candidate config (a variant of ours under test), then stock Rasa's, all with the same
+    epochs override."""
     ours = nlu_part(rasa.shared.utils.io.read_yaml_file(project_config))
     stock = nlu_part(rasa.shared.utils.io.read_yaml_file(stock_config_path()))
-    return [Pipeline("ours", with_epochs(ours, epochs)), Pipeline("stock", with_epochs(stock, epochs))]
+    extra = [
+        Pipeline(name, with_epochs(nlu_part(rasa.shared.utils.io.read_yaml_file(path)), epochs))
+        for name, path in candidates
+    ]
+    return [Pipeline("ours", with_epochs(ours, epochs)), *extra, Pipeline("stock", with_epochs(stock, epochs))]

@@ -9,6 +9,7 @@ Run from the project root in the Rasa environment (heavy: use nice on shared mac
 from __future__ import annotations
 
 import argparse
+import json
 import logging
 import shlex
 import sys
@@ -23,6 +24,7 @@ from rasa.utils.common import configure_logging_and_warnings
 from rasa.utils.log_utils import configure_structlog
 
 from bench.nlu import rasa_runner
+from bench.nlu.decision import Ranking
 from bench.nlu.evaluate import latency, per_language, scope_rows
 from bench.nlu.examples import Benchmark, Example
 from bench.nlu.pipelines import Pipeline, load_pipelines
@@ -65,7 +67,9 @@ class Options:
     epochs: int | None
     max_per_intent: int | None
     config: Path
+    candidates: list[tuple[str, Path]]
     out: Path
+    predictions: Path | None
     command: str
 
 
@@ -80,8 +84,22 @@ def parse_args(argv: Sequence[str]) -> Options:
     parser.add_argument("--epochs", type=int, default=None, help="epochs of DIET/ResponseSelector in BOTH pipelines")
     parser.add_argument("--max-per-intent", type=int, default=None, help="development subset of train/test/val")
     parser.add_argument("--config", type=Path, default=Path("config.yml"), help="our Rasa config")
+    parser.add_argument(
+        "--candidate",
+        action="append",
+        default=[],
+        metavar="NAME=CONFIG",
+        help="also train this variant of our config under NAME (repeatable), between ours and stock",
+    )
     parser.add_argument("--out", type=Path, default=Path("bench/nlu/results.md"))
+    parser.add_argument("--predictions", type=Path, default=None, help="write every test prediction here (JSONL)")
     args = parser.parse_args(argv)
+    candidates = []
+    for spec in args.candidate:
+        name, separator, path = spec.partition("=")
+        if not separator or not name or not path or name in ("ours", "stock"):
+            parser.error(f"--candidate expects NAME=CONFIG with a NAME other than ours/stock, not {spec!r}")
+        candidates.append((name, Path(path)))
     train_split, test_split = DEFAULT_SPLITS.get(args.dataset, ("train", "test"))
     return Options(
         data=args.data,
@@ -92,7 +110,9 @@ def parse_args(argv: Sequence[str]) -> Options:
         epochs=args.epochs,
         max_per_intent=args.max_per_intent,
         config=args.config,
+        candidates=candidates,
         out=args.out,
+        predictions=args.predictions,
         command="PYTHONPATH=. .venv-rasa/bin/python bench/nlu/run.py " + shlex.join(argv),
     )
 
@@ -137,13 +157,35 @@ def benchmarks(options: Options) -> list[Benchmark]:
     ]
 
 
-def run_pipeline(pipeline: Pipeline, benchmark: Benchmark, workdir: Path) -> PipelineResult:
+def write_predictions(out: Path, pipeline: str, benchmark: Benchmark, rankings: Sequence[Ranking]) -> None:
+    """Append one JSON line per test message: gold intent and the ranking before fallback."""
+    out.parent.mkdir(parents=True, exist_ok=True)
+    with out.open("a", encoding="utf-8") as handle:
+        for example, ranking in zip(benchmark.test, rankings, strict=True):
+            record = {
+                "benchmark": benchmark.name,
+                "pipeline": pipeline,
+                "language": example.language,
+                "text": example.text,
+                "gold": example.intent,
+                "intent": ranking.intent,
+                "confidence": ranking.confidence,
+                "second_confidence": ranking.second_confidence,
+            }
+            handle.write(json.dumps(record, ensure_ascii=False) + "\n")
+
+
+def run_pipeline(
+    pipeline: Pipeline, benchmark: Benchmark, workdir: Path, predictions: Path | None = None
+) -> PipelineResult:
     """Train, parse test (and validation) messages, score."""
     print(f"[{benchmark.name}] training {pipeline.name} on {len(benchmark.train)} examples", flush=True)
     trained = rasa_runner.train(pipeline, benchmark.train, workdir / pipeline.name)
     agent = rasa_runner.load(trained.model_path)
     print(f"[{benchmark.name}] {pipeline.name}: trained in {trained.train_seconds:.0f}s, parsing", flush=True)
     parsed = rasa_runner.parse(agent, [example.text for example in benchmark.test])
+    if predictions is not None:
+        write_predictions(predictions, pipeline.name, benchmark, parsed.rankings)
     scope = []
     fallback = pipeline.fallback
     if benchmark.has_out_of_scope and fallback is not None:
@@ -175,10 +217,10 @@ def main(argv: Sequence[str]) -> int:
     options = parse_args(argv)
     configure_logging_and_warnings(logging.WARNING)
     configure_structlog(logging.WARNING)
-    pipelines = load_pipelines(options.config, options.epochs)
+    pipelines = load_pipelines(options.config, options.epochs, options.candidates)
     for benchmark in benchmarks(options):
         with tempfile.TemporaryDirectory(prefix=f"bench-nlu-{benchmark.name}-") as tmp:
-            results = [run_pipeline(pipeline, benchmark, Path(tmp)) for pipeline in pipelines]
+            results = [run_pipeline(pipeline, benchmark, Path(tmp), options.predictions) for pipeline in pipelines]
         result = BenchmarkResult(
             key=benchmark.name,
             title=f"{benchmark.name}: ours vs stock Rasa 3.6",

@@ -6,15 +6,12 @@ Training is kept small (two intents, a few examples, a few epochs): about half a
 
 from __future__ import annotations
 
-import asyncio
-import textwrap
-from pathlib import Path
 from typing import Any
 
 import pytest
 from rasa.core.agent import Agent
-from rasa.core.channels.channel import UserMessage
-from rasa.model_training import train_nlu
+
+from tests.bot.tiny_model import parse, train_tiny
 
 CONFIG = """
 recipe: default.v1
@@ -66,20 +63,7 @@ nlu:
 @pytest.fixture(scope="module")
 def agent(tmp_path_factory: pytest.TempPathFactory) -> Agent:
     """Train the tiny model once for this module and load it from its archive."""
-    folder = tmp_path_factory.mktemp("nlu_model")
-    (folder / "config.yml").write_text(textwrap.dedent(CONFIG), encoding="utf-8")
-    (folder / "nlu.yml").write_text(textwrap.dedent(NLU), encoding="utf-8")
-    model_path = train_nlu(
-        str(folder / "config.yml"), str(folder / "nlu.yml"), str(folder / "models"), fixed_model_name="tiny"
-    )
-    assert model_path is not None and Path(model_path).is_file()
-    return Agent.load(model_path)
-
-
-def parse(agent: Agent, text: str, metadata: dict[str, Any] | None = None) -> dict[str, Any]:
-    """Parse one message the way the Rasa server does, with channel metadata."""
-    assert agent.processor is not None
-    return asyncio.run(agent.processor.parse_message(UserMessage(text, metadata=metadata)))
+    return train_tiny(tmp_path_factory.mktemp("nlu_model"), CONFIG, NLU)
 
 
 def languages(result: dict[str, Any]) -> list[str]:
