@@ -127,6 +127,13 @@ def test_answers_in_customer_language_and_records_article(action_server: str) ->
     assert "__followup__" not in slots
 
 
+def test_an_answer_resets_the_no_answer_count(action_server: str) -> None:
+    """Only no-answers in a row lead to a person: an answered question after one starts the count again."""
+    slots, _ = call(action_server, "how long does shipping take?", {"kb_no_answer_count": 1.0})
+    assert slots["kb_last_article"] == "shipping-times"
+    assert slots["kb_no_answer_count"] == 0.0
+
+
 def test_article_missing_in_language_sends_note_first(action_server: str) -> None:
     """gift-cards has no Portuguese: the note response, then the Spanish text; kb_last_language is es."""
     slots, responses = call(action_server, "como funciona o cartão-presente?", {"language": "pt"})
