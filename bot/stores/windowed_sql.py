@@ -120,7 +120,8 @@ class WindowedSQLTrackerStore(SQLTrackerStore):
             return False
         for row in rows:
             cached.tracker.update(Event.from_parameters(json.loads(row.data)))
-        cached.last_id = newest
+        # Rows written after the max(id) query were applied too: remember the last one actually read.
+        cached.last_id = rows[-1].id if rows else newest
         self._mark_saved(cached.tracker)
         return True
 
