@@ -13,7 +13,7 @@ from pathlib import Path
 
 from scripts.scaling import Scaling
 from scripts.secrets import load_or_create_secret
-from scripts.stack import ROOT, Ports, Stack, StackConfig, StackError
+from scripts.stack import KB_INDEX_DIR, MODEL_PATH, ROOT, Ports, Stack, StackConfig, StackError
 
 
 @dataclass(frozen=True)
@@ -39,8 +39,8 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--actions-port", type=int, default=5055)
     parser.add_argument("--handoff-port", type=int, default=8080)
     parser.add_argument("--data-dir", type=Path, default=ROOT / "var")
-    parser.add_argument("--model", type=Path, default=ROOT / "models" / "rasa" / "nimbus.tar.gz")
-    parser.add_argument("--kb-index", type=Path, default=ROOT / "models" / "kb")
+    parser.add_argument("--model", type=Path, default=MODEL_PATH)
+    parser.add_argument("--kb-index", type=Path, default=KB_INDEX_DIR)
     parser.add_argument(
         "--workers",
         type=int,

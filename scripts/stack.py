@@ -13,6 +13,7 @@ import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import httpx
 
@@ -21,6 +22,8 @@ from scripts.scaling import Scaling
 ROOT = Path(__file__).resolve().parent.parent
 RASA_BIN = ROOT / ".venv-rasa" / "bin" / "rasa"
 PYTHON_BIN = ROOT / ".venv" / "bin" / "python"
+MODEL_PATH = ROOT / "models" / "rasa" / "nimbus.tar.gz"  # what `make train` builds
+KB_INDEX_DIR = ROOT / "models" / "kb"  # what `make kb` builds
 
 
 class StackError(RuntimeError):
@@ -61,6 +64,22 @@ class StackConfig:
     handoff_admin_token: str | None = None
     extra_env: Mapping[str, str] = field(default_factory=dict)
     scaling: Scaling = field(default_factory=Scaling)
+
+    @classmethod
+    def throwaway(cls, data_dir: Path, name: str, **overrides: Any) -> StackConfig:
+        """A system for tests and benchmarks: free ports, data and logs under `data_dir`, the built model and index,
+        and fixed secrets named after `name` (e.g. ``test-rasa-token``)."""
+        return cls(
+            ports=Ports.free(),
+            data_dir=data_dir,
+            log_dir=data_dir / "log",
+            model_path=MODEL_PATH,
+            kb_index_dir=KB_INDEX_DIR,
+            rasa_api_token=f"{name}-rasa-token",
+            handoff_service_key=f"{name}-service-key",
+            handoff_admin_token=f"{name}-admin-token",
+            **overrides,
+        )
 
     @property
     def rasa_url(self) -> str:

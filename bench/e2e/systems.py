@@ -13,10 +13,7 @@ from pathlib import Path
 import httpx
 
 from scripts.scaling import Scaling
-from scripts.stack import RASA_BIN, ROOT, Ports, Service, Stack, StackConfig, StackError, free_port, wait_ready
-
-MODEL = ROOT / "models" / "rasa" / "nimbus.tar.gz"
-KB_INDEX = ROOT / "models" / "kb"
+from scripts.stack import RASA_BIN, ROOT, Service, Stack, StackConfig, StackError, free_port, wait_ready
 
 
 @dataclass(frozen=True)
@@ -40,17 +37,7 @@ def build_ours() -> None:
 @contextmanager
 def ours(data_dir: Path, scaling: Scaling | None = None) -> Iterator[Served]:
     """Our three processes on free ports with their own data directory; always stopped on exit."""
-    config = StackConfig(
-        ports=Ports.free(),
-        data_dir=data_dir,
-        log_dir=data_dir / "log",
-        model_path=MODEL,
-        kb_index_dir=KB_INDEX,
-        rasa_api_token="bench-rasa-token",
-        handoff_service_key="bench-service-key",
-        handoff_admin_token="bench-admin-token",
-        scaling=scaling or Scaling(),
-    )
+    config = StackConfig.throwaway(data_dir, "bench", scaling=scaling or Scaling())
     with Stack(config):
         yield Served(
             name="ours",

@@ -14,10 +14,9 @@ from typing import Any
 import httpx
 import pytest
 
-from scripts.stack import ROOT, Ports, Stack, StackConfig
+from scripts.stack import KB_INDEX_DIR, MODEL_PATH, ROOT, Stack, StackConfig
 from tests.channels.standin import StandIn
 from tests.e2e.client import Responses
-from tests.e2e.conftest import KB_INDEX, MODEL
 
 SECRETS = {
     "WHATSAPP_VERIFY_TOKEN": "wa-verify-token",
@@ -87,9 +86,9 @@ def standin() -> Iterator[StandIn]:
 def model_and_index() -> None:
     """A trained model and KB index: the channel tests exercise the connectors, not NLU quality, so whatever model
     `make train kb` built last is used; they are built only when missing (Rasa training takes minutes)."""
-    if not (MODEL.exists() and (KB_INDEX / "index.faiss").exists()):
+    if not (MODEL_PATH.exists() and (KB_INDEX_DIR / "index.faiss").exists()):
         subprocess.run(["make", "-s", "train", "kb"], cwd=ROOT, check=True)
-    assert MODEL.exists(), f"no model at {MODEL} after make train"
+    assert MODEL_PATH.exists(), f"no model at {MODEL_PATH} after make train"
 
 
 @pytest.fixture(scope="session")
@@ -106,17 +105,7 @@ def channels(
         "LINE_API_BASE": f"{standin.url}/line",
         "TWILIO_API_BASE": f"{standin.url}/twilio",
     }
-    config = StackConfig(
-        ports=Ports.free(),
-        data_dir=data_dir,
-        log_dir=data_dir / "log",
-        model_path=MODEL,
-        kb_index_dir=KB_INDEX,
-        rasa_api_token="channels-rasa-token",
-        handoff_service_key="channels-service-key",
-        handoff_admin_token="channels-admin-token",
-        extra_env=extra_env,
-    )
+    config = StackConfig.throwaway(data_dir, "channels", extra_env=extra_env)
     stack = Stack(config)
     with stack, httpx.Client(base_url=config.rasa_url, timeout=60.0) as client:
         yield ChannelSystem(stack=stack, standin=standin, rasa=client)

@@ -8,32 +8,20 @@ from pathlib import Path
 
 import pytest
 
-from scripts.stack import ROOT, Ports, Stack, StackConfig
+from scripts.stack import MODEL_PATH, ROOT, Stack, StackConfig
 from tests.e2e.client import Responses, SystemClient
-
-MODEL = ROOT / "models" / "rasa" / "nimbus.tar.gz"
-KB_INDEX = ROOT / "models" / "kb"
 
 
 @pytest.fixture(scope="session")
 def built_artifacts() -> None:
     """The trained Rasa model and the KB index, built by the same Make targets `make run` uses (cached)."""
     subprocess.run(["make", "-s", "train", "kb"], cwd=ROOT, check=True)
-    assert MODEL.exists(), f"no model at {MODEL} after make train"
+    assert MODEL_PATH.exists(), f"no model at {MODEL_PATH} after make train"
 
 
 def system_config(data_dir: Path) -> StackConfig:
     """The three processes on free ports, with their data and logs under ``data_dir`` and fixed test secrets."""
-    return StackConfig(
-        ports=Ports.free(),
-        data_dir=data_dir,
-        log_dir=data_dir / "log",
-        model_path=MODEL,
-        kb_index_dir=KB_INDEX,
-        rasa_api_token="test-rasa-token",
-        handoff_service_key="test-service-key",
-        handoff_admin_token="test-admin-token",
-    )
+    return StackConfig.throwaway(data_dir, "test")
 
 
 @pytest.fixture(scope="session")
