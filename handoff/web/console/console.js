@@ -152,20 +152,16 @@ class Console {
   }
 
   report(error) {
-    const toast = $("#toast");
-    toast.textContent = error instanceof ApiError ? error.message : `Something went wrong: ${error.message || error}`;
-    toast.dataset.visible = "true";
-    clearTimeout(this.toastTimer);
-    this.toastTimer = setTimeout(() => (toast.dataset.visible = "false"), 6000);
+    this.notify(error instanceof ApiError ? error.message : `Something went wrong: ${error.message || error}`, 6000);
     if (error instanceof ApiError && error.status === 401) this.signOut();
   }
 
-  notify(text) {
+  notify(text, milliseconds = 4000) {
     const toast = $("#toast");
     toast.textContent = text;
     toast.dataset.visible = "true";
     clearTimeout(this.toastTimer);
-    this.toastTimer = setTimeout(() => (toast.dataset.visible = "false"), 4000);
+    this.toastTimer = setTimeout(() => (toast.dataset.visible = "false"), milliseconds);
   }
 }
 
