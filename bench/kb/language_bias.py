@@ -7,7 +7,11 @@ answer in another language. Two remedies are compared in ``xquad_r.py``:
   one language are z-scored (or replaced by their rank) within that language, then merged;
 - language-mean centering of the embeddings: each language's mean vector (estimated on that
   language's candidates) is subtracted from its candidates and from questions in that language,
-  and the rows are normalised again.
+  and the rows are normalised again;
+- language subspace removal (LIR, after Yang et al. 2021, "A Simple and Effective Method To Eliminate
+  the Self Language Bias in Multilingual Representations"): the top singular directions of each
+  language's candidate embeddings carry mostly language identity; they are projected out of that
+  language's candidates and questions, and the rows are normalised again.
 """
 
 from __future__ import annotations
@@ -25,8 +29,10 @@ __all__ = [
     "Metrics",
     "center",
     "language_means",
+    "language_subspace",
     "rank_normalise",
     "ranking_metrics",
+    "remove_subspace",
     "standardise",
 ]
 
@@ -41,6 +47,19 @@ def center(vectors: Matrix, labels: Labels, means: dict[int, Matrix]) -> Matrix:
     shifted = vectors - np.stack([means[int(label)] for label in labels])
     norms = np.linalg.norm(shifted, axis=1, keepdims=True)
     return (shifted / np.maximum(norms, 1e-12)).astype(np.float32)
+
+
+def language_subspace(vectors: Matrix, rank: int) -> Matrix:
+    """The top ``rank`` right singular vectors (rows of the result) of one language's embeddings."""
+    _, _, directions = np.linalg.svd(vectors.astype(np.float64), full_matrices=False)
+    return directions[:rank].astype(np.float32)
+
+
+def remove_subspace(vectors: Matrix, basis: Matrix) -> Matrix:
+    """Project the rows of ``basis`` (orthonormal) out of every row and L2-normalise again."""
+    kept = vectors - (vectors @ basis.T) @ basis
+    norms = np.linalg.norm(kept, axis=1, keepdims=True)
+    return (kept / np.maximum(norms, 1e-12)).astype(np.float32)
 
 
 def standardise(scores: Matrix, labels: Labels) -> Matrix:
