@@ -23,6 +23,7 @@ class Results:
     hops: Mapping[str, Summary]
     steps: Mapping[int, Mapping[str, Summary]] = field(default_factory=dict)  # ours: concurrency -> message kind
     notes: Sequence[str] = ()
+    cpu_ms: Mapping[int, Mapping[str, Mapping[str, float]]] = field(default_factory=dict)  # level -> system -> process
 
 
 def table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
@@ -144,6 +145,23 @@ def hops_table(hops: Mapping[str, Summary]) -> str:
     return table(["hop (one request in flight)", "calls", "p50 ms", "p95 ms", "p99 ms"], rows)
 
 
+def cpu_table(cpu_ms: Mapping[int, Mapping[str, Mapping[str, float]]]) -> str:
+    """CPU milliseconds per message by process and concurrency, ours and stock side by side."""
+    processes: list[str] = []
+    for systems in cpu_ms.values():
+        for values in systems.values():
+            processes += [name for name in values if name not in processes and name != "all"]
+    header = ["conversations at once", "system", *processes, "all"]
+    rows = []
+    for level in sorted(cpu_ms):
+        for system in ("ours", "stock"):
+            values = cpu_ms[level].get(system, {})
+            if values:
+                cells = [f"{values[name]:.1f}" if name in values else "–" for name in processes]
+                rows.append([str(level), system, *cells, f"{values['all']:.1f}"])
+    return table(header, rows)
+
+
 def render(results: Results) -> str:
     parts = [
         "# End-to-end load benchmark: ours vs stock `rasa init` (issue 9)",
@@ -158,6 +176,20 @@ def render(results: Results) -> str:
         "",
         concurrency_table(results.concurrency),
         "",
+        *(
+            [
+                "## CPU per message by process",
+                "",
+                "CPU milliseconds (user + system, each process with its worker children, from /proc) spent during the"
+                " load phase, divided by the messages played. With every core busy, throughput is roughly"
+                " cores × 1000 / `all`.",
+                "",
+                cpu_table(results.cpu_ms),
+                "",
+            ]
+            if any(results.cpu_ms.values())
+            else []
+        ),
         "## Ours by kind of message",
         "",
         "`faq`: a KB question answered from the index; `human_mode`: relayed to the agent, no bot reply;"

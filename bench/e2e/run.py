@@ -25,6 +25,7 @@ from pathlib import Path
 if __package__ in (None, ""):
     sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
+from bench.e2e import cpu
 from bench.e2e.conversations import ASKS_FOR_A_PERSON, LANGUAGES, Conversation, ScriptBook, load_kb_questions
 from bench.e2e.driver import LoadRun, run_load
 from bench.e2e.hops import HopTargets, measure_hops
@@ -63,9 +64,18 @@ def endpoints(served: Served) -> Endpoints:
     return Endpoints(served.rasa_url, served.rasa_token, served.handoff_url, served.handoff_token)
 
 
-def play(served: Served, conversations: Sequence[Conversation], concurrency: int, label: str) -> tuple[LoadRun, Ledger]:
+@dataclass(frozen=True)
+class Played:
+    run: LoadRun
+    ledger: Ledger
+    cpu_ms: dict[str, float]  # CPU milliseconds per message by process, empty where /proc is missing
+
+
+def play(served: Served, conversations: Sequence[Conversation], concurrency: int, label: str) -> Played:
     """Plays the conversations against one system, then checks every message was answered or relayed once."""
+    before = cpu.CpuSample.take(served.pids) if cpu.available() else None
     run = asyncio.run(run_load(served.rasa_url, conversations, concurrency, label=f"{served.name}-{label}"))
+    spent = cpu.CpuSample.take(served.pids).since(before) if before else {}
     ledger = asyncio.run(collect(endpoints(served), run.senders()))
     errors = [turn.error for turn in run.turns if turn.error]
     log(
@@ -73,7 +83,7 @@ def play(served: Served, conversations: Sequence[Conversation], concurrency: int
         + (f" (first: {errors[0]})" if errors else "")
         + f", ledger clean={ledger.clean}"
     )
-    return run, ledger
+    return Played(run, ledger, cpu.per_message_ms(spent, len(run.turns)))
 
 
 def by_window(run: LoadRun) -> dict[tuple[int, int], Summary]:
@@ -86,6 +96,7 @@ def benchmark(plan: Plan, book: ScriptBook, ours_served: Served, stock_served: S
     windows: dict[str, dict[tuple[int, int], Summary]] = {}
     ledgers: dict[str, Ledger] = {}
     steps: dict[int, dict[str, Summary]] = {}
+    cpu_ms: dict[int, dict[str, dict[str, float]]] = {}
 
     log("warm-up")
     play(ours_served, [book.ours_load(i) for i in range(plan.warmup_conversations)], 2, "warmup")
@@ -93,15 +104,16 @@ def benchmark(plan: Plan, book: ScriptBook, ours_served: Served, stock_served: S
 
     for level in plan.levels:
         count = plan.conversations[level]
-        ours_run, ours_ledger = play(ours_served, [book.ours_load(i) for i in range(count)], level, f"c{level}")
-        stock_run, stock_ledger = play(stock_served, [book.stock_load(i) for i in range(count)], level, f"c{level}")
+        ours_played = play(ours_served, [book.ours_load(i) for i in range(count)], level, f"c{level}")
+        stock_played = play(stock_served, [book.stock_load(i) for i in range(count)], level, f"c{level}")
         concurrency[level] = {
-            "ours": Summary.of(ours_run.latencies(), ours_run.wall_seconds),
-            "stock": Summary.of(stock_run.latencies(), stock_run.wall_seconds),
+            "ours": Summary.of(ours_played.run.latencies(), ours_played.run.wall_seconds),
+            "stock": Summary.of(stock_played.run.latencies(), stock_played.run.wall_seconds),
         }
-        steps[level] = {kind: Summary.of(values) for kind, values in ours_run.latencies_by_step().items()}
-        ledgers[f"ours, {level} at once ({count} conversations)"] = ours_ledger
-        ledgers[f"stock, {level} at once ({count} conversations)"] = stock_ledger
+        cpu_ms[level] = {"ours": ours_played.cpu_ms, "stock": stock_played.cpu_ms}
+        steps[level] = {kind: Summary.of(values) for kind, values in ours_played.run.latencies_by_step().items()}
+        ledgers[f"ours, {level} at once ({count} conversations)"] = ours_played.ledger
+        ledgers[f"stock, {level} at once ({count} conversations)"] = stock_played.ledger
 
     long_scripts = {
         "ours-bot": (
@@ -116,14 +128,14 @@ def benchmark(plan: Plan, book: ScriptBook, ours_served: Served, stock_served: S
     }
     notes: list[str] = []
     for variant, (served, scripts) in long_scripts.items():
-        run, ledger = play(served, scripts, 1, f"long-{variant}")
-        windows[variant] = by_window(run)
-        if variant == "ours-bot" and ledger.relayed:
+        played = play(served, scripts, 1, f"long-{variant}")
+        windows[variant] = by_window(played.run)
+        if variant == "ours-bot" and played.ledger.relayed:
             notes.append(
-                f"ours-bot: the bot handed the conversation off ({ledger.relayed} of {ledger.sent} turns relayed),"
-                " so its later windows measure human mode, not bot answers."
+                f"ours-bot: the bot handed the conversation off ({played.ledger.relayed} of {played.ledger.sent}"
+                " turns relayed), so its later windows measure human mode, not bot answers."
             )
-        ledgers[f"{variant}, {plan.long_conversations}×{plan.long_turns} turns"] = ledger
+        ledgers[f"{variant}, {plan.long_conversations}×{plan.long_turns} turns"] = played.ledger
 
     log("hops")
     assert ours_served.actions_url and ours_served.handoff_url and ours_served.service_key and ours_served.rasa_token
@@ -150,6 +162,7 @@ def benchmark(plan: Plan, book: ScriptBook, ours_served: Served, stock_served: S
         hops=hops,
         steps=steps,
         notes=notes,
+        cpu_ms=cpu_ms,
     )
 
 
@@ -192,6 +205,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         hops=measured.hops,
         steps=measured.steps,
         notes=measured.notes,
+        cpu_ms=measured.cpu_ms,
     )
     out.write_text(render(results), encoding="utf-8")
     log(f"wrote {out}")

@@ -89,8 +89,10 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     with stock(WORK_DIR / "stock-project", run_dir / "stock-log") as served:
         play(served, [book.stock_load(i) for i in range(6)], 2, "warmup")
-        run, ledger = play(served, [book.stock_load(i) for i in range(count)], CONCURRENCY, "c20")
-        rows.append(("stock `rasa init`, 1 worker", Summary.of(run.latencies(), run.wall_seconds), ledger))
+        played = play(served, [book.stock_load(i) for i in range(count)], CONCURRENCY, "c20")
+        rows.append(
+            ("stock `rasa init`, 1 worker", Summary.of(played.run.latencies(), played.run.wall_seconds), played.ledger)
+        )
 
     variants = [
         ("ours, 1 worker per service, SQLite", Scaling()),
@@ -102,8 +104,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         try:
             with ours(run_dir / f"ours-{scaling.workers}-{int(scaling.scaled)}", scaling) as served:
                 play(served, [book.ours_load(i) for i in range(6)], 2, "warmup")
-                run, ledger = play(served, [book.ours_load(i) for i in range(count)], CONCURRENCY, "c20")
-                rows.append((name, Summary.of(run.latencies(), run.wall_seconds), ledger))
+                played = play(served, [book.ours_load(i) for i in range(count)], CONCURRENCY, "c20")
+                rows.append((name, Summary.of(played.run.latencies(), played.run.wall_seconds), played.ledger))
         finally:
             if scaling.scaled:
                 scaling.drop_databases()

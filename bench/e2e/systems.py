@@ -5,9 +5,9 @@ from __future__ import annotations
 import os
 import subprocess
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
@@ -27,6 +27,7 @@ class Served:
     handoff_token: str | None = None
     actions_url: str | None = None
     service_key: str | None = None
+    pids: Mapping[str, int] = field(default_factory=dict)  # process name -> pid, for CPU accounting
 
 
 def build_ours() -> None:
@@ -38,7 +39,7 @@ def build_ours() -> None:
 def ours(data_dir: Path, scaling: Scaling | None = None) -> Iterator[Served]:
     """Our three processes on free ports with their own data directory; always stopped on exit."""
     config = StackConfig.throwaway(data_dir, "bench", scaling=scaling or Scaling())
-    with Stack(config):
+    with Stack(config) as stack:
         yield Served(
             name="ours",
             rasa_url=config.rasa_url,
@@ -47,6 +48,7 @@ def ours(data_dir: Path, scaling: Scaling | None = None) -> Iterator[Served]:
             handoff_token=config.handoff_admin_token,
             actions_url=config.actions_url,
             service_key=config.handoff_service_key,
+            pids={service.name: service.process.pid for service in stack.services if service.process},
         )
 
 
@@ -105,7 +107,8 @@ def stock(project_dir: Path, log_dir: Path, token: str = "bench-stock-token") ->
     service.start()
     try:
         _wait_ready(service, timeout_seconds=240.0)
-        yield Served(name="stock", rasa_url=url, rasa_token=token)
+        assert service.process is not None
+        yield Served(name="stock", rasa_url=url, rasa_token=token, pids={"rasa": service.process.pid})
     finally:
         service.stop()
 
