@@ -1,14 +1,28 @@
-"""bot/speedups.py: the compiled action-response validator accepts and rejects exactly what Rasa's does."""
+"""bot/speedups.py: the compiled action-response validator and the graph runner behave exactly as Rasa's do."""
 
 from __future__ import annotations
 
-from typing import Any
+import asyncio
+import json
+from pathlib import Path
+from typing import Any, ClassVar
 
 import pytest
+from aiohttp import web
 from jsonschema import ValidationError, validate
 from rasa.core.actions.action import RemoteAction
+from rasa.engine.exceptions import GraphRunError
+from rasa.engine.graph import ExecutionContext, GraphComponent, GraphSchema, SchemaNode
+from rasa.engine.runner.dask import DaskGraphRunner
+from rasa.engine.storage.local_model_storage import LocalModelStorage
+from rasa.engine.storage.resource import Resource
+from rasa.engine.storage.storage import ModelStorage
+from rasa.utils.endpoints import ClientResponseError, EndpointConfig
 
 from bot import speedups
+
+# Rasa's own runner, kept before any test installs the replacement.
+DASK_RUN = DaskGraphRunner.run
 
 GOOD: list[dict[str, Any]] = [
     {"events": [], "responses": []},
@@ -46,3 +60,166 @@ def test_install_replaces_rasas_method_once() -> None:
     speedups.install()
     assert RemoteAction._validate_action_result is speedups.validate_action_result
     assert RemoteAction("action_x", None)._validate_action_result({"events": []}) is True
+
+
+class Add(GraphComponent):
+    """A graph node that adds its inputs and its configured number, counting its calls."""
+
+    calls: ClassVar[list[str]] = []
+
+    def __init__(self, name: str, number: int) -> None:
+        self.name, self.number = name, number
+
+    @classmethod
+    def create(
+        cls,
+        config: dict[str, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+    ) -> Add:
+        return cls(resource.name, config["number"])
+
+    def add(self, x: int = 0, y: int = 0) -> int:
+        Add.calls.append(self.name)
+        if self.number < 0:
+            raise RuntimeError("negative")
+        return x + y + self.number
+
+
+def node(number: int, needs: dict[str, str], target: bool = False) -> SchemaNode:
+    return SchemaNode(needs, Add, "create", "add", {"number": number}, is_target=target)
+
+
+SCHEMA = GraphSchema(
+    {
+        "a": node(1, {"x": "__input__"}),
+        "b": node(10, {"x": "a"}),
+        "c": node(100, {"x": "a", "y": "b"}, target=True),
+        "unused": node(1000, {}),
+        "fails": node(-1, {"x": "a"}),
+    }
+)
+
+
+@pytest.fixture
+def runner(tmp_path: Path) -> DaskGraphRunner:
+    storage = LocalModelStorage(tmp_path)
+    return DaskGraphRunner(SCHEMA, storage, ExecutionContext(SCHEMA, "test"))
+
+
+@pytest.mark.parametrize("targets", [None, ["c"], ["b", "a"], ["__input__", "c"]])
+def test_the_sequential_runner_gives_what_dask_gives(runner: DaskGraphRunner, targets: list[str] | None) -> None:
+    """Same outputs, and only the nodes the targets need are called, each once."""
+    Add.calls.clear()
+    expected = DASK_RUN(runner, {"__input__": 5}, targets)
+    dask_calls = sorted(Add.calls)
+    Add.calls.clear()
+    assert speedups.run_graph(runner, {"__input__": 5}, targets) == expected
+    assert sorted(Add.calls) == dask_calls
+    assert "unused" not in Add.calls and "fails" not in Add.calls
+    if targets is None:
+        assert expected == {"c": 5 + 1 + (5 + 1 + 10) + 100}
+
+
+def test_errors_are_raised_as_with_dask(runner: DaskGraphRunner) -> None:
+    """A clashing input name and a failing node raise what Rasa's dask runner raises."""
+    failures = []
+    for run in (DASK_RUN, speedups.run_graph):
+        with pytest.raises(GraphRunError, match="clashes with a node name"):
+            run(runner, {"__input__": "a"}, ["c"])
+        with pytest.raises(Exception, match="node fails") as raised:
+            run(runner, {"__input__": 1}, ["fails"])
+        failures.append((type(raised.value), str(raised.value), str(raised.value.__cause__)))
+    assert failures[0] == failures[1]
+    assert failures[0][2] == "negative"
+
+
+def test_install_replaces_the_graph_runner() -> None:
+    speedups.install()
+    assert DaskGraphRunner.run is speedups.run_graph
+    assert EndpointConfig.request is speedups.endpoint_request
+
+
+class EchoServer:
+    """A local HTTP server that records the connections and requests it gets."""
+
+    def __init__(self) -> None:
+        self.peers: list[object] = []
+        self.requests: list[dict[str, Any]] = []
+
+    async def handle(self, request: web.Request) -> web.StreamResponse:
+        self.peers.append(request.transport.get_extra_info("peername") if request.transport else None)
+        body = await request.text()
+        self.requests.append({"path": request.path, "query": dict(request.query), "headers": dict(request.headers)})
+        if request.path == "/fail":
+            return web.Response(status=409, text="conflict")
+        if request.path == "/text":
+            return web.Response(text="plain")
+        return web.json_response({"echo": json.loads(body) if body else None})
+
+    async def start(self) -> tuple[web.AppRunner, str]:
+        app = web.Application()
+        app.router.add_route("*", "/{tail:.*}", self.handle)
+        runner = web.AppRunner(app)
+        await runner.setup()
+        site = web.TCPSite(runner, "127.0.0.1", 0)
+        await site.start()
+        port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+        return runner, f"http://127.0.0.1:{port}"
+
+
+def test_endpoint_requests_share_one_connection_and_answer_as_rasas() -> None:
+    """JSON in and out, token and headers, errors and non-JSON answers as Rasa's; one TCP connection for all."""
+    server = EchoServer()
+
+    async def scenario() -> None:
+        runner, url = await server.start()
+        endpoint = EndpointConfig(url, token="secret", headers={"X-Nimbus": "1"})
+        try:
+            body = {"text": "مرحبا 你好 / ok", "score": 0.5, "nested": [1, None, True]}
+            assert await speedups.endpoint_request(endpoint, json=body, subpath="webhook") == {"echo": body}
+            nan_body = {"value": float("nan")}
+            answered = await speedups.endpoint_request(endpoint, json=nan_body)
+            assert answered is not None and answered["echo"]["value"] != answered["echo"]["value"]  # NaN kept
+            with pytest.raises(ClientResponseError) as failed:
+                await speedups.endpoint_request(endpoint, subpath="fail", json={})
+            assert failed.value.status == 409 and failed.value.text == b"conflict"
+            assert await speedups.endpoint_request(endpoint, method="get", subpath="text") is None
+        finally:
+            await speedups.endpoint_session(endpoint).close()
+            await runner.cleanup()
+
+    asyncio.run(scenario())
+    assert len(server.requests) == 4
+    assert server.requests[0]["path"] == "/webhook" and server.requests[0]["query"] == {"token": "secret"}
+    assert server.requests[0]["headers"]["X-Nimbus"] == "1"
+    assert len(set(server.peers)) == 1  # Rasa's own request would open four connections
+
+
+def test_an_idle_connection_is_replaced_without_an_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    """After the idle time the client drops its connection itself and the next request opens a new one."""
+    monkeypatch.setattr(speedups, "IDLE_CONNECTION_SECONDS", 0.2)
+    server = EchoServer()
+
+    async def scenario() -> None:
+        runner, url = await server.start()
+        endpoint = EndpointConfig(url)
+        try:
+            for _ in range(2):
+                assert await speedups.endpoint_request(endpoint, json={"n": 1}) == {"echo": {"n": 1}}
+                await asyncio.sleep(0.6)
+        finally:
+            await speedups.endpoint_session(endpoint).close()
+            await runner.cleanup()
+
+    asyncio.run(scenario())
+    assert len(server.requests) == 2 and len(set(server.peers)) == 2
+
+
+def test_json_bodies_read_back_as_sent() -> None:
+    assert json.loads(speedups.encode_json({"a": "é/中"})) == {"a": "é/中"}
+    assert json.loads(speedups.encode_json({"v": float("inf")})) == {"v": float("inf")}
+    assert json.loads(speedups.encode_json({"v": 2**70})) == {"v": 2**70}
+    with pytest.raises(TypeError):
+        speedups.encode_json({"v": {1, 2}})

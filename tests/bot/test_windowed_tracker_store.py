@@ -124,6 +124,25 @@ def test_a_cached_turn_reads_one_number_from_the_database(database: dict[str, An
     assert tracker.latest_message.text == "message 200"
 
 
+def test_a_new_conversation_is_cached_from_its_first_turn(database: dict[str, Any]) -> None:
+    """Session start and first turn saved as Rasa's processor does: the second turn reads no events back."""
+    store = windowed(database)
+    tracker = store.init_tracker("ida")
+    tracker.update(ActionExecuted("action_session_start"))
+    tracker.update(SessionStarted())
+    tracker.update(ActionExecuted("action_listen"))
+    turn(tracker, 1)
+    statements: list[str] = []
+    sa.event.listen(store.engine, "before_cursor_execute", lambda *args: statements.append(args[2].lower()))
+    run(store.save(tracker))
+    assert [statement.split()[0] for statement in statements] == ["insert", "select"]
+    statements.clear()
+    assert run(store.retrieve("ida")) is tracker
+    assert len(statements) == 1 and "max(" in statements[0]
+    assert stored_texts(database, "ida") == ["message 1"]
+    assert run(windowed(database).retrieve("ida")).latest_message.text == "message 1"
+
+
 def test_a_turn_that_failed_before_saving_is_forgotten(database: dict[str, Any]) -> None:
     """Events appended but never saved (the turn crashed) do not come back: the session is read again."""
     store = windowed(database)

@@ -83,7 +83,8 @@ def test_agent_replies_reach_the_web_chat_whichever_worker_sends_them(scaled_sys
         client.sleep(0.5)
         client.emit("user_uttered", {"message": "quiero hablar con una persona", "session_id": session_id})
         [listed] = wait_until(lambda: scaled_system.handoffs_for(session_id) or None, timeout=30)
-        agent = AgentClient(scaled_system.stack.config.handoff_url, "demo-agent-maria")
+        # Spanish goes to the americas queue when it is open, otherwise to emea: Lucía works both, at any hour.
+        agent = AgentClient(scaled_system.stack.config.handoff_url, "demo-agent-lucia")
         try:
             agent.claim(listed["id"])
             replies = [f"respuesta {number}" for number in range(6)]
