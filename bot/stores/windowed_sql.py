@@ -22,7 +22,6 @@ statements rather than ORM queries and flushes: same SQL, a fraction of the Pyth
 
 from __future__ import annotations
 
-import asyncio
 import json
 import logging
 from collections import OrderedDict
@@ -38,7 +37,7 @@ from rasa.shared.core.events import ActionExecuted, Event, SessionStarted
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.shared.nlu.constants import INTENT_NAME_KEY
 
-from bot import speedups
+from bot import admission, speedups
 
 logger = logging.getLogger(__name__)
 
@@ -82,8 +81,10 @@ class WindowedSQLTrackerStore(SQLTrackerStore):
         self._newest_id = sa.select(sa.func.max(table.c.id)).where(table.c.sender_id == sa.bindparam("sender_id"))
         self._insert = table.insert()
         # The tracker store is the one piece of ours every Rasa server process of this project loads at start-up:
-        # it also installs the hot-path fixes of bot/speedups.py (same behaviour, less CPU per turn).
+        # it also installs the hot-path fixes of bot/speedups.py (same behaviour, less CPU per turn) and the bound on
+        # messages in work at once of bot/admission.py.
         speedups.install()
+        admission.install()
 
     def _reopen_sqlite(self) -> None:
         """SQLAlchemy 1.4 opens a new SQLite connection per session (NullPool); keep one open, in WAL mode.
@@ -160,9 +161,7 @@ class WindowedSQLTrackerStore(SQLTrackerStore):
             return
         await self.stream_events(tracker)
         rows = [self._row(tracker.sender_id, event) for event in new_events]
-        # The commit waits for the disk (fsync, WAL checkpoints): in a thread, so the event loop serves other
-        # conversations meanwhile. The turn itself still waits for it before Rasa answers.
-        last_id = await asyncio.to_thread(self._insert_rows, tracker.sender_id, rows)
+        last_id = self._insert_rows(tracker.sender_id, rows)
         self._mark_saved(tracker)
         if any(isinstance(event, SessionStarted) for event in new_events) and _holds_an_earlier_session(tracker):
             # Rasa hands out the latest session only: read it afresh next turn instead of the window across sessions.
