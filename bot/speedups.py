@@ -15,6 +15,10 @@
   the 5 s after which Sanic servers close them, so a request never goes out on a connection the server is closing),
   and bodies are encoded with ujson (a Rasa dependency) where it can, json otherwise. Requests, headers, errors and
   returned values are as with Rasa's `EndpointConfig.request`.
+* Rasa calls its TensorFlow models (DIET) through the polymorphic ``tf.function``, which matches the inputs against
+  its signature on every call. The function has one fixed input signature, so its one concrete function is fetched
+  once and called directly: the same graph on the same inputs (parse 6.8 -> 6.1 ms on our model, identical intents
+  and confidences on 300 messages).
 """
 
 from __future__ import annotations
@@ -33,14 +37,16 @@ from aiohttp.client_exceptions import ContentTypeError
 from jsonschema import ValidationError
 from jsonschema.protocols import Validator
 from jsonschema.validators import validator_for
+from keras.utils import tf_utils
 from rasa.core.actions.action import RemoteAction
 from rasa.core.constants import DEFAULT_REQUEST_TIMEOUT
 from rasa.engine.exceptions import GraphRunError
 from rasa.engine.graph import GraphNode
 from rasa.engine.runner.dask import DaskGraphRunner
-from rasa.shared.constants import DOCS_BASE_URL
+from rasa.shared.constants import DIAGNOSTIC_DATA, DOCS_BASE_URL
 from rasa.shared.exceptions import FileNotFoundException
 from rasa.utils.endpoints import ClientResponseError, EndpointConfig, concat_url
+from rasa.utils.tensorflow.models import RasaModel
 
 _installed = False
 
@@ -191,6 +197,25 @@ async def endpoint_request(
             return None
 
 
+_rasa_predict = RasaModel._rasa_predict
+CONCRETE_ATTRIBUTE = "_nimbus_concrete_predict"
+
+
+def rasa_predict(self: RasaModel, batch_in: Any) -> dict[str, Any]:
+    """Drop-in for ``RasaModel._rasa_predict`` that calls the prediction graph's concrete function."""
+    if self._run_eagerly or self._tf_predict_step is None:
+        return _rasa_predict(self, batch_in)  # the first call prepares the model and builds the tf.function
+    concrete = self.__dict__.get(CONCRETE_ATTRIBUTE)
+    if concrete is None:
+        # Set through __dict__: Keras would otherwise track the attribute as part of the model.
+        concrete = self.__dict__[CONCRETE_ATTRIBUTE] = self._tf_predict_step.get_concrete_function()
+    self._training = False
+    outputs: dict[str, Any] = tf_utils.sync_to_numpy_or_python_type(concrete(batch_in))
+    if DIAGNOSTIC_DATA in outputs:
+        outputs[DIAGNOSTIC_DATA] = self._empty_lists_to_none_in_dict(outputs[DIAGNOSTIC_DATA])
+    return outputs
+
+
 def install() -> None:
     """Apply the fixes (idempotent)."""
     global _installed
@@ -198,4 +223,5 @@ def install() -> None:
         RemoteAction._validate_action_result = validate_action_result  # type: ignore[method-assign]
         DaskGraphRunner.run = run_graph  # type: ignore[method-assign]
         EndpointConfig.request = endpoint_request  # type: ignore[method-assign]
+        RasaModel._rasa_predict = rasa_predict  # type: ignore[method-assign]
         _installed = True

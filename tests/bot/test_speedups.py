@@ -18,8 +18,10 @@ from rasa.engine.storage.local_model_storage import LocalModelStorage
 from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
 from rasa.utils.endpoints import ClientResponseError, EndpointConfig
+from rasa.utils.tensorflow.models import RasaModel
 
 from bot import speedups
+from tests.bot.tiny_model import parse, train_tiny
 
 # Rasa's own runner, kept before any test installs the replacement.
 DASK_RUN = DaskGraphRunner.run
@@ -139,6 +141,7 @@ def test_install_replaces_the_graph_runner() -> None:
     speedups.install()
     assert DaskGraphRunner.run is speedups.run_graph
     assert EndpointConfig.request is speedups.endpoint_request
+    assert RasaModel._rasa_predict is speedups.rasa_predict
 
 
 class EchoServer:
@@ -223,3 +226,64 @@ def test_json_bodies_read_back_as_sent() -> None:
     assert json.loads(speedups.encode_json({"v": 2**70})) == {"v": 2**70}
     with pytest.raises(TypeError):
         speedups.encode_json({"v": {1, 2}})
+
+
+TINY_CONFIG = """
+recipe: default.v1
+language: en
+assistant_id: speedups-test
+pipeline:
+  - name: WhitespaceTokenizer
+  - name: CountVectorsFeaturizer
+  - name: CountVectorsFeaturizer
+    analyzer: char_wb
+    min_ngram: 1
+    max_ngram: 3
+  - name: DIETClassifier
+    epochs: 5
+    number_of_transformer_layers: 0
+    random_seed: 3
+"""
+TINY_NLU = """
+version: "3.1"
+nlu:
+- intent: greet
+  examples: |
+    - hi
+    - hello there
+    - good morning
+    - hey
+- intent: check_order_status
+  examples: |
+    - where is my order [NB-204519](order_id)
+    - track [NB-100200](order_id) please
+    - status of order [NB-555111](order_id)
+    - has [NB-123123](order_id) shipped
+- intent: goodbye
+  examples: |
+    - bye
+    - see you later
+    - goodbye for now
+"""
+MESSAGES = ["hi", "hello", "where is NB-777000", "bye bye", "status of my order NB-1", "good morning!", "", "xyz"]
+
+
+def test_diet_through_its_concrete_function_predicts_what_rasa_predicts(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A trained DIET, loaded from its archive: same intents, rankings and entities by either call path."""
+    agent = train_tiny(tmp_path, TINY_CONFIG, TINY_NLU)
+    monkeypatch.setattr(RasaModel, "_rasa_predict", speedups._rasa_predict)
+    rasas = [parse(agent, text) for text in MESSAGES]
+    monkeypatch.setattr(RasaModel, "_rasa_predict", speedups.rasa_predict)
+    ours = [parse(agent, text) for text in MESSAGES]
+    assert [o["intent"]["name"] for o in ours] == [r["intent"]["name"] for r in rasas]
+    for mine, theirs in zip(ours, rasas, strict=True):
+        assert [i["name"] for i in mine["intent_ranking"]] == [i["name"] for i in theirs["intent_ranking"]]
+        assert [i["confidence"] for i in mine["intent_ranking"]] == pytest.approx(
+            [i["confidence"] for i in theirs["intent_ranking"]], abs=1e-6
+        )
+        assert [(e["entity"], e["value"]) for e in mine["entities"]] == [
+            (e["entity"], e["value"]) for e in theirs["entities"]
+        ]
+    assert ours[2]["intent"]["name"] == "check_order_status"
