@@ -1,7 +1,7 @@
 """Ways to remove the language bias of a multilingual encoder, and ranking metrics, as pure numpy functions.
 
 A multilingual encoder scores candidates in the question's own language higher than the right
-answer in another language. Two remedies are compared in ``xquad_r.py``:
+answer in another language. Three remedies are compared in ``xquad_r.py``:
 
 - per-language score standardisation at query time: the scores a question gives the candidates of
   one language are z-scored (or replaced by their rank) within that language, then merged;
