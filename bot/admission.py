@@ -6,7 +6,7 @@ KB answer, an order lookup, a handoff) wait many times longer than a greeting, a
 number of conversations in flight. Here a turn first takes its conversation's lock (as Rasa does), then one of
 ``limit`` slots, held until the turn's answer is ready; waiting turns get slots in arrival order. The slots still
 overlap one turn's I/O with another's CPU work, so throughput does not fall (bench/e2e at 20 conversations at once:
-1.76-1.89x stock's with the bound, 1.40-1.55x without), and the latencies of different kinds of turns move closer
+1.56-1.89x stock's with the bound, 1.40-1.55x without), and the latencies of different kinds of turns move closer
 together (p95 322-390 ms with the bound, 521-649 ms without).
 
 The limit is `NIMBUS_RASA_MAX_CONCURRENT_MESSAGES` (default 4; 0 turns the bound off). Only message handling is
