@@ -30,7 +30,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from rasa.core.brokers.broker import EventBroker
-from rasa.core.tracker_store import SQLTrackerStore
+from rasa.core.tracker_store import AwaitableTrackerStore, FailSafeTrackerStore, SQLTrackerStore
 from rasa.shared.core.constants import ACTION_SESSION_START_NAME
 from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import ActionExecuted, Event, SessionStarted
@@ -81,10 +81,11 @@ class WindowedSQLTrackerStore(SQLTrackerStore):
         self._newest_id = sa.select(sa.func.max(table.c.id)).where(table.c.sender_id == sa.bindparam("sender_id"))
         self._insert = table.insert()
         # The tracker store is the one piece of ours every Rasa server process of this project loads at start-up:
-        # it also installs the hot-path fixes of bot/speedups.py (same behaviour, less CPU per turn) and the bound on
+        # it also installs the hot-path fixes of bot/speedups/ (same behaviour, less CPU per turn) and the bound on
         # messages in work at once of bot/admission.py.
         speedups.install()
         admission.install()
+        _wrappers_delegate_init_tracker()
 
     def _reopen_sqlite(self) -> None:
         """SQLAlchemy 1.4 opens a new SQLite connection per session (NullPool); keep one open, in WAL mode.
@@ -226,6 +227,24 @@ def _holds_an_earlier_session(tracker: DialogueStateTracker) -> bool:
     return any(
         not (isinstance(event, ActionExecuted) and event.action_name == ACTION_SESSION_START_NAME) for event in before
     )
+
+
+def _wrappers_delegate_init_tracker() -> None:
+    """Make the stores Rasa wraps ours in ask ours for new trackers.
+
+    Rasa's agent wraps the configured store in a `FailSafeTrackerStore` (and synchronous stores in an
+    `AwaitableTrackerStore`); neither passes `init_tracker` on, so a new conversation's tracker came from the base
+    class, unwindowed and unmarked: its first save went Rasa's slow way and its second turn read it back in full.
+    Delegating changes nothing for other stores (their `init_tracker` is the same base method, with their own
+    history limit).
+    """
+    for wrapper in (AwaitableTrackerStore, FailSafeTrackerStore):
+        if "init_tracker" not in vars(wrapper):
+            wrapper.init_tracker = _delegated_init_tracker  # type: ignore[method-assign]
+
+
+def _delegated_init_tracker(self: AwaitableTrackerStore | FailSafeTrackerStore, sender_id: str) -> DialogueStateTracker:
+    return self._tracker_store.init_tracker(sender_id)
 
 
 def _sqlite_wal(connection: Any, _record: Any) -> None:

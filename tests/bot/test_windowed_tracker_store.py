@@ -13,9 +13,10 @@ from typing import Any
 
 import pytest
 import sqlalchemy as sa
-from rasa.core.tracker_store import SQLTrackerStore
+from rasa.core.tracker_store import FailSafeTrackerStore, SQLTrackerStore, TrackerStore
 from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import ActionExecuted, BotUttered, SessionStarted, SlotSet, UserUttered
+from rasa.utils.endpoints import EndpointConfig
 
 from bot.stores.windowed_sql import WindowedSQLTrackerStore
 
@@ -141,6 +142,27 @@ def test_a_new_conversation_is_cached_from_its_first_turn(database: dict[str, An
     assert len(statements) == 1 and "max(" in statements[0]
     assert stored_texts(database, "ida") == ["message 1"]
     assert run(windowed(database).retrieve("ida")).latest_message.text == "message 1"
+
+
+def test_a_new_conversation_is_ours_through_rasas_wrappers(database: dict[str, Any]) -> None:
+    """Built from endpoints.yml and wrapped as Rasa's agent wraps it: a new conversation's first save is ours too."""
+    options = dict(database)
+    host = options.pop("host", None)  # endpoints.yml's `url` is the database host
+    config = EndpointConfig(host, type="bot.stores.windowed_sql.WindowedSQLTrackerStore", max_events=60, **options)
+    store = TrackerStore.create(config, domain=DOMAIN)
+    assert isinstance(store, WindowedSQLTrackerStore)
+    wrapped = FailSafeTrackerStore(store)
+    statements: list[str] = []
+    sa.event.listen(store.engine, "before_cursor_execute", lambda *args: statements.append(args[2].lower()))
+    tracker = run(wrapped.get_or_create_tracker("eva"))
+    assert tracker.events.maxlen == 60
+    assert [statement.split()[0] for statement in statements] == ["select", "insert", "select"]
+    turn(tracker, 1)
+    run(wrapped.save(tracker))
+    statements.clear()
+    assert run(wrapped.get_or_create_tracker("eva")) is tracker
+    assert len(statements) == 1 and "max(" in statements[0]
+    assert stored_texts(database, "eva") == ["message 1"]
 
 
 def test_a_turn_that_failed_before_saving_is_forgotten(database: dict[str, Any]) -> None:
