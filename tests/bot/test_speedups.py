@@ -13,6 +13,7 @@ import scipy.sparse
 from aiohttp import web
 from jsonschema import ValidationError, validate
 from rasa.core.actions.action import RemoteAction
+from rasa.core.policies.rule_policy import RulePolicy
 from rasa.engine.exceptions import GraphRunError
 from rasa.engine.graph import ExecutionContext, GraphComponent, GraphSchema, SchemaNode
 from rasa.engine.runner.dask import DaskGraphRunner
@@ -24,7 +25,7 @@ from rasa.utils.endpoints import ClientResponseError, EndpointConfig
 from rasa.utils.tensorflow.models import RasaModel
 
 from bot import speedups
-from bot.speedups import action_response, endpoints, graph_runner, sparse_features, tf_predict
+from bot.speedups import action_response, endpoints, graph_runner, rule_states, sparse_features, tf_predict
 from tests.bot.tiny_model import parse, train_tiny
 
 # Rasa's own methods, kept before any test installs the replacements.
@@ -227,6 +228,7 @@ def test_install_replaces_rasas_methods() -> None:
     assert EndpointConfig.request is endpoints.endpoint_request
     assert RasaModel._rasa_predict is tf_predict.rasa_predict
     assert Features._combine_sparse_features is sparse_features.combine_sparse_features
+    assert RulePolicy._prediction_states is rule_states.rule_prediction_states
 
 
 class EchoServer:
