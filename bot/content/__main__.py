@@ -36,6 +36,9 @@ def _parser() -> argparse.ArgumentParser:
     report.add_argument("--test-fraction", type=float, default=0.2)
     report.add_argument("--seed", type=int, default=42)
     report.add_argument("--epochs", type=int, default=None, help="override DIET epochs")
+    report.add_argument(
+        "--predictions", type=Path, default=None, help="also write every held-out prediction here (JSONL)"
+    )
     return parser
 
 
@@ -88,7 +91,7 @@ def _run(args: argparse.Namespace) -> int:
         return 0
     from bot.content.report.run import run_report
 
-    written = run_report(settings, args.out, args.test_fraction, args.seed, args.epochs)
+    written = run_report(settings, args.out, args.test_fraction, args.seed, args.epochs, args.predictions)
     print(f"report written to {written}")
     return 0
 

@@ -3,18 +3,20 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import shutil
 import tempfile
 import time
 from collections import defaultdict
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from bot.content.corpus import load_nlu, load_responses, read_yaml, write_yaml
 from bot.content.errors import ReportError
 from bot.content.report.coverage import intent_coverage, response_coverage
-from bot.content.report.metrics import LanguageMetrics, language_metrics
+from bot.content.report.metrics import FALLBACK_INTENT, LanguageMetrics, language_metrics
 from bot.content.report.render import confusion_png, markdown_report
 from bot.content.report.split import Split, TestCase, stratified_split, training_yaml
 from bot.content.settings import ContentSettings
@@ -51,7 +53,15 @@ def train_model(config: Path, data: Path, out: Path) -> Path:
     return Path(model)
 
 
-async def _parse_all(model: Path, cases: Sequence[TestCase]) -> list[tuple[str, float]]:
+@dataclass(frozen=True)
+class Prediction:
+    """The intent the pipeline ends with, and its top two intents before the FallbackClassifier."""
+
+    intent: str
+    top: tuple[tuple[str, float], ...]
+
+
+async def _parse_all(model: Path, cases: Sequence[TestCase]) -> list[Prediction]:
     from rasa.core.agent import Agent
 
     agent = Agent.load(str(model))
@@ -59,13 +69,39 @@ async def _parse_all(model: Path, cases: Sequence[TestCase]) -> list[tuple[str, 
     for case in cases:
         parsed: dict[str, Any] = await agent.parse_message(case.text)
         intent = parsed.get("intent") or {}
-        results.append((str(intent.get("name")), float(intent.get("confidence") or 0.0)))
+        ranking = [
+            (str(item.get("name")), float(item.get("confidence") or 0.0))
+            for item in parsed.get("intent_ranking") or []
+            if item.get("name") != FALLBACK_INTENT
+        ]
+        results.append(Prediction(str(intent.get("name")), tuple(ranking[:2])))
     return results
 
 
-def predict(model: Path, cases: Sequence[TestCase]) -> list[str]:
-    """The predicted intent of every held-out message."""
-    return [name for name, _confidence in asyncio.run(_parse_all(model, cases))]
+def predict(model: Path, cases: Sequence[TestCase]) -> list[Prediction]:
+    """The prediction for every held-out message."""
+    return asyncio.run(_parse_all(model, cases))
+
+
+def write_predictions(path: Path, cases: Sequence[TestCase], predictions: Sequence[Prediction]) -> None:
+    """One JSON line per held-out message, in bench/nlu's format (bench/nlu/threshold_sweep.py replays them)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("w", encoding="utf-8") as handle:
+        for case, prediction in zip(cases, predictions, strict=True):
+            if not prediction.top:
+                continue
+            (intent, confidence), *rest = prediction.top
+            record = {
+                "benchmark": f"nimbus-{case.language}",
+                "pipeline": "ours",
+                "language": case.language,
+                "text": case.text,
+                "gold": case.intent,
+                "intent": intent,
+                "confidence": confidence,
+                "second_confidence": rest[0][1] if rest else None,
+            }
+            handle.write(json.dumps(record, ensure_ascii=False) + "\n")
 
 
 def per_language(
@@ -88,8 +124,10 @@ def run_report(
     test_fraction: float = 0.2,
     seed: int = 42,
     epochs: int | None = None,
+    predictions_path: Path | None = None,
 ) -> Path:
-    """Trains, evaluates and writes `report.md` plus one confusion PNG per language into `out`."""
+    """Trains, evaluates and writes `report.md` plus one confusion PNG per language into `out` (and every held-out
+    prediction to `predictions_path`)."""
     corpus, issues = load_nlu(settings.path(settings.nlu_dir), settings.languages)
     if not corpus.examples:
         raise ReportError(f"no NLU examples under {settings.path(settings.nlu_dir)}")
@@ -104,7 +142,9 @@ def run_report(
         model = train_model(config, data, work / "models")
         predictions = predict(model, split.test)
     elapsed = time.monotonic() - started
-    metrics = per_language(split.test, predictions, settings.languages)
+    if predictions_path is not None:
+        write_predictions(predictions_path, split.test, predictions)
+    metrics = per_language(split.test, [prediction.intent for prediction in predictions], settings.languages)
     images = [confusion_png(m, out / f"confusion_{m.language}.png") for m in metrics]
     header = [
         f"- config: `{settings.config}`" + (f" (epochs overridden to {epochs})" if epochs else ""),
