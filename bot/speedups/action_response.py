@@ -2,7 +2,7 @@
 
 Rasa validates every action-server response with ``jsonschema.validate(result, schema)``, which first checks the
 schema itself against the JSON-Schema meta-schema, on every call: 22 % of the Rasa server's CPU under load (py-spy,
-bench/e2e, 100 conversations at once). Compiling the validator once removed that, but validating still cost 2.8 ms
+bench/e2e, 100 conversations at once). Compiling the validator once removed that, but validating still cost 2.5 ms
 per response (5 % of the Rasa server's CPU at 20 conversations at once), because each event is tried against all 23
 event schemas of the schema's ``oneOf``.
 

@@ -9,9 +9,10 @@ conversation (py-spy).
 
 Here the tracker is still replayed from the start of its window (the states of the last turns depend on everything
 before them), but only the last turns are turned into states: one more than the longest rule. The rules that match
-are the same, and so is whether the turn is hidden: the key of an unmatched history is longer than every rule in both
-cases, so it names no rule. What changes is the length of the state list in RulePolicy's debug log. Training (Rasa's
-`TrackerWithCachedStates`) takes Rasa's path unchanged.
+are the same, and so is whether the turn is hidden: when no rule matches, the key RulePolicy builds from the states is
+either the same in both cases (it starts after a rule snippet within the last turns) or longer than every rule in
+both, so it names no rule either way. What changes is the state list in RulePolicy's debug log and the text of that
+unmatched key. Training (Rasa's `TrackerWithCachedStates`) takes Rasa's path unchanged.
 """
 
 from __future__ import annotations

@@ -22,11 +22,13 @@ statements rather than ORM queries and flushes: same SQL, a fraction of the Pyth
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 import sqlalchemy as sa
 from rasa.core.brokers.broker import EventBroker
@@ -40,6 +42,7 @@ from rasa.shared.nlu.constants import INTENT_NAME_KEY
 from bot import admission, speedups
 
 logger = logging.getLogger(__name__)
+T = TypeVar("T")
 
 # The attribute that marks, on a tracker this store produced, the last event already in the database.
 SAVED_MARKER = "_windowed_store_last_saved"
@@ -109,8 +112,7 @@ class WindowedSQLTrackerStore(SQLTrackerStore):
 
     async def retrieve(self, sender_id: str) -> DialogueStateTracker | None:
         """The conversation's current session, windowed; from memory when the database has nothing newer."""
-        with self.engine.connect() as connection:
-            newest = connection.execute(self._newest_id, {"sender_id": sender_id}).scalar()
+        newest = await self._off_loop(self._newest, sender_id)
         if newest is None:
             self._cache.pop(sender_id, None)
             return None
@@ -162,13 +164,29 @@ class WindowedSQLTrackerStore(SQLTrackerStore):
             return
         await self.stream_events(tracker)
         rows = [self._row(tracker.sender_id, event) for event in new_events]
-        last_id = self._insert_rows(tracker.sender_id, rows)
+        last_id = await self._off_loop(self._insert_rows, tracker.sender_id, rows)
         self._mark_saved(tracker)
         if any(isinstance(event, SessionStarted) for event in new_events) and _holds_an_earlier_session(tracker):
             # Rasa hands out the latest session only: read it afresh next turn instead of the window across sessions.
             self._cache.pop(tracker.sender_id, None)
         else:
             self._remember(tracker, last_id)
+
+    async def _off_loop(self, work: Callable[..., T], *args: Any) -> T:
+        """Run a statement of the hot path: in a thread for a database server, on the event loop for SQLite.
+
+        A PostgreSQL round trip blocks the loop while the server answers (py-spy under load: 14 % of the Rasa server's
+        samples were in psycopg2 waiting), and a thread lets other conversations run meanwhile. SQLite answers from
+        this process in a fraction of the thread hand-off's cost (measured: more CPU per turn in a thread).
+        """
+        if self.engine.dialect.name == "sqlite":
+            return work(*args)
+        return await asyncio.to_thread(work, *args)
+
+    def _newest(self, sender_id: str) -> int | None:
+        with self.engine.connect() as connection:
+            newest = connection.execute(self._newest_id, {"sender_id": sender_id}).scalar()
+        return None if newest is None else int(newest)
 
     def _insert_rows(self, sender_id: str, rows: list[dict[str, Any]]) -> int:
         """Insert one turn's rows in one transaction; the database id of the last one."""
