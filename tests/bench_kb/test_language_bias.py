@@ -11,7 +11,7 @@ import numpy as np
 BENCH_KB = Path(__file__).resolve().parents[2] / "bench" / "kb"
 sys.path.insert(0, str(BENCH_KB))
 
-from language_bias import language_subspace, ranking_metrics, remove_subspace  # noqa: E402
+from language_bias import language_subspace, pivot, ranking_metrics, remove_subspace  # noqa: E402
 from xquad_r import load_language  # noqa: E402
 
 
@@ -37,6 +37,26 @@ def test_removing_the_language_direction_matches_translations_across_languages()
     assert np.allclose(np.linalg.norm(clean_a, axis=1), 1.0, atol=1e-5)
     basis = language_subspace(lang_a, 4)
     assert basis.shape == (4, 16) and np.allclose(basis @ basis.T, np.eye(4), atol=1e-5)
+
+
+def test_pivot_finds_the_translation_of_the_best_own_language_answer() -> None:
+    """A weak direct cross-language score, but good translation matching: pivoting through the question's own
+    best candidate ranks the right foreign candidate first, where the direct score does not."""
+    rng = np.random.default_rng(1)
+    meanings = normalised(rng.normal(size=(30, 16)))
+    own = normalised(meanings + rng.normal(scale=0.05, size=(30, 16)))
+    other = normalised(meanings + rng.normal(scale=0.05, size=(30, 16)))
+    questions = normalised(meanings[:10] + rng.normal(scale=0.1, size=(10, 16)))
+    # The direct question-to-foreign score is noisy (a weak cross-lingual match).
+    direct = questions @ other.T + rng.normal(scale=0.5, size=(10, 30))
+    scores = pivot(questions @ own.T, own @ other.T, direct, k=1, temperature=0.3, direct_weight=0.0)
+    assert scores.shape == (10, 30)
+    assert (np.argmax(questions @ own.T, axis=1) == np.arange(10)).all()  # the own language is easy
+    assert np.mean(np.argmax(scores, axis=1) == np.arange(10)) == 1.0
+    assert np.mean(np.argmax(direct, axis=1) == np.arange(10)) < 1.0
+    # With all the weight on the direct score, pivoting changes nothing in the order.
+    only_direct = pivot(questions @ own.T, own @ other.T, direct, k=3, temperature=0.3, direct_weight=1.0)
+    assert (np.argsort(-only_direct, axis=1) == np.argsort(-direct, axis=1)).all()
 
 
 def test_ranking_metrics_on_a_known_ranking() -> None:

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from kb import Encoder, Retriever, build_index, load_encoder
-from kb.settings import DEFAULT_ENCODER
+from kb.settings import DEFAULT_ENCODER, DEFAULT_RERANKER
 from tests.kb.articles_fixture import write_articles
 
 
@@ -30,3 +30,18 @@ def built_index(tmp_path_factory: pytest.TempPathFactory, encoder: Encoder) -> P
 def retriever(built_index: Path, encoder: Encoder) -> Retriever:
     """A retriever over the fixture index."""
     return Retriever.load(built_index, encoder=encoder)
+
+
+@pytest.fixture(scope="session")
+def reranker() -> Encoder:
+    """The default reranker (the second encoder of the default index), loaded once."""
+    return load_encoder(DEFAULT_RERANKER)
+
+
+@pytest.fixture(scope="session")
+def reranked_index(tmp_path_factory: pytest.TempPathFactory, encoder: Encoder, reranker: Encoder) -> Path:
+    """The fixture articles indexed as `make kb` indexes (encoder plus reranker); tests must not modify it."""
+    root = tmp_path_factory.mktemp("kb-reranked")
+    articles = write_articles(root / "articles")
+    build_index(articles, root / "index", encoder.name, encoder=encoder, reranker_name=reranker.name, reranker=reranker)
+    return root / "index"

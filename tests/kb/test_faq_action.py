@@ -67,9 +67,9 @@ def running_action_server(index_dir: Path) -> Iterator[str]:
 
 
 @pytest.fixture(scope="module")
-def action_server(built_index: Path) -> Iterator[str]:
-    """The action server over the fixture index."""
-    with running_action_server(built_index) as url:
+def action_server(reranked_index: Path) -> Iterator[str]:
+    """The action server over the fixture index, built as `make kb` builds (with the reranker)."""
+    with running_action_server(reranked_index) as url:
         yield url
 
 

@@ -1,4 +1,4 @@
-"""The shipped articles (kb/articles/) built with the default encoder: one clear question per language."""
+"""The shipped articles (kb/articles/) built as `make kb` builds them: one clear question per language."""
 
 from __future__ import annotations
 
@@ -12,13 +12,13 @@ ARTICLES = Path(__file__).resolve().parents[2] / "kb" / "articles"
 
 
 @pytest.fixture(scope="module")
-def real_retriever(tmp_path_factory: pytest.TempPathFactory, encoder: Encoder) -> Retriever:
-    """An index of the real articles, built into a temporary directory."""
+def real_retriever(tmp_path_factory: pytest.TempPathFactory, encoder: Encoder, reranker: Encoder) -> Retriever:
+    """An index of the real articles with the default encoder and reranker, built into a temporary directory."""
     if len(validate_articles(ARTICLES).articles) < 20:
         pytest.skip("the 20 demo articles are not all written yet")
     index_dir = tmp_path_factory.mktemp("real") / "index"
-    build_index(ARTICLES, index_dir, encoder.name, encoder=encoder)
-    return Retriever.load(index_dir, encoder=encoder)
+    build_index(ARTICLES, index_dir, encoder.name, encoder=encoder, reranker_name=reranker.name, reranker=reranker)
+    return Retriever.load(index_dir, encoder=encoder, reranker=reranker)
 
 
 @pytest.mark.parametrize(
