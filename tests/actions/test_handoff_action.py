@@ -68,6 +68,33 @@ def test_payload_carries_conversation_language_transcript_and_reason() -> None:
     assert payload["customer"] == {"locale": "pt-BR", "vip": True}
 
 
+NOTE = "Este artigo ainda não existe em português; aqui está em espanhol."
+
+
+def test_payload_records_a_kb_answer_given_in_another_language() -> None:
+    """A Portuguese customer answered from the Spanish article: the handoff carries the article and its language
+    next to the conversation's, and the transcript keeps the note the customer was shown."""
+    events = [
+        *EVENTS[:3],
+        {
+            "event": "user",
+            "text": "como funciona o cartão-presente?",
+            "timestamp": 20.0,
+            "input_channel": "whatsapp",
+            "parse_data": {"intent": {"name": "faq"}, "entities": []},
+        },
+        {"event": "bot", "text": NOTE, "timestamp": 21.0},
+        {"event": "bot", "text": "Las tarjetas regalo se canjean al pagar.", "timestamp": 21.1},
+    ]
+    slots = {"language": "pt", "kb_articles_tried": ["gift-cards"], "kb_last_article": "gift-cards",
+             "kb_last_language": "es", "kb_last_score": 0.61}  # fmt: skip
+    payload = build_payload(make_tracker(events, slots))
+    assert payload["language"] == "pt"
+    assert (payload["slots"]["kb_last_article"], payload["slots"]["kb_last_language"]) == ("gift-cards", "es")
+    assert payload["kb_articles_tried"] == ["gift-cards"]
+    assert NOTE in [turn["text"] for turn in payload["transcript"]]
+
+
 @pytest.mark.parametrize(
     ("answer", "expected"),
     [
