@@ -148,11 +148,21 @@ class Retriever:
             return self.stored.meta.thresholds.get(language, self.threshold)
         return self.threshold
 
-    def search(self, text: str, language: str, *, k: int = 5, exclude: Iterable[str] = ()) -> list[Hit]:
+    def search(
+        self,
+        text: str,
+        language: str,
+        *,
+        k: int = 5,
+        exclude: Iterable[str] = (),
+        rerank_floor: float | None = None,
+    ) -> list[Hit]:
         """The ``k`` best articles for ``text`` (dense + lexical), each in the best language for ``language``.
 
         ``Hit.score`` is the dense score, which the threshold applies to; with a lexical weight the
-        order may differ from the order of ``score``.
+        order may differ from the order of ``score``. With ``rerank_floor``, the reranker is skipped when
+        no candidate's dense score reaches it: below the threshold no order can lead to an answer, so
+        :meth:`answer` saves the reranker's embedding there (hits then carry no ``rerank_score``).
         """
         if not text.strip() or not self._refs:
             return []
@@ -170,21 +180,24 @@ class Retriever:
         )
         if not ranked:
             return []
-        ranked, rerank_scores = self._order(text, ranked)
+        worth_reranking = rerank_floor is None or ranked[0].score >= rerank_floor  # ranked: best dense score first
+        ranked, rerank_scores = self._order(text, ranked, rerank=worth_reranking)
         return [
             self._hit(item.article_id, item.score, item.chunk_index, language, rerank_scores.get(item.article_id))
             for item in ranked[:k]
         ]
 
-    def _order(self, text: str, ranked: list[ArticleScore]) -> tuple[list[ArticleScore], dict[str, float]]:
-        """The candidates in their final order, and the reranker's score of each (empty without a reranker).
+    def _order(
+        self, text: str, ranked: list[ArticleScore], *, rerank: bool = True
+    ) -> tuple[list[ArticleScore], dict[str, float]]:
+        """The candidates in their final order, and the reranker's score of each (empty when not reranked).
 
         With a reranker: z(dense) + z(reranker) + lexical (kb.rerank); without: dense + weight x lexical.
         """
         article_ids = [item.article_id for item in ranked]
         lexical = self._lexical(text, article_ids) if self.lexical_weight else [0.0] * len(article_ids)
         rerank_scores: dict[str, float] = {}
-        if self.reranker is not None and self.stored.rerank_embeddings is not None:
+        if rerank and self.reranker is not None and self.stored.rerank_embeddings is not None:
             with self._rerank_lock:
                 rerank_query = self.reranker.encode_queries([text])[0]
             maxima = article_maxima(rerank_query, self.stored.rerank_embeddings, self._article_rows, article_ids)
@@ -208,8 +221,9 @@ class Retriever:
 
     def answer(self, text: str, language: str, *, exclude: Iterable[str] = ()) -> Hit | None:
         """The best article if its score reaches the language's calibrated threshold, else None ("I don't know")."""
-        hits = self.search(text, language, k=1, exclude=exclude)
-        if hits and hits[0].score >= self.threshold_for(language):
+        threshold = self.threshold_for(language)
+        hits = self.search(text, language, k=1, exclude=exclude, rerank_floor=threshold)
+        if hits and hits[0].score >= threshold:
             return hits[0]
         return None
 

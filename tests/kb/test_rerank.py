@@ -178,3 +178,31 @@ def test_reranker_reorders_but_the_score_and_threshold_stay_the_first_encoders(
     answered = reranked.answer("how long does delivery take", "en")
     expected = hits[0].article_id if hits[0].score >= reranked.threshold else None
     assert (answered.article_id if answered else None) == expected
+
+
+def test_answer_skips_the_reranker_when_nothing_can_be_answered(reranked_index: Path, encoder: Encoder) -> None:
+    """Below the threshold no order gives an answer, so answer() does not embed with the reranker there; an
+    in-scope question is re-ranked once. The decisions are the same as with the reranker always on."""
+    stored = read_index(reranked_index)
+    real = Retriever.load(reranked_index, encoder=encoder)
+    assert real.reranker is not None
+    counting = CountingEncoder(real.reranker)
+    retriever = Retriever(stored, encoder, reranker=counting)
+    queries: list[int] = []
+    original = counting.encode_queries
+
+    def counted(texts: Sequence[str]) -> npt.NDArray[np.float32]:
+        queries.append(len(texts))
+        return original(texts)
+
+    counting.encode_queries = counted  # type: ignore[method-assign]
+    off_topic = "who painted the Mona Lisa"
+    assert retriever.search(off_topic, "en", k=1)[0].score < retriever.threshold  # far below: nothing to answer
+    queries.clear()
+    assert retriever.answer(off_topic, "en") is None
+    assert queries == []
+    hit = retriever.answer("how long does delivery take", "en")
+    assert hit is not None and hit.article_id == "shipping-times" and hit.rerank_score is not None
+    assert queries == [1]
+    always = retriever.search(off_topic, "en", k=1)[0]
+    assert always.rerank_score is not None and always.score < retriever.threshold
