@@ -6,7 +6,7 @@ import re
 from collections.abc import Callable
 
 import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Page, Route, expect
 
 from tests.browser.conftest import OpenPage
 from tests.e2e.client import Responses, SystemClient
@@ -73,6 +73,17 @@ def test_spanish_customer_is_handed_to_an_agent_and_back_to_the_bot(
 
     # The conversation appears in María's console without a reload, with its language and transcript.
     card = console.page.locator("#waiting .card[data-language='es']")
+    # The suggestions for the customer's last message (requested when the card opens) are held back until the
+    # agent's own search has answered: a late, older answer must not replace the newer one.
+    held: list[Route] = []
+
+    def hold_default_suggestions(route: Route) -> None:
+        if "q=" in route.request.url:
+            route.continue_()
+        else:
+            held.append(route)
+
+    console.page.route("**/api/v1/handoffs/*/suggestions*", hold_default_suggestions)
     expect(card).to_have_count(1, timeout=30_000)
     expect(card).to_contain_text("Español (es)")
     expect(card).to_contain_text("socketio")
@@ -89,6 +100,13 @@ def test_spanish_customer_is_handed_to_an_agent_and_back_to_the_bot(
     console.page.fill("#kb-query", "¿cuánto tarda el envío?")
     console.page.press("#kb-query", "Enter")
     first = console.page.locator("#suggestions .suggestion").first
+    expect(first).to_have_attribute("data-article-id", "shipping-times")
+    assert held, "the suggestions for the customer's message were requested when the card opened"
+    with console.page.expect_response(re.compile(r"/suggestions\?k=3$")):
+        for route in held:
+            route.continue_()
+    console.page.unroute("**/api/v1/handoffs/*/suggestions*")
+    console.page.wait_for_timeout(200)  # let the late answer reach the page
     expect(first).to_have_attribute("data-article-id", "shipping-times")
     first.locator("button.insert").click()
     expect(reply).not_to_have_value("")

@@ -28,6 +28,7 @@ export class ConversationView {
     this.queues = [];
     this.reloadTimer = null;
     this.suggestions = null; // the last answer (items or an error message), kept across live reloads
+    this.suggestionRequest = 0; // only the answer to the latest request is shown
   }
 
   async open(handoffId) {
@@ -304,6 +305,7 @@ export class ConversationView {
 
   async loadSuggestions(query = "") {
     const handoffId = this.handoffId;
+    const request = ++this.suggestionRequest;
     const params = new URLSearchParams({ k: "3" });
     if (query.trim()) params.set("q", query.trim());
     let items;
@@ -312,7 +314,8 @@ export class ConversationView {
     } catch (error) {
       items = error.message;
     }
-    if (handoffId !== this.handoffId) return;
+    // An older request answering late (the first one also loads the retriever) must not replace a newer answer.
+    if (handoffId !== this.handoffId || request !== this.suggestionRequest) return;
     this.suggestions = items;
     const list = $("#suggestions", this.details);
     if (list) list.replaceWith(this.suggestionList());
