@@ -75,12 +75,10 @@ class ActionAnswerFaq(Action):
 
     def _decide(self, text: str, language: str) -> tuple[Hit | None, float | None]:
         retriever = (self._holder or get_retriever_holder()).get()
-        threshold = retriever.threshold_for(language)
-        hits = retriever.search(text, language, k=1, rerank_floor=threshold)
-        if not hits:
+        best = retriever.top(text, language)
+        if best is None:
             return None, None
-        best = hits[0]
-        return (best if best.score >= threshold else None), best.score
+        return (best if best.score >= retriever.threshold_for(language) else None), best.score
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[EventType]:
         """Search off the event loop, then answer or count a no-answer (handing off on the second)."""

