@@ -15,7 +15,9 @@ import shlex
 import sys
 import tempfile
 from collections.abc import Sequence
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, replace
+from multiprocessing import get_context
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
@@ -70,6 +72,7 @@ class Options:
     candidates: list[tuple[str, Path]]
     out: Path
     predictions: Path | None
+    jobs: int
     command: str
 
 
@@ -93,7 +96,15 @@ def parse_args(argv: Sequence[str]) -> Options:
     )
     parser.add_argument("--out", type=Path, default=Path("bench/nlu/results.md"))
     parser.add_argument("--predictions", type=Path, default=None, help="write every test prediction here (JSONL)")
+    parser.add_argument(
+        "--jobs",
+        type=int,
+        default=1,
+        help="train and parse this many pipelines at once, each in its own process (timings then share the CPU)",
+    )
     args = parser.parse_args(argv)
+    if args.jobs < 1:
+        parser.error(f"--jobs must be at least 1, not {args.jobs}")
     candidates = []
     for spec in args.candidate:
         name, separator, path = spec.partition("=")
@@ -113,6 +124,7 @@ def parse_args(argv: Sequence[str]) -> Options:
         candidates=candidates,
         out=args.out,
         predictions=args.predictions,
+        jobs=args.jobs,
         command="PYTHONPATH=. .venv-rasa/bin/python bench/nlu/run.py " + shlex.join(argv),
     )
 
@@ -175,17 +187,13 @@ def write_predictions(out: Path, pipeline: str, benchmark: Benchmark, rankings: 
             handle.write(json.dumps(record, ensure_ascii=False) + "\n")
 
 
-def run_pipeline(
-    pipeline: Pipeline, benchmark: Benchmark, workdir: Path, predictions: Path | None = None
-) -> PipelineResult:
-    """Train, parse test (and validation) messages, score."""
+def run_pipeline(pipeline: Pipeline, benchmark: Benchmark, workdir: Path) -> tuple[PipelineResult, list[Ranking]]:
+    """Train, parse test (and validation) messages, score; also the test rankings, for the predictions file."""
     print(f"[{benchmark.name}] training {pipeline.name} on {len(benchmark.train)} examples", flush=True)
     trained = rasa_runner.train(pipeline, benchmark.train, workdir / pipeline.name)
     agent = rasa_runner.load(trained.model_path)
     print(f"[{benchmark.name}] {pipeline.name}: trained in {trained.train_seconds:.0f}s, parsing", flush=True)
     parsed = rasa_runner.parse(agent, [example.text for example in benchmark.test])
-    if predictions is not None:
-        write_predictions(predictions, pipeline.name, benchmark, parsed.rankings)
     scope = []
     fallback = pipeline.fallback
     if benchmark.has_out_of_scope and fallback is not None:
@@ -193,7 +201,7 @@ def run_pipeline(
         if benchmark.validation:
             validation_rankings = rasa_runner.parse(agent, [e.text for e in benchmark.validation]).rankings
         scope = scope_rows(benchmark.test, parsed.rankings, fallback, benchmark.validation, validation_rankings)
-    return PipelineResult(
+    result = PipelineResult(
         pipeline=pipeline.name,
         epochs=pipeline.epochs,
         train_examples=len(benchmark.train),
@@ -202,6 +210,29 @@ def run_pipeline(
         latency=latency(parsed.latencies),
         scope=scope,
     )
+    return result, parsed.rankings
+
+
+def quiet_rasa_logs() -> None:
+    """Warnings and errors only, in this process (also the initializer of each worker process)."""
+    configure_logging_and_warnings(logging.WARNING)
+    configure_structlog(logging.WARNING)
+
+
+def run_pipelines(
+    pipelines: Sequence[Pipeline], benchmark: Benchmark, workdir: Path, jobs: int
+) -> list[tuple[PipelineResult, list[Ranking]]]:
+    """Every pipeline's result in the given order: one after the other in this process, or `jobs` at a time in
+    fresh worker processes (spawned: TensorFlow does not survive a fork). In parallel, stock starts first: with
+    Rasa's two transformer layers it trains longest, and the other pipelines share the remaining workers."""
+    if jobs == 1:
+        return [run_pipeline(pipeline, benchmark, workdir) for pipeline in pipelines]
+    start_order = sorted(range(len(pipelines)), key=lambda index: pipelines[index].name != "stock")
+    with ProcessPoolExecutor(
+        max_workers=min(jobs, len(pipelines)), mp_context=get_context("spawn"), initializer=quiet_rasa_logs
+    ) as pool:
+        futures = {index: pool.submit(run_pipeline, pipelines[index], benchmark, workdir) for index in start_order}
+        return [futures[index].result() for index in range(len(pipelines))]
 
 
 def write_section(out: Path, key: str, text: str) -> None:
@@ -215,16 +246,22 @@ def write_section(out: Path, key: str, text: str) -> None:
 def main(argv: Sequence[str]) -> int:
     """Run every benchmark of the chosen dataset for both pipelines and update the results file."""
     options = parse_args(argv)
-    configure_logging_and_warnings(logging.WARNING)
-    configure_structlog(logging.WARNING)
+    quiet_rasa_logs()
     pipelines = load_pipelines(options.config, options.epochs, options.candidates)
     for benchmark in benchmarks(options):
         with tempfile.TemporaryDirectory(prefix=f"bench-nlu-{benchmark.name}-") as tmp:
-            results = [run_pipeline(pipeline, benchmark, Path(tmp), options.predictions) for pipeline in pipelines]
+            outcomes = run_pipelines(pipelines, benchmark, Path(tmp), options.jobs)
+        if options.predictions is not None:
+            for pipeline, (_, rankings) in zip(pipelines, outcomes, strict=True):
+                write_predictions(options.predictions, pipeline.name, benchmark, rankings)
+        results = [result for result, _ in outcomes]
+        protocol = benchmark.protocol
+        if options.jobs > 1:
+            protocol += f"; pipelines run {options.jobs} at a time, so training times and latencies share the CPU"
         result = BenchmarkResult(
             key=benchmark.name,
             title=f"{benchmark.name}: ours vs stock Rasa 3.6",
-            protocol=benchmark.protocol,
+            protocol=protocol,
             command=options.command,
             results=results,
             published=PUBLISHED.get(benchmark.name, []),
