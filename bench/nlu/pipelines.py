@@ -62,15 +62,27 @@ def with_epochs(config: dict[str, Any], epochs: int | None) -> dict[str, Any]:
     return result
 
 
+def with_seed(config: dict[str, Any], seed: int | None) -> dict[str, Any]:
+    """A copy where every component that trains for epochs (DIET, ResponseSelector) uses `random_seed: seed`
+    (None: unchanged, so stock Rasa stays unseeded as `rasa init` writes it)."""
+    result = copy.deepcopy(config)
+    if seed is not None:
+        for component in result.get("pipeline", []):
+            if "epochs" in component:
+                component["random_seed"] = seed
+    return result
+
+
 def load_pipelines(
-    project_config: Path, epochs: int | None, candidates: Sequence[tuple[str, Path]] = ()
+    project_config: Path, epochs: int | None, candidates: Sequence[tuple[str, Path]] = (), seed: int | None = None
 ) -> list[Pipeline]:
     """Ours, then each named candidate config (a variant of ours under test), then stock Rasa's, all with the same
-    epochs override."""
-    ours = nlu_part(rasa.shared.utils.io.read_yaml_file(project_config))
-    stock = nlu_part(rasa.shared.utils.io.read_yaml_file(stock_config_path()))
-    extra = [
-        Pipeline(name, with_epochs(nlu_part(rasa.shared.utils.io.read_yaml_file(path)), epochs))
-        for name, path in candidates
-    ]
-    return [Pipeline("ours", with_epochs(ours, epochs)), *extra, Pipeline("stock", with_epochs(stock, epochs))]
+    epochs override and, if given, the same random seed."""
+
+    def prepared(config: dict[str, Any]) -> dict[str, Any]:
+        return with_seed(with_epochs(nlu_part(config), epochs), seed)
+
+    ours = rasa.shared.utils.io.read_yaml_file(project_config)
+    stock = rasa.shared.utils.io.read_yaml_file(stock_config_path())
+    extra = [Pipeline(name, prepared(rasa.shared.utils.io.read_yaml_file(path))) for name, path in candidates]
+    return [Pipeline("ours", prepared(ours)), *extra, Pipeline("stock", prepared(stock))]

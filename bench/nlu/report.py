@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import statistics
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from bench.nlu.evaluate import LanguageScores, Latency, ScopeScores
@@ -21,8 +23,18 @@ class PipelineResult:
 
 
 @dataclass(frozen=True)
+class SeedRuns:
+    """One pipeline trained once per seed, results in seed order."""
+
+    pipeline: str
+    seeds: list[int]
+    results: list[PipelineResult]
+
+
+@dataclass(frozen=True)
 class BenchmarkResult:
-    """One benchmark (dataset configuration) with the results of every pipeline, in order."""
+    """One benchmark (dataset configuration) with the results of every pipeline, in order. With several seeds,
+    `results` are the first seed's and `seed_runs` hold every seed's."""
 
     key: str
     title: str
@@ -30,6 +42,7 @@ class BenchmarkResult:
     command: str
     results: list[PipelineResult]
     published: list[str] = field(default_factory=list)
+    seed_runs: list[SeedRuns] = field(default_factory=list)
 
 
 def pct(value: float) -> str:
@@ -85,6 +98,69 @@ def cost_table(result: BenchmarkResult) -> list[str]:
     return lines
 
 
+def spread(values: Sequence[float], scale: float = 100.0, digits: int = 1) -> str:
+    """Mean and min-max of per-seed values, e.g. `85.2 (84.4-86.4)`."""
+    low, high, mean = (scale * v for v in (min(values), max(values), statistics.fmean(values)))
+    return f"{mean:.{digits}f} ({low:.{digits}f}-{high:.{digits}f})"
+
+
+def configured(result: PipelineResult) -> ScopeScores:
+    """The out-of-scope row at the pipeline's own threshold."""
+    return next(s for s in result.scope if s.how_chosen == "configured")
+
+
+def headline(result: PipelineResult, language: str) -> float:
+    """The number a seed comparison is decided on: MCC at the configured threshold where the benchmark has
+    out-of-scope messages, otherwise the language's accuracy."""
+    if result.scope:
+        return configured(result).mcc
+    return next(s.accuracy for s in result.languages if s.language == language)
+
+
+def seed_row(run: SeedRuns, language: str, with_scope: bool) -> str:
+    """One table row: a pipeline's mean (min-max) over its seeds on one language."""
+    scores = [next(s for s in r.languages if s.language == language) for r in run.results]
+    cells = [language, run.pipeline, str(len(run.seeds))]
+    cells += [spread([s.accuracy for s in scores]), spread([s.macro_f1 for s in scores])]
+    cells.append(spread([s.top1_accuracy for s in scores]))
+    if with_scope:
+        rows = [configured(r) for r in run.results]
+        cells += [spread([s.in_scope_accuracy for s in rows]), spread([s.out_of_scope_recall for s in rows])]
+        cells.append(spread([s.mcc for s in rows], scale=1.0, digits=3))
+    return "| " + " | ".join(cells) + " |"
+
+
+def paired_line(run: SeedRuns, stock: SeedRuns, language: str, with_scope: bool) -> str:
+    """How often a pipeline beats stock when both trained with the same seed, and by how much on average."""
+    pairs = [(headline(a, language), headline(b, language)) for a, b in zip(run.results, stock.results, strict=True)]
+    wins = sum(a > b for a, b in pairs)
+    ties = sum(a == b for a, b in pairs)
+    difference = statistics.fmean(a - b for a, b in pairs)
+    measure = "MCC at the configured threshold" if with_scope else "accuracy"
+    shown = f"{difference:+.3f}" if with_scope else f"{100 * difference:+.1f} points"
+    return (
+        f"- {language}, {run.pipeline} against stock on {measure}, paired by seed: higher in {wins} of "
+        f"{len(pairs)} seeds ({ties} tied), mean difference {shown}."
+    )
+
+
+def seed_table(result: BenchmarkResult) -> list[str]:
+    """Per language and pipeline: mean (min-max) over seeds; then each pipeline against stock, paired by seed."""
+    runs = result.seed_runs
+    with_scope = any(r.scope for run in runs for r in run.results)
+    header = ["language", "pipeline", "seeds", "acc", "macro-F1", "top-1 acc (no fallback)"]
+    if with_scope:
+        header += ["in-scope acc", "OOS recall", "MCC"]
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    languages = [s.language for s in runs[0].results[0].languages]
+    lines += [seed_row(run, language, with_scope) for language in languages for run in runs]
+    stock = next((run for run in runs if run.pipeline == "stock"), None)
+    if stock is not None:
+        others = [run for run in runs if run is not stock]
+        lines += ["", *(paired_line(run, stock, language, with_scope) for run in others for language in languages)]
+    return lines
+
+
 def section(result: BenchmarkResult) -> str:
     """The Markdown section of one benchmark run, between markers so a rerun replaces it."""
     lines = [
@@ -95,9 +171,19 @@ def section(result: BenchmarkResult) -> str:
         "",
         f"Command: `{result.command}`",
         "",
-        *language_table(result),
-        "",
     ]
+    if result.seed_runs:
+        seeds = ", ".join(str(seed) for seed in result.seed_runs[0].seeds)
+        lines += [
+            f"Every pipeline trained once per seed ({seeds}; DIET's `random_seed`, stock's too). Mean (min-max) over "
+            "the seeds, out-of-scope columns at each pipeline's configured threshold:",
+            "",
+            *seed_table(result),
+            "",
+            f"The tables below are the first seed's ({result.seed_runs[0].seeds[0]}).",
+            "",
+        ]
+    lines += [*language_table(result), ""]
     if any(r.scope for r in result.results):
         lines += [*scope_table(result), ""]
     lines += [*cost_table(result), f"<!-- /bench:nlu:{result.key} -->", ""]

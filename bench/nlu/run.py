@@ -34,7 +34,7 @@ from bench.nlu.readers.clinc150 import read_clinc150
 from bench.nlu.readers.fb_mtod import read_fb_mtod
 from bench.nlu.readers.hint3 import BOTS, read_hint3
 from bench.nlu.readers.xsid import read_xsid
-from bench.nlu.report import BenchmarkResult, PipelineResult, replace_section, section
+from bench.nlu.report import BenchmarkResult, PipelineResult, SeedRuns, replace_section, section
 
 DATASETS = ("xsid", "fb_mtod", "clinc150", "hint3")
 DEFAULT_LANGUAGES = {"xsid": ["en", "ar", "zh", "ja"], "fb_mtod": ["es", "th"]}
@@ -73,6 +73,7 @@ class Options:
     out: Path
     predictions: Path | None
     jobs: int
+    seeds: list[int]
     command: str
 
 
@@ -102,7 +103,18 @@ def parse_args(argv: Sequence[str]) -> Options:
         default=1,
         help="train and parse this many pipelines at once, each in its own process (timings then share the CPU)",
     )
+    parser.add_argument(
+        "--seeds",
+        default=None,
+        help="comma-separated: train every pipeline once per seed (stock too) and report mean and range over them",
+    )
     args = parser.parse_args(argv)
+    try:
+        seeds = [int(seed) for seed in args.seeds.split(",")] if args.seeds else []
+    except ValueError:
+        parser.error(f"--seeds expects comma-separated integers, not {args.seeds!r}")
+    if len(set(seeds)) != len(seeds):
+        parser.error(f"--seeds lists a seed twice: {args.seeds!r}")
     if args.jobs < 1:
         parser.error(f"--jobs must be at least 1, not {args.jobs}")
     candidates = []
@@ -125,6 +137,7 @@ def parse_args(argv: Sequence[str]) -> Options:
         out=args.out,
         predictions=args.predictions,
         jobs=args.jobs,
+        seeds=seeds,
         command="PYTHONPATH=. .venv-rasa/bin/python bench/nlu/run.py " + shlex.join(argv),
     )
 
@@ -225,13 +238,14 @@ def run_pipelines(
     """Every pipeline's result in the given order: one after the other in this process, or `jobs` at a time in
     fresh worker processes (spawned: TensorFlow does not survive a fork). In parallel, stock starts first: with
     Rasa's two transformer layers it trains longest, and the other pipelines share the remaining workers."""
+    folders = [workdir / str(index) for index in range(len(pipelines))]
     if jobs == 1:
-        return [run_pipeline(pipeline, benchmark, workdir) for pipeline in pipelines]
+        return [run_pipeline(pipeline, benchmark, folder) for pipeline, folder in zip(pipelines, folders, strict=True)]
     start_order = sorted(range(len(pipelines)), key=lambda index: pipelines[index].name != "stock")
     with ProcessPoolExecutor(
         max_workers=min(jobs, len(pipelines)), mp_context=get_context("spawn"), initializer=quiet_rasa_logs
     ) as pool:
-        futures = {index: pool.submit(run_pipeline, pipelines[index], benchmark, workdir) for index in start_order}
+        futures = {i: pool.submit(run_pipeline, pipelines[i], benchmark, folders[i]) for i in start_order}
         return [futures[index].result() for index in range(len(pipelines))]
 
 
@@ -244,27 +258,39 @@ def write_section(out: Path, key: str, text: str) -> None:
 
 
 def main(argv: Sequence[str]) -> int:
-    """Run every benchmark of the chosen dataset for both pipelines and update the results file."""
+    """Run every benchmark of the chosen dataset for all pipelines (once per seed) and update the results file."""
     options = parse_args(argv)
     quiet_rasa_logs()
-    pipelines = load_pipelines(options.config, options.epochs, options.candidates)
+    seeds: list[int | None] = list(options.seeds) or [None]
+    per_seed = [load_pipelines(options.config, options.epochs, options.candidates, seed) for seed in seeds]
+    names = [pipeline.name for pipeline in per_seed[0]]
     for benchmark in benchmarks(options):
         with tempfile.TemporaryDirectory(prefix=f"bench-nlu-{benchmark.name}-") as tmp:
-            outcomes = run_pipelines(pipelines, benchmark, Path(tmp), options.jobs)
+            flat = [pipeline for pipelines in per_seed for pipeline in pipelines]
+            outcomes = run_pipelines(flat, benchmark, Path(tmp), options.jobs)
+        by_seed = [outcomes[i * len(names) : (i + 1) * len(names)] for i in range(len(seeds))]
         if options.predictions is not None:
-            for pipeline, (_, rankings) in zip(pipelines, outcomes, strict=True):
-                write_predictions(options.predictions, pipeline.name, benchmark, rankings)
-        results = [result for result, _ in outcomes]
+            for seed, seed_outcomes in zip(seeds, by_seed, strict=True):
+                for name, (_, rankings) in zip(names, seed_outcomes, strict=True):
+                    label = name if seed is None else f"{name} seed {seed}"
+                    write_predictions(options.predictions, label, benchmark, rankings)
         protocol = benchmark.protocol
         if options.jobs > 1:
             protocol += f"; pipelines run {options.jobs} at a time, so training times and latencies share the CPU"
+        seed_runs = []
+        if options.seeds:
+            seed_runs = [
+                SeedRuns(name, options.seeds, [seed_outcomes[i][0] for seed_outcomes in by_seed])
+                for i, name in enumerate(names)
+            ]
         result = BenchmarkResult(
             key=benchmark.name,
             title=f"{benchmark.name}: ours vs stock Rasa 3.6",
             protocol=protocol,
             command=options.command,
-            results=results,
+            results=[result for result, _ in by_seed[0]],
             published=PUBLISHED.get(benchmark.name, []),
+            seed_runs=seed_runs,
         )
         text = section(result)
         print(text, flush=True)

@@ -48,3 +48,15 @@ def test_nlu_yaml_round_trips_through_rasa_reader() -> None:
         (m.get("text"), m.get("intent")) for m in data.intent_examples
     }
     assert data.entity_examples == []
+
+
+def test_seed_applies_to_every_trained_component_of_every_pipeline() -> None:
+    """With a seed, ours, stock and candidates train DIET (and stock's ResponseSelector) with it; without one,
+    stock stays unseeded as `rasa init` writes it and ours keeps its configured seed."""
+    seeded = load_pipelines(PROJECT_CONFIG, None, [("again", PROJECT_CONFIG)], seed=7)
+    for pipeline in seeded:
+        trained = [c for c in pipeline.config["pipeline"] if "epochs" in c]
+        assert trained and {7} == {c["random_seed"] for c in trained}, pipeline.name
+    ours, stock = load_pipelines(PROJECT_CONFIG, None)
+    assert not any("random_seed" in c for c in stock.config["pipeline"])
+    assert {42} == {c["random_seed"] for c in ours.config["pipeline"] if "epochs" in c}
