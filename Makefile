@@ -81,9 +81,11 @@ bench-kb: env ## KB retrieval: XQuAD-R mAP, demo questions per language, latency
 
 DATASET ?= hint3
 EPOCHS ?= 100
-bench-nlu: env ## NLU ours vs stock Rasa (DATASET=xsid|fb_mtod|clinc150|hint3, CANDIDATE=name=config.yml): bench/nlu/results.md
+JOBS ?= 1
+bench-nlu: env ## NLU ours vs stock Rasa (DATASET=xsid|fb_mtod|clinc150|hint3, CANDIDATE=name=config.yml, SEEDS=1,2,3, JOBS=2): bench/nlu/results.md
 	@nice -n 19 $(RASA_VENV)/python bench/nlu/run.py --data $(DATA) --dataset $(DATASET) --epochs $(EPOCHS) \
-	    $(if $(CANDIDATE),--candidate $(CANDIDATE)) --out bench/nlu/results.md
+	    $(if $(CANDIDATE),--candidate $(CANDIDATE)) $(if $(SEEDS),--seeds $(SEEDS)) --jobs $(JOBS) \
+	    --out bench/nlu/results.md
 
 bench-e2e: env train kb ## End-to-end load through all three processes, ours vs stock `rasa init`: bench/e2e/results.md
 	@$(VENV)/python -m bench.e2e.run
