@@ -174,9 +174,11 @@ def section(result: BenchmarkResult) -> str:
     ]
     if result.seed_runs:
         seeds = ", ".join(str(seed) for seed in result.seed_runs[0].seeds)
+        with_scope = any(r.scope for run in result.seed_runs for r in run.results)
+        scope_note = ", out-of-scope columns at each pipeline's configured threshold" if with_scope else ""
         lines += [
             f"Every pipeline trained once per seed ({seeds}; DIET's `random_seed`, stock's too). Mean (min-max) over "
-            "the seeds, out-of-scope columns at each pipeline's configured threshold:",
+            f"the seeds{scope_note}:",
             "",
             *seed_table(result),
             "",

@@ -69,3 +69,4 @@ def test_seed_table_compares_accuracy_without_out_of_scope() -> None:
     text = section(replace(result("xsid", 0.5), seed_runs=runs))
     assert "higher in 1 of 2 seeds (0 tied), mean difference +0.0 points." in text
     assert "MCC" not in text.split("The tables below")[0]
+    assert "out-of-scope columns" not in text
