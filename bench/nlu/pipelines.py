@@ -52,24 +52,15 @@ def nlu_part(config: dict[str, Any]) -> dict[str, Any]:
     return {key: copy.deepcopy(config[key]) for key in NLU_KEYS if key in config}
 
 
-def with_epochs(config: dict[str, Any], epochs: int | None) -> dict[str, Any]:
-    """A copy where every component that has an `epochs` setting trains for `epochs` (None: unchanged)."""
+def with_training_setting(config: dict[str, Any], setting: str, value: int | None) -> dict[str, Any]:
+    """A copy where every component that trains for epochs (DIET, ResponseSelector) has `setting: value`: the same
+    `epochs` or `random_seed` for every pipeline (None: unchanged, so stock Rasa stays unseeded as `rasa init`
+    writes it)."""
     result = copy.deepcopy(config)
-    if epochs is not None:
+    if value is not None:
         for component in result.get("pipeline", []):
             if "epochs" in component:
-                component["epochs"] = epochs
-    return result
-
-
-def with_seed(config: dict[str, Any], seed: int | None) -> dict[str, Any]:
-    """A copy where every component that trains for epochs (DIET, ResponseSelector) uses `random_seed: seed`
-    (None: unchanged, so stock Rasa stays unseeded as `rasa init` writes it)."""
-    result = copy.deepcopy(config)
-    if seed is not None:
-        for component in result.get("pipeline", []):
-            if "epochs" in component:
-                component["random_seed"] = seed
+                component[setting] = value
     return result
 
 
@@ -80,7 +71,7 @@ def load_pipelines(
     epochs override and, if given, the same random seed."""
 
     def prepared(config: dict[str, Any]) -> dict[str, Any]:
-        return with_seed(with_epochs(nlu_part(config), epochs), seed)
+        return with_training_setting(with_training_setting(nlu_part(config), "epochs", epochs), "random_seed", seed)
 
     ours = rasa.shared.utils.io.read_yaml_file(project_config)
     stock = rasa.shared.utils.io.read_yaml_file(stock_config_path())
