@@ -117,6 +117,11 @@ def headline(result: PipelineResult, language: str) -> float:
     return next(s.accuracy for s in result.languages if s.language == language)
 
 
+def seeds_have_scope(result: BenchmarkResult) -> bool:
+    """Whether the seed runs carry out-of-scope rows (then the seed table shows and compares them)."""
+    return any(r.scope for run in result.seed_runs for r in run.results)
+
+
 def seed_row(run: SeedRuns, language: str, with_scope: bool) -> str:
     """One table row: a pipeline's mean (min-max) over its seeds on one language."""
     scores = [next(s for s in r.languages if s.language == language) for r in run.results]
@@ -147,7 +152,7 @@ def paired_line(run: SeedRuns, stock: SeedRuns, language: str, with_scope: bool)
 def seed_table(result: BenchmarkResult) -> list[str]:
     """Per language and pipeline: mean (min-max) over seeds; then each pipeline against stock, paired by seed."""
     runs = result.seed_runs
-    with_scope = any(r.scope for run in runs for r in run.results)
+    with_scope = seeds_have_scope(result)
     header = ["language", "pipeline", "seeds", "acc", "macro-F1", "top-1 acc (no fallback)"]
     if with_scope:
         header += ["in-scope acc", "OOS recall", "MCC"]
@@ -174,8 +179,9 @@ def section(result: BenchmarkResult) -> str:
     ]
     if result.seed_runs:
         seeds = ", ".join(str(seed) for seed in result.seed_runs[0].seeds)
-        with_scope = any(r.scope for run in result.seed_runs for r in run.results)
-        scope_note = ", out-of-scope columns at each pipeline's configured threshold" if with_scope else ""
+        scope_note = ""
+        if seeds_have_scope(result):
+            scope_note = ", out-of-scope columns at each pipeline's configured threshold"
         lines += [
             f"Every pipeline trained once per seed ({seeds}; DIET's `random_seed`, stock's too). Mean (min-max) over "
             f"the seeds{scope_note}:",

@@ -264,9 +264,9 @@ def main(argv: Sequence[str]) -> int:
     seeds: list[int | None] = list(options.seeds) or [None]
     per_seed = [load_pipelines(options.config, options.epochs, options.candidates, seed) for seed in seeds]
     names = [pipeline.name for pipeline in per_seed[0]]
+    flat = [pipeline for pipelines in per_seed for pipeline in pipelines]
     for benchmark in benchmarks(options):
         with tempfile.TemporaryDirectory(prefix=f"bench-nlu-{benchmark.name}-") as tmp:
-            flat = [pipeline for pipelines in per_seed for pipeline in pipelines]
             outcomes = run_pipelines(flat, benchmark, Path(tmp), options.jobs)
         by_seed = [outcomes[i * len(names) : (i + 1) * len(names)] for i in range(len(seeds))]
         if options.predictions is not None:
