@@ -14,6 +14,7 @@ import numpy.typing as npt
 
 from kb.articles import Article, validate_articles
 from kb.calibrate import CALIBRATOR_VERSION, DEFAULT_OUT_OF_SCOPE, calibrate, read_out_of_scope
+from kb.cascade import CascadeCalibration, calibrate_cascade
 from kb.centring import CENTRED, COSINE, SCORINGS, centre, language_means
 from kb.chunks import CHUNKER_VERSION, Chunk, chunk_articles
 from kb.encoders import Encoder, load_encoder
@@ -190,6 +191,21 @@ def build_index(
             f"threshold {label}: {item.threshold:.4f} ({item.answered_correct} in-scope answered, "
             f"{item.answered_wrong} out-of-scope answered, {item.withheld} withheld of {item.examples})"
         )
+    cascade: CascadeCalibration | None = None
+    if reranker_name and reranker is not None and rerank_embeddings is not None:
+        cascade = calibrate_cascade(
+            encoder,
+            reranker,
+            chunks,
+            searched,
+            rerank_embeddings,
+            threshold=calibration.overall.threshold,
+            language_means=means or None,
+        )
+        progress(
+            f"reranker skipped from a lead of {cascade.margin}: {cascade.skipped} of {cascade.examples} "
+            f"calibration questions ({cascade.lost} right answers lost, {cascade.won} won back)"
+        )
     meta = IndexMeta(
         encoder=encoder.name,
         dim=encoder.dim,
@@ -204,6 +220,8 @@ def build_index(
         scoring=scoring,
         reranker=reranker.name if reranker_name and reranker is not None else "",
         reranker_dim=reranker.dim if reranker_name and reranker is not None else 0,
+        rerank_margin=None if cascade is None or cascade.margin is None else round(cascade.margin, 6),
+        cascade=asdict(cascade) if cascade is not None else {},
     )
     stored = StoredIndex(meta, chunks, _entries(report.articles), embeddings, index, means, rerank_embeddings)
     write_index(index_dir, stored)

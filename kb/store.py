@@ -62,7 +62,9 @@ class IndexMeta:
 
     ``threshold`` is the overall no-answer threshold, ``thresholds`` the per-language ones; both
     apply to scores of the ``scoring`` method (``cosine`` or ``centred``, see kb.centring) of ``encoder``.
-    ``reranker`` names the second encoder whose chunk vectors re-rank the candidates (empty: none).
+    ``reranker`` names the second encoder whose chunk vectors re-rank the candidates (empty: none);
+    ``rerank_margin`` is the first encoder's lead from which the reranker is skipped (None: never skipped;
+    kb.cascade), ``cascade`` what that margin did on the calibration questions.
     """
 
     encoder: str
@@ -79,6 +81,8 @@ class IndexMeta:
     format: int = FORMAT_VERSION
     reranker: str = ""
     reranker_dim: int = 0
+    rerank_margin: float | None = None
+    cascade: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

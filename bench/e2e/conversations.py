@@ -12,9 +12,11 @@ from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-import yaml
+from kb.evaluate import read_questions
 
 LANGUAGES: tuple[str, ...] = ("en", "es", "pt", "fr", "ar", "zh")
+# The held-out KB questions of bench/kb (written as customers type, never an article's own sample question).
+KB_QUESTIONS = Path(__file__).resolve().parent.parent / "kb" / "questions"
 ORDER_ID = "NB-204519"
 
 # What customers write, per language, for the transactional and small-talk turns.
@@ -96,7 +98,7 @@ class Conversation:
     steps: tuple[str, ...]  # what each message is: "greet", "faq", "order_status", "human_mode", ...
 
 
-# Articles whose sample questions may rightly end with a person: "when can I talk to a person", and questions about
+# Articles whose questions may rightly end with a person: "when can I talk to a person", and questions about
 # refunds, returns and cancellations, which the NLU may (correctly) take for the refund or cancellation request whose
 # flow ends with a handoff ("el reembolso no aparece en mi cuenta bancaria"). Fine in the load runs (a handoff is part
 # of them) but not in the long conversation that must stay with the bot.
@@ -110,20 +112,16 @@ ASKS_FOR_A_PERSON: tuple[str, ...] = (
 )
 
 
-def load_kb_questions(articles_dir: Path, exclude: Collection[str] = ()) -> dict[str, list[str]]:
-    """Sample questions per language from the front matter of the knowledge-base articles (ids in `exclude`
-    left out)."""
+def load_kb_questions(questions_dir: Path, exclude: Collection[str] = ()) -> dict[str, list[str]]:
+    """In-scope held-out KB questions per language (``bench/kb/questions/<lang>.yml``; articles in `exclude` left out).
+
+    Held-out paraphrases, not the articles' own sample questions: a sample question matches its own chunk, so it
+    would make every KB turn an easy one (a clear lead, no re-ranking) and measure retrieval on its training data.
+    """
     questions: dict[str, list[str]] = {language: [] for language in LANGUAGES}
-    for path in sorted(articles_dir.glob("*.md")):
-        if path.stem in exclude:
-            continue
-        text = path.read_text(encoding="utf-8")
-        if not text.startswith("---"):
-            continue
-        front_matter = yaml.safe_load(text.split("---", 2)[1]) or {}
-        for language, items in (front_matter.get("questions") or {}).items():
-            if language in questions:
-                questions[language].extend(str(item) for item in items)
+    for question in read_questions(questions_dir):
+        if question.article is not None and question.article not in exclude and question.language in questions:
+            questions[question.language].append(question.text)
     return questions
 
 
@@ -134,7 +132,7 @@ def human_mode_message(language: str, turn: int) -> str:
 
 
 class ScriptBook:
-    """Builds the conversations of each benchmark phase from a seed and the KB's sample questions."""
+    """Builds the conversations of each benchmark phase from a seed and held-out KB questions."""
 
     def __init__(
         self,
@@ -146,7 +144,7 @@ class ScriptBook:
         bot_only = bot_only_questions or kb_questions
         missing = [language for language in LANGUAGES if not kb_questions.get(language) or not bot_only.get(language)]
         if missing:
-            raise ValueError(f"no KB sample questions for {missing}")
+            raise ValueError(f"no KB questions for {missing}")
         self._questions = kb_questions
         self._bot_only = bot_only
         self._rng = random.Random(seed)

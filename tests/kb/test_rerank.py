@@ -114,8 +114,9 @@ def test_truncated_reranker_file_is_a_clear_error(tmp_path: Path, reranked_index
 
 
 def test_load_brings_the_reranker_named_in_the_index(reranked_index: Path) -> None:
-    """Retriever.load reads the reranker's name from the index and loads it; hits carry its score."""
-    loaded = Retriever.load(reranked_index)
+    """Retriever.load reads the reranker's name from the index and loads it; hits carry its score (when it is
+    asked: ``cascade=False`` asks it even where the first encoder's lead is clear)."""
+    loaded = Retriever.load(reranked_index, cascade=False)
     assert loaded.reranker is not None and loaded.reranker.name == read_index(reranked_index).meta.reranker
     hit = loaded.search("¿cuántos días tarda en llegar mi paquete?", "es", k=1)[0]
     assert hit.article_id == "shipping-times"
@@ -156,7 +157,7 @@ def test_reranker_reorders_but_the_score_and_threshold_stay_the_first_encoders(
     assert stored.rerank_embeddings is not None
     row = next(number for number, chunk in enumerate(stored.chunks) if chunk.article_id == favoured)
     scripted = ScriptedReranker(stored.rerank_embeddings, row, stored.meta.reranker, stored.meta.reranker_dim)
-    reranked = Retriever(stored, encoder, reranker=scripted, lexical_weight=0.0)
+    reranked = Retriever(stored, encoder, reranker=scripted, lexical_weight=0.0, cascade=False)
     plain = Retriever(replace(stored, meta=replace(stored.meta, reranker=""), rerank_embeddings=None), encoder)
     plain_scores = {hit.article_id: hit.score for hit in plain.search("how long does delivery take", "en")}
     assert next(iter(plain_scores)) == "shipping-times"
@@ -187,7 +188,7 @@ def test_answer_skips_the_reranker_when_nothing_can_be_answered(reranked_index: 
     real = Retriever.load(reranked_index, encoder=encoder)
     assert real.reranker is not None
     counting = CountingEncoder(real.reranker)
-    retriever = Retriever(stored, encoder, reranker=counting)
+    retriever = Retriever(stored, encoder, reranker=counting, cascade=False)  # kb.cascade: tests/kb/test_cascade.py
     queries: list[int] = []
     original = counting.encode_queries
 
