@@ -21,7 +21,7 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 
-from bench.e2e.conversations import ASKS_FOR_A_PERSON, KB_QUESTIONS, ScriptBook, load_kb_questions
+from bench.e2e.conversations import KB_QUESTIONS, ScriptBook, load_kb_questions
 from bench.e2e.ledger import Ledger
 from bench.e2e.run import WORK_DIR, log, play
 from bench.e2e.stats import Summary
@@ -77,11 +77,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     started = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
     if not args.no_build:
         build_ours()
-    book = ScriptBook(
-        load_kb_questions(KB_QUESTIONS),
-        seed=args.seed,
-        bot_only_questions=load_kb_questions(KB_QUESTIONS, exclude=ASKS_FOR_A_PERSON),
-    )
+    book = ScriptBook(load_kb_questions(KB_QUESTIONS), seed=args.seed)
     count = 12 if args.quick else 60
     run_dir = WORK_DIR / f"scale-{int(time.time())}"
     rows: list[tuple[str, Summary, Ledger]] = []
