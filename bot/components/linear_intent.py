@@ -1,0 +1,181 @@
+"""The arithmetic of the linear intent classifier, without Rasa: weighting, training, calibration, prediction.
+
+Features are the sparse sentence vectors of the pipeline's featurizers (word counts, character n-gram counts,
+regex matches), one block per featurizer. Each block is weighted as TF-IDF with sublinear term frequency and
+normalised to unit length, so that a block with many n-grams does not drown the others. A linear SVM (one
+against the rest) scores every intent. Each score becomes a confidence through one sigmoid (Platt scaling) fitted
+on cross-validated scores of the training examples: the confidence of an intent estimates how often an example
+scored like that belongs to it. Unlike a softmax, which only sees how the scores differ, this keeps the
+information that no intent scored well ("banana"), which is what the FallbackClassifier's threshold needs.
+Confidences therefore need not sum to 1.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+import scipy.sparse
+
+__all__ = ["BlockWeights", "LinearIntentModel", "Platt", "fit_platt", "train_linear_model"]
+
+Matrix = npt.NDArray[np.float64]
+
+
+@dataclass(frozen=True)
+class BlockWeights:
+    """The inverse document frequency of every column of one featurizer's block."""
+
+    idf: Matrix
+
+    @classmethod
+    def fit(cls, counts: scipy.sparse.csr_matrix) -> BlockWeights:
+        """Smoothed idf as scikit-learn computes it: ln((1 + n) / (1 + df)) + 1."""
+        documents = counts.shape[0]
+        frequency = np.bincount(counts.indices, minlength=counts.shape[1]) if counts.nnz else np.zeros(counts.shape[1])
+        return cls(np.log((1.0 + documents) / (1.0 + frequency)) + 1.0)
+
+    def apply(self, counts: scipy.sparse.csr_matrix) -> scipy.sparse.csr_matrix:
+        """Sublinear tf (1 + ln count) times idf, each row scaled to unit length (empty rows stay zero)."""
+        weighted = counts.astype(np.float64, copy=True).tocsr()
+        weighted.sum_duplicates()
+        weighted.data = (1.0 + np.log(np.maximum(weighted.data, 1e-12))) * self.idf[weighted.indices]
+        norms = np.sqrt(np.asarray(weighted.multiply(weighted).sum(axis=1)).ravel())
+        norms[norms == 0.0] = 1.0
+        return scipy.sparse.csr_matrix(scipy.sparse.diags(1.0 / norms) @ weighted)
+
+
+@dataclass(frozen=True)
+class Platt:
+    """confidence = 1 / (1 + exp(-(slope x score + offset)))."""
+
+    slope: float
+    offset: float
+
+    def __call__(self, scores: Matrix) -> Matrix:
+        with np.errstate(over="ignore"):
+            return np.asarray(1.0 / (1.0 + np.exp(-(self.slope * scores + self.offset))))
+
+
+def fit_platt(scores: Matrix, labels: npt.NDArray[np.int_]) -> Platt:
+    """Fit the sigmoid on every finite (example, intent) score, the example's own intent as the positive.
+
+    Platt's targets ((positives + 1) / (positives + 2) and 1 / (negatives + 2) instead of 1 and 0) keep the fit
+    finite when the scores separate perfectly; Newton steps, halved while they do not lower the loss.
+    """
+    positive = np.zeros(scores.shape, dtype=bool)
+    positive[np.arange(len(labels)), labels] = True
+    finite = np.isfinite(scores)
+    x, y = scores[finite], positive[finite]
+    positives, negatives = int(y.sum()), int((~y).sum())
+    if positives == 0 or negatives == 0:
+        return Platt(1.0, 0.0)
+    target = np.where(y, (positives + 1) / (positives + 2), 1 / (negatives + 2))
+
+    def loss(slope: float, offset: float) -> float:
+        z = slope * x + offset
+        return float(np.sum(np.logaddexp(0.0, z) - target * z))
+
+    slope, offset = 1.0, 0.0
+    current = loss(slope, offset)
+    for _ in range(100):
+        p = Platt(slope, offset)(x)
+        weight = p * (1 - p) + 1e-12
+        gradient = np.array([np.sum((p - target) * x), np.sum(p - target)])
+        hessian = np.array([[np.sum(weight * x * x), np.sum(weight * x)], [np.sum(weight * x), np.sum(weight)]])
+        step = np.linalg.solve(hessian + 1e-9 * np.eye(2), gradient)
+        scale = 1.0
+        while scale > 1e-6 and loss(slope - scale * step[0], offset - scale * step[1]) > current:
+            scale /= 2
+        slope, offset = slope - scale * step[0], offset - scale * step[1]
+        improved = loss(slope, offset)
+        if current - improved < 1e-10:
+            break
+        current = improved
+    return Platt(float(slope), float(offset))
+
+
+@dataclass(frozen=True)
+class LinearIntentModel:
+    """A trained model: the intents, one weight block per featurizer, the SVM's weights and the calibration."""
+
+    intents: list[str]
+    blocks: list[str]  # featurizer names, in the column order of ``coef``
+    weights: list[BlockWeights]
+    coef: Matrix  # intents x features
+    intercept: Matrix  # intents
+    calibration: Platt
+
+    def features(self, counts: Sequence[scipy.sparse.csr_matrix]) -> scipy.sparse.csr_matrix:
+        """The weighted, normalised blocks side by side (``counts`` in the order of ``blocks``)."""
+        return scipy.sparse.hstack(
+            [weights.apply(block) for weights, block in zip(self.weights, counts, strict=True)], format="csr"
+        )
+
+    def scores(self, counts: Sequence[scipy.sparse.csr_matrix]) -> Matrix:
+        """SVM scores, one row per message and one column per intent."""
+        return np.asarray(self.features(counts) @ self.coef.T) + self.intercept
+
+    def confidences(self, counts: Sequence[scipy.sparse.csr_matrix]) -> Matrix:
+        """Calibrated confidences, one row per message and one column per intent."""
+        return self.calibration(self.scores(counts))
+
+
+def _svm(c: float, features: scipy.sparse.csr_matrix, labels: npt.NDArray[np.int_], seed: int) -> tuple[Matrix, Matrix]:
+    """Weights and intercepts of a one-against-the-rest linear SVM (rows for two classes are made symmetric)."""
+    from sklearn.svm import LinearSVC
+
+    model = LinearSVC(C=c, max_iter=10_000, random_state=seed)
+    model.fit(features, labels)
+    coef, intercept = np.asarray(model.coef_, dtype=np.float64), np.asarray(model.intercept_, dtype=np.float64)
+    if len(model.classes_) == 2:  # sklearn keeps one row for two classes: the second class's
+        coef, intercept = np.vstack([-coef, coef]), np.concatenate([-intercept, intercept])
+    full_coef = np.zeros((int(labels.max()) + 1, features.shape[1]))
+    full_intercept = np.full(int(labels.max()) + 1, -np.inf)
+    full_coef[model.classes_], full_intercept[model.classes_] = coef, intercept
+    return full_coef, full_intercept
+
+
+def _cross_validated_scores(
+    c: float, features: scipy.sparse.csr_matrix, labels: npt.NDArray[np.int_], folds: int, seed: int
+) -> Matrix:
+    """Scores of every example by a model trained without its fold (-inf for intents missing from that model)."""
+    order = np.random.default_rng(seed).permutation(len(labels))
+    scores = np.full((len(labels), int(labels.max()) + 1), -np.inf)
+    # Deal each intent's examples round-robin over the folds, so every fold holds every intent it can.
+    fold_of = np.empty(len(labels), dtype=int)
+    for intent in np.unique(labels):
+        members = order[labels[order] == intent]
+        fold_of[members] = np.arange(len(members)) % folds
+    for fold in range(folds):
+        held = fold_of == fold
+        if held.all() or len(np.unique(labels[~held])) < 2:
+            continue
+        coef, intercept = _svm(c, features[~held], labels[~held], seed)
+        scores[held, : coef.shape[0]] = np.asarray(features[held] @ coef.T) + intercept
+    return scores
+
+
+def train_linear_model(
+    blocks: Sequence[str],
+    counts: Sequence[scipy.sparse.csr_matrix],
+    labels: Sequence[str],
+    *,
+    c: float = 1.0,
+    folds: int = 5,
+    seed: int = 0,
+) -> LinearIntentModel:
+    """Weight the blocks, fit the SVM on every example and the calibration on ``folds``-fold scores."""
+    intents = sorted(set(labels))
+    if len(intents) < 2:
+        raise ValueError(f"a classifier needs at least two intents, got {intents}")
+    index = {intent: number for number, intent in enumerate(intents)}
+    y = np.asarray([index[label] for label in labels])
+    weights = [BlockWeights.fit(block.tocsr()) for block in counts]
+    unfitted = LinearIntentModel(intents, list(blocks), weights, np.zeros((0, 0)), np.zeros(0), Platt(1.0, 0.0))
+    features = unfitted.features([block.tocsr() for block in counts])
+    coef, intercept = _svm(c, features, y, seed)
+    calibration = fit_platt(_cross_validated_scores(c, features, y, max(2, folds), seed), y)
+    return LinearIntentModel(intents, list(blocks), weights, coef, intercept, calibration)
