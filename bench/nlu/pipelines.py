@@ -65,10 +65,15 @@ def with_training_setting(config: dict[str, Any], setting: str, value: int | Non
 
 
 def load_pipelines(
-    project_config: Path, epochs: int | None, candidates: Sequence[tuple[str, Path]] = (), seed: int | None = None
+    project_config: Path,
+    epochs: int | None,
+    candidates: Sequence[tuple[str, Path]] = (),
+    seed: int | None = None,
+    *,
+    with_stock: bool = True,
 ) -> list[Pipeline]:
-    """Ours, then each named candidate config (a variant of ours under test), then stock Rasa's, all with the same
-    epochs override and, if given, the same random seed."""
+    """Ours, then each named candidate config (a variant of ours under test), then stock Rasa's (unless not
+    `with_stock`), all with the same epochs override and, if given, the same random seed."""
 
     def prepared(config: dict[str, Any]) -> dict[str, Any]:
         return with_training_setting(with_training_setting(nlu_part(config), "epochs", epochs), "random_seed", seed)
@@ -76,4 +81,4 @@ def load_pipelines(
     ours = rasa.shared.utils.io.read_yaml_file(project_config)
     stock = rasa.shared.utils.io.read_yaml_file(stock_config_path())
     extra = [Pipeline(name, prepared(rasa.shared.utils.io.read_yaml_file(path))) for name, path in candidates]
-    return [Pipeline("ours", prepared(ours)), *extra, Pipeline("stock", prepared(stock))]
+    return [Pipeline("ours", prepared(ours)), *extra, *([Pipeline("stock", prepared(stock))] if with_stock else [])]

@@ -75,6 +75,7 @@ class Options:
     jobs: int
     seeds: list[int]
     command: str
+    with_stock: bool = True
 
 
 def parse_args(argv: Sequence[str]) -> Options:
@@ -108,6 +109,12 @@ def parse_args(argv: Sequence[str]) -> Options:
         default=None,
         help="comma-separated: train every pipeline once per seed (stock too) and report mean and range over them",
     )
+    parser.add_argument(
+        "--skip-stock",
+        action="store_true",
+        help="do not train stock Rasa (only to add pipelines to a dataset whose stock row an earlier run measured;"
+        " the report says so)",
+    )
     args = parser.parse_args(argv)
     try:
         seeds = [int(seed) for seed in args.seeds.split(",")] if args.seeds else []
@@ -139,6 +146,7 @@ def parse_args(argv: Sequence[str]) -> Options:
         jobs=args.jobs,
         seeds=seeds,
         command="PYTHONPATH=. .venv-rasa/bin/python bench/nlu/run.py " + shlex.join(argv),
+        with_stock=not args.skip_stock,
     )
 
 
@@ -262,7 +270,10 @@ def main(argv: Sequence[str]) -> int:
     options = parse_args(argv)
     quiet_rasa_logs()
     seeds: list[int | None] = list(options.seeds) or [None]
-    per_seed = [load_pipelines(options.config, options.epochs, options.candidates, seed) for seed in seeds]
+    per_seed = [
+        load_pipelines(options.config, options.epochs, options.candidates, seed, with_stock=options.with_stock)
+        for seed in seeds
+    ]
     names = [pipeline.name for pipeline in per_seed[0]]
     flat = [pipeline for pipelines in per_seed for pipeline in pipelines]
     for benchmark in benchmarks(options):
@@ -277,6 +288,10 @@ def main(argv: Sequence[str]) -> int:
         protocol = benchmark.protocol
         if options.jobs > 1:
             protocol += f"; pipelines run {options.jobs} at a time, so training times and latencies share the CPU"
+        if not options.with_stock:
+            protocol += (
+                "; stock Rasa was not trained in this run (--skip-stock): compare with an earlier run's stock row"
+            )
         seed_runs = []
         if options.seeds:
             seed_runs = [

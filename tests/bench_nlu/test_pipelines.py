@@ -12,6 +12,7 @@ from bench.nlu.pipelines import load_pipelines
 from bench.nlu.training_data import nlu_yaml
 
 PROJECT_CONFIG = Path(__file__).resolve().parents[2] / "config.yml"
+CANDIDATES = Path(__file__).resolve().parents[2] / "bench" / "nlu" / "candidates"
 
 
 def test_ours_keeps_custom_components_and_drops_policies() -> None:
@@ -60,3 +61,13 @@ def test_seed_applies_to_every_trained_component_of_every_pipeline() -> None:
     ours, stock = load_pipelines(PROJECT_CONFIG, None)
     assert not any("random_seed" in c for c in stock.config["pipeline"])
     assert {42} == {c["random_seed"] for c in ours.config["pipeline"] if "epochs" in c}
+
+
+def test_stock_can_be_left_out() -> None:
+    """`--skip-stock` trains ours and the candidates only, in the same order."""
+    pipelines = load_pipelines(PROJECT_CONFIG, None, [("linear", CANDIDATES / "linear.yml")], with_stock=False)
+    assert [pipeline.name for pipeline in pipelines] == ["ours", "linear"]
+    classifiers = [component["name"] for component in pipelines[1].config["pipeline"]]
+    assert classifiers.index("bot.components.linear_intent_classifier.LinearIntentClassifier") < classifiers.index(
+        "FallbackClassifier"
+    )
