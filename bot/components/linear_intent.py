@@ -39,12 +39,14 @@ class BlockWeights:
 
     def apply(self, counts: scipy.sparse.csr_matrix) -> scipy.sparse.csr_matrix:
         """Sublinear tf (1 + ln count) times idf, each row scaled to unit length (empty rows stay zero)."""
-        weighted = counts.astype(np.float64, copy=True).tocsr()
+        weighted = scipy.sparse.csr_matrix(counts, dtype=np.float64, copy=True)
         weighted.sum_duplicates()
-        weighted.data = (1.0 + np.log(np.maximum(weighted.data, 1e-12))) * self.idf[weighted.indices]
-        norms = np.sqrt(np.asarray(weighted.multiply(weighted).sum(axis=1)).ravel())
-        norms[norms == 0.0] = 1.0
-        return scipy.sparse.csr_matrix(scipy.sparse.diags(1.0 / norms) @ weighted)
+        weighted.eliminate_zeros()
+        weighted.data = (1.0 + np.log(weighted.data)) * self.idf[weighted.indices]
+        rows = np.repeat(np.arange(weighted.shape[0]), np.diff(weighted.indptr))
+        norms = np.sqrt(np.bincount(rows, weights=weighted.data**2, minlength=weighted.shape[0]))
+        weighted.data /= norms[rows]  # only non-empty rows have data, and their norm is positive
+        return weighted
 
 
 @dataclass(frozen=True)
@@ -115,8 +117,14 @@ class LinearIntentModel:
         )
 
     def scores(self, counts: Sequence[scipy.sparse.csr_matrix]) -> Matrix:
-        """SVM scores, one row per message and one column per intent."""
-        return np.asarray(self.features(counts) @ self.coef.T) + self.intercept
+        """SVM scores, one row per message and one column per intent (block by block: no stacking per message)."""
+        total = np.tile(self.intercept, (counts[0].shape[0], 1)) if counts else np.zeros((0, len(self.intents)))
+        start = 0
+        for weights, block in zip(self.weights, counts, strict=True):
+            end = start + len(weights.idf)
+            total += np.asarray(weights.apply(block) @ self.coef[:, start:end].T)
+            start = end
+        return total
 
     def confidences(self, counts: Sequence[scipy.sparse.csr_matrix]) -> Matrix:
         """Calibrated confidences, one row per message and one column per intent."""

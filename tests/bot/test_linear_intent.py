@@ -28,6 +28,8 @@ def test_block_weights_are_sublinear_tf_idf_with_unit_rows() -> None:
     assert np.allclose(weights.idf, TfidfTransformer().fit(counts).idf_)
     unseen = scipy.sparse.csr_matrix(np.array([[0, 0, 0, 5]]))  # a column no training row used: highest idf
     assert np.allclose(weights.apply(unseen).toarray(), [[0, 0, 0, 1]])
+    nothing = scipy.sparse.csr_matrix((1, 4))  # a message without any of the block's n-grams (no regex matched)
+    assert weights.apply(nothing).nnz == 0
 
 
 def test_platt_recovers_a_known_sigmoid() -> None:
