@@ -18,16 +18,18 @@ from tests.kb.articles_fixture import ARTICLES, write_articles
 
 
 class CountingEncoder:
-    """Wraps the real encoder and counts the passages it embeds."""
+    """Wraps the real encoder and counts the passages and the queries it embeds."""
 
     def __init__(self, inner: Encoder) -> None:
         self.inner = inner
         self.name = inner.name
         self.dim = inner.dim
         self.passages = 0
+        self.queries = 0
 
     def encode_queries(self, texts: Sequence[str]) -> npt.NDArray[np.float32]:
-        """Delegate."""
+        """Delegate and count."""
+        self.queries += len(texts)
         return self.inner.encode_queries(texts)
 
     def encode_passages(self, texts: Sequence[str]) -> npt.NDArray[np.float32]:

@@ -3,12 +3,10 @@ calibration questions it is chosen on, and what the retriever does with it."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
-import numpy.typing as npt
 import pytest
 
 from kb import Encoder, Retriever
@@ -16,6 +14,7 @@ from kb.cascade import CascadeExample, cascade_examples, choose_margin
 from kb.chunks import Chunk
 from kb.rerank import lead
 from kb.store import StoredIndex, read_index
+from tests.kb.test_build import CountingEncoder
 
 
 def test_lead_is_the_gap_between_the_two_best() -> None:
@@ -99,25 +98,6 @@ def test_calibration_leaves_out_questions_below_the_threshold() -> None:
     assert cascade_examples(chunks, first, second, [0], threshold=0.5, lexical_weight=0.0) == []
 
 
-class QueryCounter:
-    """Wraps an encoder and counts the questions it embeds."""
-
-    def __init__(self, inner: Encoder) -> None:
-        self.inner = inner
-        self.name = inner.name
-        self.dim = inner.dim
-        self.queries = 0
-
-    def encode_queries(self, texts: Sequence[str]) -> npt.NDArray[np.float32]:
-        """Delegate and count."""
-        self.queries += len(texts)
-        return self.inner.encode_queries(texts)
-
-    def encode_passages(self, texts: Sequence[str]) -> npt.NDArray[np.float32]:
-        """Delegate."""
-        return self.inner.encode_passages(texts)
-
-
 def _with_margin(stored: StoredIndex, margin: float | None) -> StoredIndex:
     return replace(stored, meta=replace(stored.meta, rerank_margin=margin))
 
@@ -140,7 +120,7 @@ def test_retriever_asks_the_reranker_only_without_a_clear_lead(
     """A margin of 0 makes every lead clear: the reranker is not asked and the order is the first encoder's
     with the lexical signal; no margin, or ``cascade=False``, asks it for every question."""
     stored = _with_margin(read_index(reranked_index), margin)
-    counter = QueryCounter(reranker)
+    counter = CountingEncoder(reranker)
     retriever = Retriever(stored, encoder, reranker=counter, cascade=cascade)
     plain = Retriever(replace(stored, meta=replace(stored.meta, reranker=""), rerank_embeddings=None), encoder)
     question = "my parcel has not arrived, how long does delivery take"
@@ -163,6 +143,6 @@ def test_retriever_compares_the_lead_with_the_stored_margin(
     )
     best, second = plain.search(question, "en", k=2)
     for margin, expected in [(best.score - second.score + 1e-4, 1), (best.score - second.score - 1e-4, 0)]:
-        counter = QueryCounter(reranker)
+        counter = CountingEncoder(reranker)
         Retriever(_with_margin(stored, margin), encoder, reranker=counter, lexical_weight=0.0).search(question, "en")
         assert counter.queries == expected, margin
