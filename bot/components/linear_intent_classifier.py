@@ -1,7 +1,8 @@
 """Rasa NLU component: intents from a linear SVM over the featurizers' sparse sentence vectors.
 
 Where it sits: after the featurizers and after DIETClassifier, whose intent it replaces (DIET still tags entities);
-before the FallbackClassifier, which reads its calibrated confidences. The arithmetic is in bot.components.linear_intent.
+before the FallbackClassifier, which reads its calibrated confidences. The arithmetic is in
+bot.components.linear_intent.
 
 Measured (bench/nlu/results.md, issue 3), as a candidate: not in config.yml yet. On CLINC150's 150 intents, in-scope
 accuracy without any fallback is 92.1 % (93.0 % with word bigrams) against 89.7 % for DIET, and at the configured
