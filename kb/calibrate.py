@@ -46,6 +46,7 @@ __all__ = [
     "calibrate",
     "calibration_scores",
     "encode_in_batches",
+    "question_rows",
     "read_out_of_scope",
 ]
 
@@ -79,6 +80,16 @@ def encode_in_batches(encoder: Encoder, texts: Sequence[str]) -> npt.NDArray[np.
         return np.zeros((0, encoder.dim), dtype=np.float32)
     parts = [encoder.encode_queries(texts[start : start + _BATCH]) for start in range(0, len(texts), _BATCH)]
     return np.vstack(parts)
+
+
+def question_rows(chunks: Sequence[Chunk]) -> dict[tuple[str, int], list[int]]:
+    """The rows of each sample question and its translations, by (article, position): what is masked when one of
+    them is asked, so that it cannot find itself or the same question in another language."""
+    rows: dict[tuple[str, int], list[int]] = {}
+    for number, chunk in enumerate(chunks):
+        if chunk.kind == "question":
+            rows.setdefault((chunk.article_id, chunk.position), []).append(number)
+    return rows
 
 
 @dataclass(frozen=True)
@@ -122,15 +133,10 @@ def calibration_scores(
     if questions:
         vectors = embed([chunks[index].text for index in questions], [chunks[index].language for index in questions])
         scores = vectors @ embeddings.T
+        same_question = question_rows(chunks)
         for row, index in enumerate(questions):
             asked = chunks[index]
-            masked = [
-                other
-                for other, chunk in enumerate(chunks)
-                if chunk.kind == "question"
-                and chunk.article_id == asked.article_id
-                and chunk.position == asked.position
-            ]
+            masked = same_question[(asked.article_id, asked.position)]
             row_scores = scores[row].copy()
             row_scores[masked] = -np.inf
             ranked = rank_articles(((i, s) for i, s in enumerate(row_scores) if np.isfinite(s)), refs)

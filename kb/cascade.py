@@ -18,13 +18,13 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-from kb.calibrate import encode_in_batches
+from kb.calibrate import encode_in_batches, question_rows
 from kb.centring import centre
 from kb.chunks import Chunk
 from kb.encoders import Encoder
 from kb.lexical import LEXICAL_WEIGHT, Bm25, article_lexical, tokens
 from kb.ranking import ChunkRef, rank_articles
-from kb.rerank import fused_scores, lead, single_scores
+from kb.rerank import article_rows, fused_scores, lead, single_scores
 
 __all__ = ["CascadeCalibration", "CascadeExample", "calibrate_cascade", "cascade_examples", "choose_margin"]
 
@@ -91,17 +91,12 @@ def cascade_examples(
     refs = [ChunkRef(chunk.article_id, chunk.language) for chunk in chunks]
     article_of = [chunk.article_id for chunk in chunks]
     bm25 = Bm25([tokens(chunk.text) for chunk in chunks])
-    article_rows: dict[str, list[int]] = {}
-    for number, article_id in enumerate(article_of):
-        article_rows.setdefault(article_id, []).append(number)
+    rows = article_rows(article_of)
+    same_question = question_rows(chunks)
     examples: list[CascadeExample] = []
     for row, index in enumerate(questions):
         asked = chunks[index]
-        masked = {
-            other
-            for other, chunk in enumerate(chunks)
-            if chunk.kind == "question" and chunk.article_id == asked.article_id and chunk.position == asked.position
-        }
+        masked = set(same_question[(asked.article_id, asked.position)])
         ranked = rank_articles(
             ((number, float(score)) for number, score in enumerate(first_scores[row]) if number not in masked), refs
         )
@@ -115,7 +110,7 @@ def cascade_examples(
         lexical = article_lexical(lexical_hits, article_of, article_ids)
         second_row = second_scores[row].copy()
         second_row[sorted(masked)] = -np.inf
-        second = [float(second_row[article_rows[article_id]].max()) for article_id in article_ids]
+        second = [float(second_row[rows[article_id]].max()) for article_id in article_ids]
         single = single_scores(dense, lexical, lexical_weight)
         full = fused_scores(dense, second, lexical)
         examples.append(

@@ -17,7 +17,15 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 import numpy.typing as npt
 
-__all__ = ["RERANK_LEXICAL_WEIGHT", "article_maxima", "fused_scores", "lead", "single_scores", "standardise"]
+__all__ = [
+    "RERANK_LEXICAL_WEIGHT",
+    "article_maxima",
+    "article_rows",
+    "fused_scores",
+    "lead",
+    "single_scores",
+    "standardise",
+]
 
 # Weight of the normalised lexical score beside two unit-variance z-scores. The single-encoder weight
 # (0.1 on a cosine scale whose spread over articles is about 0.1) is the same share of one encoder's spread.
@@ -33,6 +41,14 @@ def standardise(values: Sequence[float]) -> npt.NDArray[np.float64]:
     if spread < 1e-9:
         return np.zeros_like(array)
     return (array - array.mean()) / spread
+
+
+def article_rows(article_of: Sequence[str]) -> dict[str, npt.NDArray[np.int_]]:
+    """The rows of each article's chunks (``article_of[n]`` is the article of chunk ``n``)."""
+    rows: dict[str, list[int]] = {}
+    for number, article_id in enumerate(article_of):
+        rows.setdefault(article_id, []).append(number)
+    return {article_id: np.asarray(numbers) for article_id, numbers in rows.items()}
 
 
 def article_maxima(

