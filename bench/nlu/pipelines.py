@@ -53,13 +53,14 @@ def nlu_part(config: dict[str, Any]) -> dict[str, Any]:
 
 
 def with_training_setting(config: dict[str, Any], setting: str, value: int | None) -> dict[str, Any]:
-    """A copy where every component that trains for epochs (DIET, ResponseSelector) has `setting: value`: the same
-    `epochs` or `random_seed` for every pipeline (None: unchanged, so stock Rasa stays unseeded as `rasa init`
+    """A copy where every component that trains for epochs (DIET, ResponseSelector) has `setting: value`, and, for
+    `random_seed`, every component whose config names a seed (the linear classifier's cross-validation folds): the
+    same `epochs` or `random_seed` for every pipeline (None: unchanged, so stock Rasa stays unseeded as `rasa init`
     writes it)."""
     result = copy.deepcopy(config)
     if value is not None:
         for component in result.get("pipeline", []):
-            if "epochs" in component:
+            if "epochs" in component or (setting == "random_seed" and setting in component):
                 component[setting] = value
     return result
 

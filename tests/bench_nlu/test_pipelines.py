@@ -52,15 +52,20 @@ def test_nlu_yaml_round_trips_through_rasa_reader() -> None:
 
 
 def test_seed_applies_to_every_trained_component_of_every_pipeline() -> None:
-    """With a seed, ours, stock and candidates train DIET (and stock's ResponseSelector) with it; without one,
-    stock stays unseeded as `rasa init` writes it and ours keeps its configured seed."""
-    seeded = load_pipelines(PROJECT_CONFIG, None, [("again", PROJECT_CONFIG)], seed=7)
+    """With a seed, ours, stock and candidates train DIET (and stock's ResponseSelector) and the linear classifier
+    with it; without one, stock stays unseeded as `rasa init` writes it and ours keeps its configured seeds."""
+    diet = CANDIDATES / "diet.yml"
+    seeded = load_pipelines(PROJECT_CONFIG, None, [("diet", diet), ("linear", CANDIDATES / "linear.yml")], seed=7)
     for pipeline in seeded:
-        trained = [c for c in pipeline.config["pipeline"] if "epochs" in c]
+        trained = [c for c in pipeline.config["pipeline"] if "epochs" in c or "random_seed" in c]
         assert trained and {7} == {c["random_seed"] for c in trained}, pipeline.name
-    ours, stock = load_pipelines(PROJECT_CONFIG, None)
+    linear = "bot.components.linear_intent_classifier.LinearIntentClassifier"
+    assert {c["name"] for c in seeded[0].config["pipeline"] if "random_seed" in c} == {linear}
+    assert {c["name"] for c in seeded[2].config["pipeline"] if "random_seed" in c} == {"DIETClassifier", linear}
+    ours, unseeded_diet, stock = load_pipelines(PROJECT_CONFIG, None, [("diet", diet)])
     assert not any("random_seed" in c for c in stock.config["pipeline"])
-    assert {42} == {c["random_seed"] for c in ours.config["pipeline"] if "epochs" in c}
+    assert {0} == {c["random_seed"] for c in ours.config["pipeline"] if "random_seed" in c}
+    assert {42} == {c["random_seed"] for c in unseeded_diet.config["pipeline"] if "random_seed" in c}
 
 
 def test_stock_can_be_left_out() -> None:

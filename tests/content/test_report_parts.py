@@ -9,6 +9,7 @@ import pytest
 
 from bot.content.corpus import Example, load_nlu, load_responses
 from bot.content.report.coverage import intent_coverage, response_coverage
+from bot.content.report.entities import entities_table, entity_mistakes, entity_scores
 from bot.content.report.metrics import language_metrics
 from bot.content.report.render import confusion_png, markdown_report
 from bot.content.report.split import stratified_split, training_yaml
@@ -54,6 +55,44 @@ def test_training_yaml_keeps_annotations() -> None:
     data = [Example("en", "check_order_status", "order [NB-123456](order_id)", Path("x"), 1)]
 
     assert "    - order [NB-123456](order_id)\n" in training_yaml(data)
+
+
+def test_split_keeps_the_annotated_values_of_held_out_messages() -> None:
+    data = [
+        Example("es", "change_language", f'en [español]{{"entity": "language", "value": "es"}} {n}', Path("x"), n)
+        for n in range(5)
+    ]
+    [case] = stratified_split(data, 0.2, seed=1).test
+    assert case.entities == (("language", "es"),) and "[" not in case.text
+
+
+def test_entity_scores_count_values_per_language_and_skip_unannotated_types() -> None:
+    """en: one order id right, one language missed, one language wrong; es: one spurious order id.
+    `detected_language` is added by a component, never annotated: not scored."""
+    languages = ["en", "en", "en", "es"]
+    texts = ["order NB-1", "in spanish", "in french", "hola"]
+    gold = [[("order_id", "NB-1")], [("language", "es")], [("language", "fr")], []]
+    found = [
+        [("order_id", "NB-1"), ("detected_language", "en")],
+        [],
+        [("language", "fr"), ("language", "en")],
+        [("order_id", "hola")],
+    ]
+    scores = entity_scores(languages, gold, found, {"order_id", "language"})
+    assert [(s.language, s.entity, s.annotated, s.found, s.right) for s in scores] == [
+        ("en", "language", 2, 2, 1),
+        ("en", "order_id", 1, 1, 1),
+        ("es", "order_id", 0, 1, 0),
+    ]
+    assert (scores[0].precision, scores[0].recall, scores[0].f1) == (0.5, 0.5, 0.5)
+    assert (scores[2].precision, scores[2].recall, scores[2].f1) == (0.0, 0.0, 0.0)
+    assert "| en | language | 2 | 2 | 1 | 0.500 | 0.500 | 0.500 |" in entities_table(scores)
+    rows = entity_mistakes(languages, texts, gold, found, {"order_id", "language"})
+    assert rows[2:] == [
+        "| en | in spanish | language=es | – |",
+        "| en | in french | language=fr | language=en, language=fr |",
+        "| es | hola | – | order_id=hola |",
+    ]
 
 
 def test_metrics_accuracy_macro_f1_and_confused_pairs() -> None:

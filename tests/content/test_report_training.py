@@ -41,6 +41,7 @@ def test_report_trains_and_writes_markdown_and_images(settings: ContentSettings,
         assert f"| {language} | 2 |" in report  # two held-out messages per language
         assert (out / f"confusion_{language}.png").read_bytes().startswith(b"\x89PNG")
     assert "## Most confused intent pairs" in report
+    assert "## Entities on the held-out split" in report  # the tiny pipeline tags none: found 0
     assert "| check_order_status | 3 | 3 | 3 | 3 | 3 | 3 |" in report
     # Every held-out message with its top two intents, readable by the threshold sweep of bench/nlu.
     recorded = read_predictions([predictions])

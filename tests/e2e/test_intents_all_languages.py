@@ -78,3 +78,38 @@ def test_out_of_scope_gets_a_clear_offer_of_a_person(system: SystemClient, respo
     assert responses.which(told, language, handoff_responses), told
     [record] = system.handoffs_for(sender)
     assert (record["reason"], record["language"]) == ("out_of_scope", language)
+
+
+# (language of the conversation, request in that language, language asked for); phrasings that are not training
+# examples, the language named as customers write it (no accent in "chinês" would do as well).
+SWITCHES = [
+    ("en", "could you reply in Spanish from now on", "es"),
+    ("es", "me podrías escribir en francés?", "fr"),
+    ("pt", "dá pra falar em chinês comigo?", "zh"),
+    ("fr", "vous pouvez me répondre en arabe ?", "ar"),
+    ("ar", "ممكن تكلمني بالبرتغالي", "pt"),
+    ("zh", "以后请用英文回答", "en"),
+]
+
+
+@pytest.mark.parametrize(("language", "request_text", "target"), SWITCHES)
+def test_a_customer_switches_language_and_the_bot_stays_in_it(
+    system: SystemClient, responses: Responses, language: str, request_text: str, target: str
+) -> None:
+    """Asked in one language for another, the bot confirms in the new one and answers in it afterwards."""
+    sender = system.new_conversation()
+    system.say(sender, max(examples(language)["greet"][:12], key=len))
+    [confirmed] = system.say(sender, request_text)
+    assert responses.matches("utter_language_changed", target, confirmed), confirmed
+    thanks = max(examples(target)["thank_you"][:8], key=len)
+    [reply] = system.say(sender, thanks)
+    assert responses.matches("utter_you_are_welcome", target, reply), reply
+
+
+def test_a_language_the_assistant_does_not_speak_is_declined_in_the_current_one(
+    system: SystemClient, responses: Responses
+) -> None:
+    sender = system.new_conversation()
+    system.say(sender, max(examples("en")["greet"][:12], key=len))
+    [declined] = system.say(sender, "can you speak german?")
+    assert responses.matches("utter_language_unsupported", "en", declined), declined

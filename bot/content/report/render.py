@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from bot.content.report.coverage import Coverage
+from bot.content.report.entities import EntityScore, entities_table
 from bot.content.report.metrics import LanguageMetrics
 
 
@@ -57,10 +58,13 @@ def markdown_report(
     images: Sequence[Path],
     header: Sequence[str],
     confused_limit: int = 5,
+    entities: Sequence[EntityScore] = (),
+    entity_errors: Sequence[str] = (),
 ) -> str:
-    """The whole report as Markdown."""
+    """The whole report as Markdown; `entity_errors` are the rows of entities.entity_mistakes."""
     lines = ["# Per-language NLU quality report", "", *header, ""]
     lines += ["## Intent classification on the held-out split", "", *metrics_table(metrics), ""]
+    lines += ["## Entities on the held-out split", "", *entities_table(entities), ""]
     lines += ["## Most confused intent pairs", "", *confused_table(metrics, confused_limit), ""]
     lines += ["## Examples per intent per language", "", *coverage_table(intents, "intent"), ""]
     lines += ["## Responses per language (variations)", ""]
@@ -68,6 +72,8 @@ def markdown_report(
     missing = intents.missing() + responses.missing()
     lines += [f"Missing cells: {len(missing)}", ""]
     lines += ["## Misclassified held-out messages", "", *mistakes_table(metrics), ""]
+    if entity_errors:
+        lines += ["## Held-out messages with wrong or missing entities", "", *entity_errors, ""]
     lines += ["## Confusion matrices", ""]
     lines += [f"![{image.stem}]({image.name})" for image in images]
     return "\n".join(lines) + "\n"

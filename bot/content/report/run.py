@@ -13,9 +13,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from bot.content.annotations import parse_example
 from bot.content.corpus import load_nlu, load_responses, read_yaml, write_yaml
 from bot.content.errors import ReportError
 from bot.content.report.coverage import intent_coverage, response_coverage
+from bot.content.report.entities import entity_mistakes, entity_scores
 from bot.content.report.metrics import FALLBACK_INTENT, LanguageMetrics, language_metrics
 from bot.content.report.render import confusion_png, markdown_report
 from bot.content.report.split import Split, TestCase, stratified_split, training_yaml
@@ -55,10 +57,11 @@ def train_model(config: Path, data: Path, out: Path) -> Path:
 
 @dataclass(frozen=True)
 class Prediction:
-    """The intent the pipeline ends with, and its top two intents before the FallbackClassifier."""
+    """The intent the pipeline ends with, its top two intents before the FallbackClassifier, and its entities."""
 
     intent: str
     top: tuple[tuple[str, float], ...]
+    entities: tuple[tuple[str, str], ...] = ()
 
 
 async def _parse_all(model: Path, cases: Sequence[TestCase]) -> list[Prediction]:
@@ -74,7 +77,8 @@ async def _parse_all(model: Path, cases: Sequence[TestCase]) -> list[Prediction]
             for item in parsed.get("intent_ranking") or []
             if item.get("name") != FALLBACK_INTENT
         ]
-        results.append(Prediction(str(intent.get("name")), tuple(ranking[:2])))
+        entities = tuple((str(item.get("entity")), str(item.get("value"))) for item in parsed.get("entities") or [])
+        results.append(Prediction(str(intent.get("name")), tuple(ranking[:2]), entities))
     return results
 
 
@@ -146,6 +150,12 @@ def run_report(
         write_predictions(predictions_path, split.test, predictions)
     metrics = per_language(split.test, [prediction.intent for prediction in predictions], settings.languages)
     images = [confusion_png(m, out / f"confusion_{m.language}.png") for m in metrics]
+    languages = [case.language for case in split.test]
+    gold = [case.entities for case in split.test]
+    found = [prediction.entities for prediction in predictions]
+    scored = {entity for case in split.test for entity, _ in case.entities} | {
+        annotation.entity for example in split.train for annotation in parse_example(example.text).annotations
+    }
     header = [
         f"- config: `{settings.config}`" + (f" (epochs overridden to {epochs})" if epochs else ""),
         f"- split: {len(split.train)} training / {len(split.test)} held-out examples, "
@@ -159,6 +169,8 @@ def run_report(
         response_coverage(responses, settings.languages, settings.language_slot),
         images,
         header,
+        entities=entity_scores(languages, gold, found, scored),
+        entity_errors=entity_mistakes(languages, [case.text for case in split.test], gold, found, scored),
     )
     target = out / "report.md"
     target.write_text(report, encoding="utf-8")

@@ -14,11 +14,12 @@ from bot.content.corpus import Example
 
 @dataclass(frozen=True)
 class TestCase:
-    """One held-out message with its language and true intent."""
+    """One held-out message with its language, true intent and annotated (entity, value) pairs."""
 
     language: str
     intent: str
     text: str
+    entities: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -48,8 +49,9 @@ def stratified_split(examples: Sequence[Example], test_fraction: float, seed: in
         rng.shuffle(members)
         held = min(len(members) - 1, max(1, math.floor(len(members) * test_fraction)))
         for example in members[:held]:
-            plain = parse_example(example.text).plain
-            test.append(TestCase(key[0], key[1], plain))
+            parsed = parse_example(example.text)
+            entities = tuple((item.entity, item.value or item.text) for item in parsed.annotations)
+            test.append(TestCase(key[0], key[1], parsed.plain, entities))
         train.extend(members[held:])
     return Split(tuple(train), tuple(test))
 
