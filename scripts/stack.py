@@ -14,6 +14,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlencode
 
 import httpx
 
@@ -218,8 +219,8 @@ def build_services(config: StackConfig) -> list[Service]:
                 str(RASA_BIN),
                 "run",
                 "--enable-api",
-                "--auth-token",
-                config.rasa_api_token,
+                # One argument: a generated token may start with "-", which argparse would take for an option.
+                f"--auth-token={config.rasa_api_token}",
                 "--cors",
                 "*",
                 "--port",
@@ -232,7 +233,7 @@ def build_services(config: StackConfig) -> list[Service]:
                 "bot/credentials.yml",
             ],
             env=env,
-            ready_url=f"{config.rasa_url}/status?token={config.rasa_api_token}",
+            ready_url=f"{config.rasa_url}/status?{urlencode({'token': config.rasa_api_token})}",
             log_path=config.log_dir / "rasa.log",
         ),
     ]
