@@ -1,8 +1,9 @@
 """The arithmetic of the linear intent classifier, without Rasa: weighting, training, calibration, prediction.
 
-Features are the sparse sentence vectors of the pipeline's featurizers (word counts, character n-gram counts,
-regex matches), one block per featurizer. Each block is weighted as TF-IDF with sublinear term frequency and
-normalised to unit length, so that a block with many n-grams does not drown the others. A linear SVM (one
+Features are the sentence vectors of the pipeline's featurizers, one block per featurizer. A sparse block (word
+counts, character n-gram counts, regex matches) is weighted as TF-IDF with sublinear term frequency; a dense block
+(a sentence embedding) is taken as it is. Every block is normalised to unit length, so that a block with many
+n-grams does not drown the others. A linear SVM (one
 against the rest) scores every intent. Each score becomes a confidence through one sigmoid (Platt scaling) fitted
 on cross-validated scores of the training examples: the confidence of an intent estimates how often an example
 scored like that belongs to it. Unlike a softmax, which only sees how the scores differ, this keeps the
@@ -12,23 +13,26 @@ Confidences therefore need not sum to 1.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
+import itertools
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass, field
 
 import numpy as np
 import numpy.typing as npt
 import scipy.sparse
 
-__all__ = ["BlockWeights", "LinearIntentModel", "Platt", "fit_platt", "train_linear_model"]
+__all__ = ["BlockWeights", "LinearIntentModel", "Platt", "fit_linear_model", "fit_platt"]
 
 Matrix = npt.NDArray[np.float64]
 
 
 @dataclass(frozen=True)
 class BlockWeights:
-    """The inverse document frequency of every column of one featurizer's block."""
+    """How one featurizer's block is weighted: the inverse document frequency of every column of a block of counts,
+    or, for a dense block (``dense``), no weighting at all (``idf`` is then all ones and only gives the width)."""
 
     idf: Matrix
+    dense: bool = False
 
     @classmethod
     def fit(cls, counts: scipy.sparse.csr_matrix) -> BlockWeights:
@@ -37,12 +41,19 @@ class BlockWeights:
         frequency = np.bincount(counts.indices, minlength=counts.shape[1]) if counts.nnz else np.zeros(counts.shape[1])
         return cls(np.log((1.0 + documents) / (1.0 + frequency)) + 1.0)
 
+    @classmethod
+    def unweighted(cls, width: int) -> BlockWeights:
+        """A dense block (e.g. a sentence embedding): its values are used as they are, only normalised."""
+        return cls(np.ones(width), dense=True)
+
     def apply(self, counts: scipy.sparse.csr_matrix) -> scipy.sparse.csr_matrix:
-        """Sublinear tf (1 + ln count) times idf, each row scaled to unit length (empty rows stay zero)."""
+        """Sublinear tf (1 + ln count) times idf (dense blocks: the values), each row scaled to unit length (empty
+        rows stay zero)."""
         weighted = scipy.sparse.csr_matrix(counts, dtype=np.float64, copy=True)
         weighted.sum_duplicates()
         weighted.eliminate_zeros()
-        weighted.data = (1.0 + np.log(weighted.data)) * self.idf[weighted.indices]
+        if not self.dense:
+            weighted.data = (1.0 + np.log(weighted.data)) * self.idf[weighted.indices]
         rows = np.repeat(np.arange(weighted.shape[0]), np.diff(weighted.indptr))
         norms = np.sqrt(np.bincount(rows, weights=weighted.data**2, minlength=weighted.shape[0]))
         weighted.data /= norms[rows]  # only non-empty rows have data, and their norm is positive
@@ -109,6 +120,14 @@ class LinearIntentModel:
     coef: Matrix  # intents x features
     intercept: Matrix  # intents
     calibration: Platt
+    # Each block's columns of ``coef``, transposed and contiguous (features x intents), made once: a sparse row times
+    # a strided view of ``coef`` would copy the whole block for every message (1.3 ms for the assistant's model).
+    _block_coef: list[Matrix] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        bounds = np.cumsum([0, *(len(weights.idf) for weights in self.weights)])
+        blocks = [np.ascontiguousarray(self.coef[:, start:end].T) for start, end in itertools.pairwise(bounds)]
+        object.__setattr__(self, "_block_coef", blocks)
 
     def features(self, counts: Sequence[scipy.sparse.csr_matrix]) -> scipy.sparse.csr_matrix:
         """The weighted, normalised blocks side by side (``counts`` in the order of ``blocks``)."""
@@ -119,11 +138,8 @@ class LinearIntentModel:
     def scores(self, counts: Sequence[scipy.sparse.csr_matrix]) -> Matrix:
         """SVM scores, one row per message and one column per intent (block by block: no stacking per message)."""
         total = np.tile(self.intercept, (counts[0].shape[0], 1)) if counts else np.zeros((0, len(self.intents)))
-        start = 0
-        for weights, block in zip(self.weights, counts, strict=True):
-            end = start + len(weights.idf)
-            total += np.asarray(weights.apply(block) @ self.coef[:, start:end].T)
-            start = end
+        for weights, block, coef in zip(self.weights, counts, self._block_coef, strict=True):
+            total += np.asarray(weights.apply(block) @ coef)
         return total
 
     def confidences(self, counts: Sequence[scipy.sparse.csr_matrix]) -> Matrix:
@@ -166,24 +182,33 @@ def _cross_validated_scores(
     return scores
 
 
-def train_linear_model(
+def fit_linear_model(
     blocks: Sequence[str],
     counts: Sequence[scipy.sparse.csr_matrix],
     labels: Sequence[str],
     *,
+    dense: Collection[str] = (),
     c: float = 1.0,
     folds: int = 5,
     seed: int = 0,
-) -> LinearIntentModel:
-    """Weight the blocks, fit the SVM on every example and the calibration on ``folds``-fold scores."""
+) -> tuple[LinearIntentModel, Matrix]:
+    """Weight the blocks (those named in ``dense`` are embeddings, not counts), fit the SVM on every example and the
+    calibration on ``folds``-fold scores. Also returns every training example's calibrated confidences from the model
+    that did not see its fold (examples x intents; the folds depend only on the labels and the seed, so two models
+    trained on the same examples with different blocks are judged on the same folds)."""
     intents = sorted(set(labels))
     if len(intents) < 2:
         raise ValueError(f"a classifier needs at least two intents, got {intents}")
     index = {intent: number for number, intent in enumerate(intents)}
     y = np.asarray([index[label] for label in labels])
-    weights = [BlockWeights.fit(block.tocsr()) for block in counts]
+    weights = [
+        BlockWeights.unweighted(block.shape[1]) if name in dense else BlockWeights.fit(block.tocsr())
+        for name, block in zip(blocks, counts, strict=True)
+    ]
     unfitted = LinearIntentModel(intents, list(blocks), weights, np.zeros((0, 0)), np.zeros(0), Platt(1.0, 0.0))
     features = unfitted.features([block.tocsr() for block in counts])
     coef, intercept = _svm(c, features, y, seed)
-    calibration = fit_platt(_cross_validated_scores(c, features, y, max(2, folds), seed), y)
-    return LinearIntentModel(intents, list(blocks), weights, coef, intercept, calibration)
+    held_out_scores = _cross_validated_scores(c, features, y, max(2, folds), seed)
+    calibration = fit_platt(held_out_scores, y)
+    model = LinearIntentModel(intents, list(blocks), weights, coef, intercept, calibration)
+    return model, calibration(held_out_scores)

