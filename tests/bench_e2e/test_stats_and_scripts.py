@@ -125,6 +125,18 @@ def test_long_bot_and_stock_conversations_have_the_requested_length(book: Script
     assert len(book.stock_long(300).messages) == 300
 
 
+def test_the_compared_turn_windows_ask_the_same_messages(book: ScriptBook) -> None:
+    """Turns 1-20, 101-120 and 281-300 of a long conversation are the same messages in the same order, so the
+    latency windows differ only in the conversation's length; the first 20 still mix every kind of step."""
+    for conversation in (book.ours_long_bot("es", 300), book.stock_long(300)):
+        first = conversation.messages[:20]
+        assert conversation.messages[100:120] == first == conversation.messages[280:300]
+        assert conversation.steps[280:300] == conversation.steps[:20]
+    ours = book.ours_long_bot("es", 300)
+    assert {"greet", "faq", "order_status", "thank_you"} == set(ours.steps[:20])
+    assert len({m for m, step in zip(ours.messages[:20], ours.steps[:20], strict=True) if step == "faq"}) > 1
+
+
 def test_report_renders_every_section() -> None:
     """The Markdown report names the command and has the four tables even with missing windows."""
     summary = Summary.of([0.02, 0.03], wall_seconds=0.1)
