@@ -3,12 +3,17 @@
 Features are the sentence vectors of the pipeline's featurizers, one block per featurizer. A sparse block (word
 counts, character n-gram counts, regex matches) is weighted as TF-IDF with sublinear term frequency; a dense block
 (a sentence embedding) is taken as it is. Every block is normalised to unit length, so that a block with many
-n-grams does not drown the others. A linear SVM (one
-against the rest) scores every intent. Each score becomes a confidence through one sigmoid (Platt scaling) fitted
-on cross-validated scores of the training examples: the confidence of an intent estimates how often an example
-scored like that belongs to it. Unlike a softmax, which only sees how the scores differ, this keeps the
-information that no intent scored well ("banana"), which is what the FallbackClassifier's threshold needs.
-Confidences therefore need not sum to 1.
+n-grams does not drown the others. A linear SVM (one against the rest) scores every intent. Each score becomes a
+probability through one sigmoid (Platt scaling) fitted on cross-validated scores of the training examples: how often
+an example scored like that belongs to the intent. Unlike a softmax, which only sees how the scores differ, this
+keeps the information that no intent scored well ("banana"), which is what the FallbackClassifier's threshold needs.
+
+Those probabilities are one intent at a time, so two intents can both be near 1, and the FallbackClassifier's
+ambiguity rule would then call a clear win ("remind me to set an alarm": reminder 1.0, alarm 0.986) a tie. The
+confidences reported are therefore *exclusive* (the default): the probability that the intent is the message's one
+intent, if at most one is, with the sigmoids taken as independent: odds_i / (1 + sum of all odds), where odds_i =
+p_i / (1 - p_i). That is a softmax over the calibrated log-odds with one more, constant, "none of them" option, so
+a message no intent fits still gets low confidences everywhere, and the confidences sum to at most 1.
 """
 
 from __future__ import annotations
@@ -70,6 +75,14 @@ class Platt:
     def __call__(self, scores: Matrix) -> Matrix:
         with np.errstate(over="ignore"):
             return np.asarray(1.0 / (1.0 + np.exp(-(self.slope * scores + self.offset))))
+
+    def exclusive(self, scores: Matrix) -> Matrix:
+        """Row by row, odds_i / (1 + sum of the odds) of the sigmoids (see the module docstring); -inf scores (an
+        intent the model never saw) give 0. Computed on the log-odds, shifted by their maximum, so nothing overflows."""
+        logits = self.slope * scores + self.offset
+        shift = np.maximum(logits.max(axis=1, keepdims=True), 0.0)
+        odds = np.exp(logits - shift)
+        return np.asarray(odds / (np.exp(-shift) + odds.sum(axis=1, keepdims=True)))
 
 
 def fit_platt(scores: Matrix, labels: npt.NDArray[np.int_]) -> Platt:
@@ -142,9 +155,11 @@ class LinearIntentModel:
             total += np.asarray(weights.apply(block) @ coef)
         return total
 
-    def confidences(self, counts: Sequence[scipy.sparse.csr_matrix]) -> Matrix:
-        """Calibrated confidences, one row per message and one column per intent."""
-        return self.calibration(self.scores(counts))
+    def confidences(self, counts: Sequence[scipy.sparse.csr_matrix], exclusive: bool = True) -> Matrix:
+        """Calibrated confidences, one row per message and one column per intent: exclusive (the default) or each
+        intent's own sigmoid."""
+        scores = self.scores(counts)
+        return self.calibration.exclusive(scores) if exclusive else self.calibration(scores)
 
 
 def _svm(c: float, features: scipy.sparse.csr_matrix, labels: npt.NDArray[np.int_], seed: int) -> tuple[Matrix, Matrix]:
@@ -191,11 +206,13 @@ def fit_linear_model(
     c: float = 1.0,
     folds: int = 5,
     seed: int = 0,
+    exclusive: bool = True,
 ) -> tuple[LinearIntentModel, Matrix]:
     """Weight the blocks (those named in ``dense`` are embeddings, not counts), fit the SVM on every example and the
-    calibration on ``folds``-fold scores. Also returns every training example's calibrated confidences from the model
-    that did not see its fold (examples x intents; the folds depend only on the labels and the seed, so two models
-    trained on the same examples with different blocks are judged on the same folds)."""
+    calibration on ``folds``-fold scores. Also returns every training example's calibrated confidences (``exclusive``
+    or not, as `LinearIntentModel.confidences`) from the model that did not see its fold (examples x intents; the
+    folds depend only on the labels and the seed, so two models trained on the same examples with different blocks
+    are judged on the same folds)."""
     intents = sorted(set(labels))
     if len(intents) < 2:
         raise ValueError(f"a classifier needs at least two intents, got {intents}")
@@ -211,4 +228,4 @@ def fit_linear_model(
     held_out_scores = _cross_validated_scores(c, features, y, max(2, folds), seed)
     calibration = fit_platt(held_out_scores, y)
     model = LinearIntentModel(intents, list(blocks), weights, coef, intercept, calibration)
-    return model, calibration(held_out_scores)
+    return model, calibration.exclusive(held_out_scores) if exclusive else calibration(held_out_scores)

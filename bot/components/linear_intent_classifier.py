@@ -84,6 +84,9 @@ class LinearIntentClassifier(GraphComponent, IntentClassifier):
             # Answer from the counts alone at or above this confidence: "auto" (chosen on held-out training
             # predictions), a number, or "never" (embed every message).
             "skip_embedding_above": "auto",
+            # "exclusive": how likely each intent is to be the message's one intent (bot.components.linear_intent);
+            # "independent": each intent's own calibrated sigmoid (two intents can both be near 1).
+            "confidences": "exclusive",
             # BLAS threads of the encoder (1: the server shares its cores) and texts per call while training.
             "encoder_threads": 1,
             "encoder_batch_size": 64,
@@ -117,6 +120,10 @@ class LinearIntentClassifier(GraphComponent, IntentClassifier):
         return cls(config, model_storage, resource)
 
     @property
+    def _exclusive(self) -> bool:
+        return self._config["confidences"] == "exclusive"
+
+    @property
     def _embedding_block(self) -> str:
         return f"sentence_encoder:{self._config['sentence_encoder']}"
 
@@ -137,7 +144,10 @@ class LinearIntentClassifier(GraphComponent, IntentClassifier):
         dense = set().union(*(dense_origins(example) for example in examples))
         c, folds = float(self._config["C"]), int(self._config["calibration_folds"])
         seed = int(self._config["random_seed"])
-        self.model, held_out = fit_linear_model(names, counts, labels, dense=dense, c=c, folds=folds, seed=seed)
+        exclusive = self._exclusive
+        self.model, held_out = fit_linear_model(
+            names, counts, labels, dense=dense, c=c, folds=folds, seed=seed, exclusive=exclusive
+        )
         if self._encoder is not None:
             embeddings = self._embed([str(example.get(TEXT) or "") for example in examples])
             self.embedding_model, embedded_held_out = fit_linear_model(
@@ -148,6 +158,7 @@ class LinearIntentClassifier(GraphComponent, IntentClassifier):
                 c=c,
                 folds=folds,
                 seed=seed,
+                exclusive=exclusive,
             )
             self.skip_embedding_above = self._skip_confidence(held_out, embedded_held_out, labels)
         self._persist()
@@ -182,11 +193,12 @@ class LinearIntentClassifier(GraphComponent, IntentClassifier):
             blocks = sentence_blocks(message)
             if not blocks:
                 continue
-            model, confidences = self.model, self.model.confidences(_counts_for(self.model, blocks))[0]
+            model = self.model
+            confidences = model.confidences(_counts_for(model, blocks), self._exclusive)[0]
             if self.embedding_model is not None and confidences.max() < self.skip_embedding_above:
                 model = self.embedding_model
                 blocks[self._embedding_block] = self._embed([str(message.get(TEXT) or "")])
-                confidences = model.confidences(_counts_for(model, blocks))[0]
+                confidences = model.confidences(_counts_for(model, blocks), self._exclusive)[0]
             order = np.argsort(-confidences, kind="stable")[:LABEL_RANKING_LENGTH]
             ranking = [{"name": model.intents[i], "confidence": float(confidences[i])} for i in order]
             message.set(INTENT, ranking[0], add_to_output=True)
@@ -247,6 +259,8 @@ def _validate(config: dict[str, Any]) -> None:
     skip = config["skip_embedding_above"]
     if skip not in ("auto", "never") and not (isinstance(skip, (int, float)) and not isinstance(skip, bool)):
         problems.append('skip_embedding_above must be "auto", "never" or a number')
+    if config["confidences"] not in ("exclusive", "independent"):
+        problems.append('confidences must be "exclusive" or "independent"')
     if int(config["encoder_threads"]) < 1 or int(config["encoder_batch_size"]) < 1:
         problems.append("encoder_threads and encoder_batch_size must be at least 1")
     if problems:

@@ -73,6 +73,30 @@ def test_platt_recovers_a_known_sigmoid() -> None:
     assert fitted.offset == pytest.approx(-1.0, abs=0.15)
 
 
+def test_exclusive_confidences_are_the_odds_over_one_plus_their_sum() -> None:
+    """odds_i / (1 + sum of odds), with the sigmoid's own probabilities as the starting point; an intent the model
+    never saw (-inf) gets 0, and huge scores do not overflow."""
+    platt = Platt(2.0, -1.0)
+    scores = np.array([[1.5, 0.2, -np.inf], [800.0, 799.0, -3.0]])
+    p = platt(scores[:1])
+    odds = p / (1 - p)
+    assert np.allclose(platt.exclusive(scores[:1]), odds / (1 + odds.sum()))
+    big = platt.exclusive(scores[1:])
+    assert np.isfinite(big).all() and big[0, 2] < 1e-300 < big[0, 1] < big[0, 0]
+    assert big.sum() == pytest.approx(1.0)
+
+
+def test_exclusive_confidences_separate_two_saturated_intents_and_stay_low_when_nothing_fits() -> None:
+    """Sigmoids of 0.99999 and 0.986 differ by less than the 0.1 ambiguity margin; as exclusive confidences the
+    first intent wins clearly. When every intent is unlikely (0.1 each), every exclusive confidence is lower still."""
+    platt = Platt(1.0, 0.0)
+    logit = lambda probability: np.log(probability / (1 - probability))  # noqa: E731
+    saturated = platt.exclusive(np.array([[logit(0.99999), logit(0.986), logit(0.01)]]))[0]
+    assert saturated[0] - saturated[1] > 0.9
+    nothing = platt.exclusive(np.full((1, 14), logit(0.1)))[0]
+    assert (nothing < 0.05).all()
+
+
 def test_platt_stays_finite_when_the_scores_separate_perfectly() -> None:
     """Every right intent scores 1 and every other -1: a steep but finite sigmoid, confident on both sides."""
     scores = np.array([[1.0, -1.0], [-1.0, 1.0], [1.0, -1.0]])
