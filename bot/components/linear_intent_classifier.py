@@ -128,10 +128,11 @@ class LinearIntentClassifier(GraphComponent, IntentClassifier):
         return f"sentence_encoder:{self._config['sentence_encoder']}"
 
     def train(self, training_data: TrainingData) -> Resource:
-        examples = [example for example in training_data.intent_examples if sentence_blocks(example)]
+        featurized = [(example, sentence_blocks(example)) for example in training_data.intent_examples]
+        examples = [example for example, blocks in featurized if blocks]
         if len({example.get(INTENT) for example in examples}) < 2:
             return self._resource  # nothing to classify; process() then leaves the intent to others
-        per_example = [sentence_blocks(example) for example in examples]
+        per_example = [blocks for _, blocks in featurized if blocks]
         names = sorted({name for blocks in per_example for name in blocks})
         widths = {name: next(blocks[name].shape[1] for blocks in per_example if name in blocks) for name in names}
         counts = [
