@@ -134,7 +134,8 @@ def human_mode_message(language: str, turn: int) -> str:
 # The long bot-answered conversations repeat their first 20 messages, so that the turn windows the report compares
 # (1-20, 100-120, 280-300) ask the same messages and differ only in how long the conversation already is. With
 # messages drawn afresh for every turn, the windows held different KB questions, and since the intent classifier
-# embeds only the messages it is unsure of (one in two), what a window asked moved its median by several ms.
+# embeds only the messages it is unsure of (two in five to one in two), what a window asked moved its median by
+# several ms.
 LONG_PERIOD = 20
 
 
