@@ -63,10 +63,10 @@ def private_training_cache(folder: Path) -> Iterator[Path]:
     """Point Rasa's training cache at `folder` while the block runs, then restore the previous setting.
 
     Rasa keeps one cache of trained components (`.rasa/cache` in the working directory, an SQLite file) for every
-    training started there. Two processes training
-    the same component on the same data at once (stock Rasa with two seeds: its featurizers do not depend on the
-    seed) both insert the same cache key, and one of them fails with "UNIQUE constraint failed". A private cache
-    also keeps one pipeline's training time from depending on what an earlier run left in the shared one.
+    training started there. Two processes training the same component on the same data at once (stock Rasa with two
+    seeds: its featurizers do not depend on the seed) both insert the same cache key, and one of them fails with
+    "UNIQUE constraint failed". A private cache also keeps one pipeline's training time from depending on what an
+    earlier run left in the shared one.
     """
     previous = os.environ.get(CACHE_LOCATION_ENV)
     os.environ[CACHE_LOCATION_ENV] = str(folder)
