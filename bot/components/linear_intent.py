@@ -84,6 +84,10 @@ class Platt:
         odds = np.exp(logits - shift)
         return np.asarray(odds / (np.exp(-shift) + odds.sum(axis=1, keepdims=True)))
 
+    def confidences(self, scores: Matrix, exclusive: bool) -> Matrix:
+        """`exclusive` confidences, or each intent's own sigmoid."""
+        return self.exclusive(scores) if exclusive else self(scores)
+
 
 def fit_platt(scores: Matrix, labels: npt.NDArray[np.int_]) -> Platt:
     """Fit the sigmoid on every finite (example, intent) score, the example's own intent as the positive.
@@ -158,8 +162,7 @@ class LinearIntentModel:
     def confidences(self, counts: Sequence[scipy.sparse.csr_matrix], exclusive: bool = True) -> Matrix:
         """Calibrated confidences, one row per message and one column per intent: exclusive (the default) or each
         intent's own sigmoid."""
-        scores = self.scores(counts)
-        return self.calibration.exclusive(scores) if exclusive else self.calibration(scores)
+        return self.calibration.confidences(self.scores(counts), exclusive)
 
 
 def _svm(c: float, features: scipy.sparse.csr_matrix, labels: npt.NDArray[np.int_], seed: int) -> tuple[Matrix, Matrix]:
@@ -228,4 +231,4 @@ def fit_linear_model(
     held_out_scores = _cross_validated_scores(c, features, y, max(2, folds), seed)
     calibration = fit_platt(held_out_scores, y)
     model = LinearIntentModel(intents, list(blocks), weights, coef, intercept, calibration)
-    return model, calibration.exclusive(held_out_scores) if exclusive else calibration(held_out_scores)
+    return model, calibration.confidences(held_out_scores, exclusive)
