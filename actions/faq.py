@@ -3,21 +3,36 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from rasa_sdk import Action, Tracker
-from rasa_sdk.events import EventType, FollowupAction, SlotSet
+from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
+from actions import escalation
 from actions.kb_runtime import RetrieverHolder, get_retriever_holder
-from kb import Hit, KbError, language_name
+from actions.privacy import log_id
+from kb import Decision, DecisionKind, Hit, KbDecision, KbError, language_name
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["NO_ANSWERS_BEFORE_HANDOFF", "ActionAnswerFaq", "faq_events"]
+__all__ = [
+    "ARTICLE_ENTITY",
+    "DECLINE",
+    "ActionAnswerFaq",
+    "button_payload",
+    "chosen_article",
+    "clarify_events",
+    "declined_events",
+    "faq_events",
+]
 
-NO_ANSWERS_BEFORE_HANDOFF = 2
+# A clarification button sends `/faq{"kb_article": "<article id>"}`; "none of these" names DECLINE.
+ARTICLE_ENTITY = "kb_article"
+DECLINE = "none"
 
 
 def _tried(tracker: Tracker) -> list[str]:
@@ -47,18 +62,60 @@ def faq_events(
             SlotSet("kb_articles_tried", tried),
             # Only no-answers in a row lead to a person: an answered question starts the count again.
             SlotSet("kb_no_answer_count", 0.0),
+            *escalation.resolved_turn(),
         ]
-    dispatcher.utter_message(response="utter_kb_no_answer")
+    # No answer is one unresolved turn of the escalation ladder, counted like any other kind (it says so, offers a
+    # person or hands off); kb_no_answer_count still counts the no-answers in a row for those who read it.
     count = int(tracker.get_slot("kb_no_answer_count") or 0) + 1
-    events: list[EventType] = [
+    return [
         SlotSet("kb_last_article", None),
         SlotSet("kb_last_score", best_score),
         SlotSet("kb_last_language", None),
         SlotSet("kb_no_answer_count", float(count)),
+        *escalation.unresolved_turn(tracker, dispatcher, escalation.Unresolved.KB_NO_ANSWER),
     ]
-    if count >= NO_ANSWERS_BEFORE_HANDOFF:
-        events += [SlotSet("handoff_reason", "no_kb_answer"), FollowupAction("action_handoff")]
-    return events
+
+
+def chosen_article(message: Mapping[str, Any]) -> str | None:
+    """The article a clarification button named (``/faq{"kb_article": "<id>"}``; DECLINE for "none of these")."""
+    for entity in message.get("entities") or []:
+        if isinstance(entity, Mapping) and entity.get("entity") == ARTICLE_ENTITY and entity.get("value"):
+            return str(entity["value"])
+    return None
+
+
+def button_payload(article_id: str) -> str:
+    """The payload of the button that chooses ``article_id`` (or DECLINE): an ``faq`` message naming it."""
+    return "/faq" + json.dumps({ARTICLE_ENTITY: article_id}, separators=(",", ":"))
+
+
+def response_text(domain: Mapping[str, Any], response: str, language: str) -> str | None:
+    """The text of ``response`` for ``language`` from the domain's conditional variations (None when missing)."""
+    fallback: str | None = None
+    for variation in (domain.get("responses") or {}).get(response) or []:
+        conditions = variation.get("condition") or []
+        if any(item.get("name") == "language" and item.get("value") == language for item in conditions):
+            return str(variation.get("text") or "") or None
+        if not conditions or any(item.get("value") == "en" for item in conditions):
+            fallback = fallback or str(variation.get("text") or "") or None
+    return fallback
+
+
+def clarify_events(
+    hits: Sequence[Hit], language: str, dispatcher: CollectingDispatcher, domain: Mapping[str, Any]
+) -> list[EventType]:
+    """Ask which article the customer means: their titles as buttons in the customer's language, and "none of these"."""
+    buttons = [{"title": hit.title, "payload": button_payload(hit.article_id)} for hit in hits]
+    decline = response_text(domain, "utter_kb_clarify_none_button", language) or "None of these"
+    buttons.append({"title": decline, "payload": button_payload(DECLINE)})
+    dispatcher.utter_message(response="utter_kb_clarify", buttons=buttons)
+    return [SlotSet("kb_last_article", None)]
+
+
+def declined_events(tracker: Tracker, dispatcher: CollectingDispatcher, domain: Mapping[str, Any]) -> list[EventType]:
+    """ "None of these": say so, and count one unresolved turn of the escalation ladder."""
+    dispatcher.utter_message(response="utter_kb_clarify_declined")
+    return escalation.unresolved_turn(tracker, dispatcher, escalation.Unresolved.DECLINED_CLARIFICATION)
 
 
 class ActionAnswerFaq(Action):
@@ -73,22 +130,34 @@ class ActionAnswerFaq(Action):
         """Action name in the domain."""
         return "action_answer_faq"
 
-    def _decide(self, text: str, language: str) -> tuple[Hit | None, float | None]:
-        retriever = (self._holder or get_retriever_holder()).get()
-        best = retriever.top(text, language)
-        if best is None:
-            return None, None
-        return (best if best.score >= retriever.threshold_for(language) else None), best.score
+    def _decide(self, text: str, language: str) -> KbDecision:
+        return (self._holder or get_retriever_holder()).get().decide(text, language)
+
+    def _chosen(self, article_id: str, language: str) -> Hit | None:
+        return (self._holder or get_retriever_holder()).get().hit_for(article_id, language)
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[EventType]:
-        """Search off the event loop, then answer or count a no-answer (handing off on the second)."""
+        """A chosen button answers its article (or declines); a question is answered, clarified or not answered."""
         text = str(tracker.latest_message.get("text") or "")
         language = str(tracker.get_slot("language") or "en")
+        chosen = chosen_article(tracker.latest_message)
+        if chosen == DECLINE:
+            return declined_events(tracker, dispatcher, domain)
         try:
-            hit, best_score = await asyncio.to_thread(self._decide, text, language)
+            if chosen is not None:
+                hit = await asyncio.to_thread(self._chosen, chosen, language)
+                result = KbDecision(
+                    Decision(DecisionKind.ANSWER if hit else DecisionKind.NONE), [hit] if hit else [], None
+                )
+            else:
+                result = await asyncio.to_thread(self._decide, text, language)
         except KbError:
             logger.exception("knowledge base unavailable; answering as 'no answer'")
-            hit, best_score = None, None
+            result = KbDecision(Decision(DecisionKind.NONE), [], None)
+        if result.kind is DecisionKind.CLARIFY and len(result.hits) >= 2:
+            logger.info("faq %s -> clarify %s", log_id(tracker.sender_id), [hit.article_id for hit in result.hits])
+            return clarify_events(result.hits, language, dispatcher, domain)
+        hit = result.hits[0] if result.kind is DecisionKind.ANSWER and result.hits else None
         if hit is not None:
-            logger.info("faq %s -> %s (%s, %.4f)", tracker.sender_id, hit.article_id, hit.language, hit.score)
-        return faq_events(hit, best_score, tracker, dispatcher)
+            logger.info("faq %s -> %s (%s, %.4f)", log_id(tracker.sender_id), hit.article_id, hit.language, hit.score)
+        return faq_events(hit, result.best_score, tracker, dispatcher)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-from datetime import datetime
 from typing import Any
 
 from rasa_sdk import Action, Tracker
@@ -13,13 +12,33 @@ from rasa_sdk.types import DomainDict
 
 from actions import transcript
 from actions.handoff_client import HandoffAnswer, HandoffClient, HandoffServiceError
-from actions.runtime import get_runtime
+from actions.identity import ChannelMismatchError, recorded_channel
+from actions.privacy import log_id
+from actions.runtime import Runtime, get_runtime
+from actions.times import customer_zone, format_moment, format_wait, parse_instant
 
 logger = logging.getLogger(__name__)
 
 
+# The payload fields that carry what the customer entered (as strings, at any depth): the handoff service redacts
+# these when redaction is on. Every other field is an identifier or a value the bot chose.
+CUSTOMER_ENTERED_FIELDS = ("transcript", "slots", "customer", "summary")
+
+# Slots that are the bot's own bookkeeping, not something the customer said or the agent needs.
+INTERNAL_SLOTS = frozenset({"session_started_metadata", "handoff_id", "handoff_status", "human_mode"})
+
+
+def priority_for(reason: str) -> str:
+    """The priority the bot may ask for: `high` only for what it observed itself; VIP is the service's call."""
+    return "high" if reason == "frustration" else "normal"
+
+
 def build_payload(tracker: Tracker) -> dict[str, Any]:
-    """The handoff request for this conversation, from the tracker alone."""
+    """The handoff request for this conversation, from the tracker alone.
+
+    Raises ChannelMismatchError when the conversation id's channel is not the one its messages came in on.
+    Everything the customer entered travels as strings inside `CUSTOMER_ENTERED_FIELDS`.
+    """
     events = tracker.events
     language = str(tracker.get_slot("language") or "en")
     intents = transcript.intents_seen(events)
@@ -27,13 +46,13 @@ def build_payload(tracker: Tracker) -> dict[str, Any]:
     slots = {
         name: value
         for name, value in tracker.slots.items()
-        if value not in (None, [], "") and name not in {"session_started_metadata", "handoff_id", "handoff_status"}
+        if value not in (None, [], "") and name not in INTERNAL_SLOTS
     }
     reason = transcript.handoff_reason(tracker.get_slot("handoff_reason"), events)
     profile = transcript.customer_profile(events)
     return {
         "conversation_id": tracker.sender_id,
-        "channel": tracker.get_latest_input_channel() or "rest",
+        "channel": recorded_channel(tracker.sender_id, tracker.get_latest_input_channel()),
         "customer_id": tracker.sender_id,
         "customer": profile,
         "language": language,
@@ -43,55 +62,81 @@ def build_payload(tracker: Tracker) -> dict[str, Any]:
         "slots": slots,
         "reason": reason,
         "topic": transcript.handoff_topic(intents),
-        "priority": "high" if profile.get("vip") or reason == "frustration" else "normal",
+        "priority": priority_for(reason),
         "kb_articles_tried": tried,
         "summary": transcript.summary_line(intents, slots, tried, reason),
     }
 
 
-def format_opening(opens_at: str) -> str:
-    """An ISO 8601 opening time as customers read it: '2026-11-24 09:00 UTC'."""
-    moment = datetime.fromisoformat(opens_at.replace("Z", "+00:00"))
-    zone = moment.tzname() or "UTC"
-    return f"{moment:%Y-%m-%d %H:%M} {'UTC' if zone in {'UTC', 'UTC+00:00'} else zone}"
-
-
-def customer_message(answer: HandoffAnswer) -> tuple[str, dict[str, Any]]:
-    """Which response tells the customer what happens next, with its placeholders."""
+def customer_message(
+    answer: HandoffAnswer, language: str = "en", customer_timezone: str | None = None
+) -> tuple[str, dict[str, Any]]:
+    """Which response tells the customer what happens next, with its placeholders; an opening time is in the
+    customer's zone (from the channel, else the profile the service holds), else the queue's, in `language`."""
     data = answer.data
     if not answer.created:
         return "utter_handoff_already", {}
     if data.get("opens_at"):
-        return "utter_handoff_scheduled", {"opens_at": format_opening(str(data["opens_at"]))}
+        profile = data.get("customer")
+        known = customer_timezone or (profile.get("timezone") if isinstance(profile, dict) else None)
+        zone = customer_zone(known, data.get("queue_timezone"))
+        return "utter_handoff_scheduled", {
+            "opens_at": format_moment(parse_instant(str(data["opens_at"])), language, zone)
+        }
     position = int(data.get("position") or 1)
     if data.get("language_covered") is False:
         return "utter_handoff_uncovered", {"position": position}
-    wait_minutes = max(1, round(float(data.get("expected_wait_seconds") or 0) / 60))
-    return "utter_handoff_queued", {"position": position, "wait_minutes": wait_minutes}
+    wait_seconds = float(data.get("expected_wait_seconds") or 0)
+    wait_minutes = max(1, round(wait_seconds / 60))
+    return "utter_handoff_queued", {
+        "position": position,
+        "wait_minutes": wait_minutes,
+        "wait": format_wait(wait_seconds, language),
+    }
 
 
 class ActionHandoff(Action):
     """Posts the handoff (transcript, language, intents, slots, reason) and answers in the customer's language."""
 
-    def __init__(self, client: HandoffClient | None = None) -> None:
+    def __init__(self, client: HandoffClient | None = None, runtime: Runtime | None = None) -> None:
         self._client = client
+        self._runtime = runtime
 
     def name(self) -> str:
         return "action_handoff"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
-        runtime = get_runtime()
+        runtime = self._runtime or get_runtime()
         client = self._client or runtime.handoff_client()
-        payload = build_payload(tracker)
+        sender = tracker.sender_id
+        try:
+            payload = build_payload(tracker)
+        except ChannelMismatchError as error:
+            logger.error("handoff of %s refused: %s", log_id(sender), error)
+            dispatcher.utter_message(response="utter_handoff_failed")
+            return [SlotSet("handoff_status", "failed"), SlotSet("handoff_reason", None)]
         try:
             answer = await client.create_handoff(payload)
         except HandoffServiceError as error:
-            logger.error("handoff for %s kept in the outbox: %s", tracker.sender_id, error)
-            runtime.outbox().put(tracker.sender_id, payload, str(error))
+            if not error.retryable:
+                # Retrying cannot change a rejection: keep it for inspection and let the customer try again later.
+                logger.error("handoff of %s rejected (%s): dead letter", log_id(sender), error.status_code)
+                runtime.outbox().add_dead_handoff(sender, payload, error.status_code, str(error), told=True)
+                dispatcher.utter_message(response="utter_handoff_failed")
+                return [
+                    SlotSet("human_mode", False),
+                    SlotSet("handoff_status", "failed"),
+                    SlotSet("handoff_reason", None),
+                ]
+            logger.error("handoff of %s kept in the outbox (%s)", log_id(sender), error.status_code)
+            runtime.outbox().put(sender, payload, str(error))
+            runtime.outbox().settle_failures(sender)
             runtime.start_outbox_flusher()
             dispatcher.utter_message(response="utter_handoff_pending")
             return [SlotSet("human_mode", True), SlotSet("handoff_status", "pending"), SlotSet("handoff_reason", None)]
-        response, values = customer_message(answer)
+        # An earlier failure the customer was not told about yet must not end this new handoff at their next message.
+        runtime.outbox().settle_failures(sender)
+        response, values = customer_message(answer, payload["language"], payload["customer"].get("timezone"))
         dispatcher.utter_message(response=response, **values)
         return [
             SlotSet("human_mode", True),

@@ -13,7 +13,13 @@ import httpx
 
 logger = logging.getLogger(__name__)
 
-RETRYABLE_STATUS = frozenset({408, 425, 429, 500, 502, 503, 504})
+# Client errors that still mean "try again later"; every other 4xx is a rejection that retrying cannot change.
+RETRYABLE_CLIENT_ERRORS = frozenset({408, 425, 429})
+
+
+def is_retryable_status(status_code: int) -> bool:
+    """Whether an answer of the handoff service is worth retrying: server errors and the timeouts/rate limits."""
+    return not (400 <= status_code < 500) or status_code in RETRYABLE_CLIENT_ERRORS
 
 
 class HandoffServiceError(Exception):
@@ -51,20 +57,21 @@ class HandoffClient:
 
     async def create_handoff(self, payload: Mapping[str, Any]) -> HandoffAnswer:
         """POST /api/v1/handoffs; the service answers 201 for a new handoff, 200 for the already open one."""
-        response = await self._post("/api/v1/handoffs", payload)
+        response = await self._post("/api/v1/handoffs", payload, "create handoff")
         return HandoffAnswer(data=dict(response.json()), created=response.status_code == 201)
 
     async def relay_message(self, conversation_id: str, message: Mapping[str, Any]) -> bool:
         """POST a customer message to the conversation's open handoff; False when it has none (404)."""
         try:
-            await self._post(f"/api/v1/conversations/{quote(conversation_id, safe='')}/messages", message)
+            await self._post(f"/api/v1/conversations/{quote(conversation_id, safe='')}/messages", message, "relay")
         except HandoffServiceError as error:
             if error.status_code == 404:
                 return False
             raise
         return True
 
-    async def _post(self, path: str, payload: Mapping[str, Any]) -> httpx.Response:
+    async def _post(self, path: str, payload: Mapping[str, Any], what: str) -> httpx.Response:
+        """POSTs with retries; logs name `what`, never the path, which holds the conversation id."""
         last_error: HandoffServiceError | None = None
         for attempt in range(self._attempts):
             if attempt:
@@ -72,18 +79,18 @@ class HandoffClient:
             try:
                 response = await self._http.post(path, json=dict(payload), headers=self._headers)
             except httpx.HTTPError as error:
-                last_error = HandoffServiceError(f"handoff service unreachable: {error!r}")
-                logger.warning("handoff POST %s failed (attempt %d): %r", path, attempt + 1, error)
+                last_error = HandoffServiceError(f"handoff service unreachable: {type(error).__name__}")
+                logger.warning("handoff %s failed (attempt %d): %s", what, attempt + 1, type(error).__name__)
                 continue
             if response.status_code < 300:
                 return response
-            retryable = response.status_code in RETRYABLE_STATUS
+            retryable = is_retryable_status(response.status_code)
             last_error = HandoffServiceError(
                 f"handoff service answered {response.status_code}: {response.text[:500]}",
                 status_code=response.status_code,
                 retryable=retryable,
             )
-            logger.warning("handoff POST %s got %d (attempt %d)", path, response.status_code, attempt + 1)
+            logger.warning("handoff %s got %d (attempt %d)", what, response.status_code, attempt + 1)
             if not retryable:
                 break
         assert last_error is not None

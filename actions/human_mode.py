@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from rasa_sdk import Action, Tracker
@@ -14,7 +14,9 @@ from rasa_sdk.types import DomainDict
 from actions import transcript
 from actions.handoff import build_payload
 from actions.handoff_client import HandoffServiceError
-from actions.runtime import get_runtime
+from actions.identity import ChannelMismatchError
+from actions.privacy import log_id
+from actions.runtime import Runtime, get_runtime
 
 logger = logging.getLogger(__name__)
 
@@ -31,56 +33,143 @@ def relay_text(event: Mapping[str, Any]) -> str:
     return text or "[empty message]"
 
 
+def message_id_of(sender_id: str, event: Mapping[str, Any]) -> str:
+    """Rasa's id of a customer message (what makes relaying it idempotent)."""
+    return str(event.get("message_id") or f"{sender_id}:{event.get('timestamp')}")
+
+
 def relayed_message(sender_id: str, event: Mapping[str, Any], language: str) -> dict[str, Any]:
     """The message as the handoff service stores it; Rasa's message id makes retries idempotent."""
     parse_data = event.get("parse_data") or {}
     detected = next(
         (e.get("value") for e in parse_data.get("entities") or [] if e.get("entity") == "detected_language"), None
     )
-    message_id = event.get("message_id") or f"{sender_id}:{event.get('timestamp')}"
     return {
-        "message_id": str(message_id),
+        "message_id": message_id_of(sender_id, event),
         "text": relay_text(event),
         "timestamp": transcript.iso_timestamp(event.get("timestamp")),
         "language": detected or language,
+        # The conversation's language now: a change reaches the open handoff (and its routing) with the message.
+        "conversation_language": language,
     }
 
 
-def latest_user_event(tracker: Tracker) -> dict[str, Any]:
-    return next((event for event in reversed(tracker.events) if event.get("event") == "user"), {})
+def messages_to_relay(
+    sender_id: str, events: Sequence[Mapping[str, Any]], handed_on: set[str]
+) -> list[Mapping[str, Any]]:
+    """Customer messages since the latest handoff that were not handed on yet, oldest first.
+
+    Earlier messages travelled in the handoff's transcript; a turn whose relay never ran (action server or handoff
+    service down) is picked up by the next one, so the agent misses nothing and sees nothing twice.
+    """
+    start = 0
+    for index, event in enumerate(events):
+        if event.get("event") == "action" and event.get("name") == "action_handoff":
+            start = index + 1
+    return [
+        event
+        for event in events[start:]
+        if event.get("event") == "user"
+        and ((event.get("parse_data") or {}).get("intent") or {}).get("name") not in transcript.EXTERNAL_INTENTS
+        and message_id_of(sender_id, event) not in handed_on
+    ]
+
+
+# Rasa's text for an external event (`/trigger_intent`, which only holders of its API credential may call).
+EXTERNAL_TEXT_PREFIX = "EXTERNAL: "
+
+
+def from_handoff_service(latest_message: Mapping[str, Any]) -> bool:
+    """Whether the latest message is an external event the handoff service triggered, not something a customer
+    wrote (typed `/agent_reply{...}` keeps its own text)."""
+    intent = (latest_message.get("intent") or {}).get("name")
+    return bool(intent) and latest_message.get("text") == f"{EXTERNAL_TEXT_PREFIX}{intent}"
+
+
+BOT_BACK: list[EventType] = [
+    SlotSet("human_mode", False),
+    SlotSet("handoff_id", None),
+    SlotSet("handoff_status", "closed"),
+]
+HANDOFF_FAILED: list[EventType] = [
+    SlotSet("human_mode", False),
+    SlotSet("handoff_id", None),
+    SlotSet("handoff_status", "failed"),
+]
 
 
 class ActionRelayToAgent(Action):
-    """Relays the latest customer message to the agent exactly once and in order; says nothing to the customer."""
+    """Relays every customer message since the last relayed one to the agent, exactly once and in order; says
+    nothing to the customer unless something could not be passed on."""
+
+    def __init__(self, runtime: Runtime | None = None) -> None:
+        self._runtime = runtime
 
     def name(self) -> str:
         return "action_relay_to_agent"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
-        runtime = get_runtime()
+        runtime = self._runtime or get_runtime()
         outbox = runtime.outbox()
         sender = tracker.sender_id
+        failure = outbox.take_untold_failure(sender)
+        if failure is not None and failure.kind == "handoff":
+            # The kept handoff was rejected for good: nobody will answer, so the bot takes the conversation back.
+            dispatcher.utter_message(response="utter_handoff_failed")
+            outbox.forget_relayed(sender)
+            return list(HANDOFF_FAILED)
+        if failure is not None:
+            dispatcher.utter_message(response="utter_relay_failed")
+        pending = messages_to_relay(sender, tracker.events, outbox.relayed(sender))
+        if not pending:
+            return []
         if outbox.has(sender):
             # The handoff itself still waits for the service: keep its transcript complete instead.
-            outbox.put(sender, build_payload(tracker), "handoff not delivered yet")
+            try:
+                outbox.put(sender, build_payload(tracker), "handoff not delivered yet")
+            except ChannelMismatchError as error:
+                logger.error("kept handoff of %s not updated: %s", log_id(sender), error)
+            outbox.mark_relayed(sender, [message_id_of(sender, event) for event in pending])
             return []
-        message = relayed_message(sender, latest_user_event(tracker), str(tracker.get_slot("language") or "en"))
-        if outbox.has_messages(sender):
-            outbox.put_message(sender, message["message_id"], message, "queued behind earlier messages")
-            runtime.start_outbox_flusher()
-            return []
-        try:
-            delivered = await runtime.handoff_client().relay_message(sender, message)
-        except HandoffServiceError as error:
-            logger.warning("message %s of %s kept in the outbox: %s", message["message_id"], sender, error)
-            outbox.put_message(sender, message["message_id"], message, str(error))
-            runtime.start_outbox_flusher()
-            return []
-        if delivered:
-            return []
-        # The service has no open handoff any more (closed while the hand-back did not reach us): the bot is back.
-        dispatcher.utter_message(response="utter_bot_back")
-        return [SlotSet("human_mode", False), SlotSet("handoff_id", None), SlotSet("handoff_status", "closed")]
+        language = str(tracker.get_slot("language") or "en")
+        return await self._relay(dispatcher, runtime, sender, [relayed_message(sender, e, language) for e in pending])
+
+    async def _relay(
+        self, dispatcher: CollectingDispatcher, runtime: Runtime, sender: str, messages: list[dict[str, Any]]
+    ) -> list[EventType]:
+        outbox = runtime.outbox()
+        client = runtime.handoff_client()
+        for index, message in enumerate(messages):
+            if outbox.has_messages(sender):
+                self._keep(runtime, sender, messages[index:], "queued behind earlier messages")
+                return []
+            try:
+                delivered = await client.relay_message(sender, message)
+            except HandoffServiceError as error:
+                if error.retryable:
+                    logger.warning("messages of %s kept in the outbox (%s)", log_id(sender), error.status_code)
+                    self._keep(runtime, sender, messages[index:], str(error))
+                    return []
+                logger.error("message of %s rejected (%s): dead letter", log_id(sender), error.status_code)
+                outbox.add_dead_message(sender, message["message_id"], message, error.status_code, str(error))
+                outbox.mark_relayed(sender, [message["message_id"]])
+                dispatcher.utter_message(response="utter_relay_failed")
+                continue
+            if not delivered:
+                # The service has no open handoff any more (closed while the hand-back did not reach us).
+                outbox.forget_relayed(sender)
+                dispatcher.utter_message(response="utter_bot_back")
+                return list(BOT_BACK)
+            outbox.mark_relayed(sender, [message["message_id"]])
+        return []
+
+    @staticmethod
+    def _keep(runtime: Runtime, sender: str, messages: list[dict[str, Any]], error: str) -> None:
+        outbox = runtime.outbox()
+        for message in messages:
+            outbox.put_message(sender, message["message_id"], message, error)
+        outbox.mark_relayed(sender, [message["message_id"] for message in messages])
+        runtime.start_outbox_flusher()
 
 
 class ActionDeliverAgentReply(Action):
@@ -90,6 +179,9 @@ class ActionDeliverAgentReply(Action):
         return "action_deliver_agent_reply"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
+        if not from_handoff_service(tracker.latest_message):
+            logger.warning("agent reply refused for %s: not an external event", log_id(tracker.sender_id))
+            return []
         text = next(tracker.get_latest_entity_values("agent_message"), None)
         agent = next(tracker.get_latest_entity_values("agent_name"), None)
         if text:
@@ -100,11 +192,19 @@ class ActionDeliverAgentReply(Action):
 class ActionHandback(Action):
     """Ends human mode: the bot greets back and asks if anything else is needed, or says goodbye on a close."""
 
+    def __init__(self, runtime: Runtime | None = None) -> None:
+        self._runtime = runtime
+
     def name(self) -> str:
         return "action_handback"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
+        if not from_handoff_service(tracker.latest_message):
+            logger.warning("hand-back refused for %s: not an external event", log_id(tracker.sender_id))
+            return []
         intent = (tracker.latest_message.get("intent") or {}).get("name")
+        # The handoff is over: which of its messages were relayed no longer matters (a new handoff starts afresh).
+        (self._runtime or get_runtime()).outbox().forget_relayed(tracker.sender_id)
         dispatcher.utter_message(response="utter_bot_back" if intent == "agent_handback" else "utter_goodbye")
         return [
             SlotSet("human_mode", False),

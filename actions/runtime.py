@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 
 import httpx
 
 from actions.handoff_client import HandoffClient, HandoffServiceError
 from actions.outbox import Outbox
+from actions.privacy import log_id
 from actions.settings import ActionSettings, get_settings
 
 logger = logging.getLogger(__name__)
@@ -19,18 +21,22 @@ FLUSH_INTERVAL_SECONDS = 2.0
 class Runtime:
     """Holds the HTTP client, the outbox and the background task that delivers what the outbox keeps."""
 
-    def __init__(self, settings: ActionSettings) -> None:
+    def __init__(self, settings: ActionSettings, http: httpx.AsyncClient | None = None) -> None:
+        """`http`: the client towards the handoff service (tests pass one over an `httpx.MockTransport`)."""
         self.settings = settings
+        self._http = http
         self._client: HandoffClient | None = None
         self._outbox: Outbox | None = None
         self._flusher: asyncio.Task[None] | None = None
 
     def handoff_client(self) -> HandoffClient:
         if self._client is None:
-            http = httpx.AsyncClient(base_url=self.settings.handoff_url, timeout=self.settings.handoff_timeout_seconds)
+            http = self._http or httpx.AsyncClient(
+                base_url=self.settings.handoff_url, timeout=self.settings.handoff_timeout_seconds
+            )
             self._client = HandoffClient(
                 http,
-                service_key=self.settings.handoff_service_key,
+                service_key=self.settings.handoff_service_key.get_secret_value(),
                 attempts=self.settings.handoff_retry_attempts,
                 base_delay=self.settings.handoff_retry_base_seconds,
             )
@@ -46,21 +52,33 @@ class Runtime:
         if self._flusher is None or self._flusher.done():
             self._flusher = asyncio.get_running_loop().create_task(self._flush_forever())
 
+    async def stop_outbox_flusher(self) -> None:
+        """Stops the delivery loop (what it has not delivered stays in the outbox for the next start)."""
+        flusher, self._flusher = self._flusher, None
+        if flusher is not None and not flusher.done():
+            flusher.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await flusher
+
     async def flush_outbox(self) -> int:
-        """Delivers every kept handoff the service accepts now; returns how many are still waiting."""
+        """Delivers every kept handoff and message the service accepts now, dead-letters what it rejects for good;
+        returns how many still wait."""
         outbox = self.outbox()
         client = self.handoff_client()
         for item in outbox.pending():
             try:
                 await client.create_handoff(item.payload)
             except HandoffServiceError as error:
-                outbox.record_failure(item.conversation_id, str(error))
                 if error.retryable:
+                    outbox.record_failure(item.conversation_id, str(error))
                     break
-                logger.error("handoff for %s rejected, kept for inspection: %s", item.conversation_id, error)
+                logger.error(
+                    "kept handoff of %s rejected (%s): dead letter", log_id(item.conversation_id), error.status_code
+                )
+                outbox.dead_letter_handoff(item.conversation_id, error.status_code, str(error))
                 continue
             outbox.remove(item.conversation_id)
-            logger.info("kept handoff for %s delivered", item.conversation_id)
+            logger.info("kept handoff of %s delivered", log_id(item.conversation_id))
         await self._flush_messages(outbox, client)
         return len(outbox.pending()) + len(outbox.pending_messages())
 
@@ -73,19 +91,30 @@ class Runtime:
             try:
                 delivered = await client.relay_message(message.conversation_id, message.payload)
             except HandoffServiceError as error:
-                logger.warning("kept message %s not relayed yet: %s", message.message_id, error)
-                blocked.add(message.conversation_id)
                 if error.retryable:
+                    logger.warning(
+                        "kept message of %s not relayed yet (%s)", log_id(message.conversation_id), error.status_code
+                    )
                     return
+                conversation = log_id(message.conversation_id)
+                logger.error("kept message of %s rejected (%s): dead letter", conversation, error.status_code)
+                outbox.dead_letter_message(message.seq, error.status_code, str(error))
                 continue
             if not delivered:
-                logger.error("kept message %s has no open handoff to go to", message.message_id)
-                blocked.add(message.conversation_id)
+                logger.error("kept message of %s has no open handoff: dead letter", log_id(message.conversation_id))
+                outbox.dead_letter_message(message.seq, 404, "no open handoff for the conversation")
                 continue
             outbox.remove_message(message.seq)
 
     async def _flush_forever(self) -> None:
-        while await self.flush_outbox():
+        while True:
+            try:
+                waiting = await self.flush_outbox()
+            except Exception:  # the loop must outlive one bad round, or kept handoffs wait for the next restart
+                logger.exception("outbox flush failed; trying again")
+                waiting = 1
+            if not waiting:
+                return
             await asyncio.sleep(FLUSH_INTERVAL_SECONDS)
 
 

@@ -30,7 +30,11 @@ TOPIC_BY_INTENT: dict[str, str] = {
 }
 
 EXTERNAL_INTENTS = frozenset({"agent_reply", "agent_handback", "agent_close"})
-PROFILE_KEYS = ("name", "locale", "country", "timezone", "vip")
+# What a channel may tell us about the customer. Never VIP or priority: metadata is customer-controlled on some
+# channels, and the handoff service's customer directory owns VIP.
+PROFILE_KEYS = ("name", "locale", "country", "timezone")
+# Longest value the handoff service accepts per key; longer ones are cut so that a long name cannot sink a handoff.
+PROFILE_MAX_CHARS = {"name": 256, "locale": 35, "country": 8, "timezone": 64}
 
 
 def iso_timestamp(timestamp: float | None) -> str:
@@ -110,7 +114,8 @@ def language_confidence(events: Iterable[Mapping[str, Any]], language: str) -> f
 
 
 def customer_profile(events: Iterable[Mapping[str, Any]]) -> dict[str, Any]:
-    """What the channels told us about the customer, from message and session metadata (latest wins)."""
+    """What the channels told us about the customer, from message and session metadata (latest wins); only
+    `PROFILE_KEYS`, as strings."""
     profile: dict[str, Any] = {}
     for event in events:
         metadata: Mapping[str, Any] = {}
@@ -118,10 +123,11 @@ def customer_profile(events: Iterable[Mapping[str, Any]]) -> dict[str, Any]:
             metadata = event.get("metadata") or {}
         elif event.get("event") == "slot" and event.get("name") == "session_started_metadata":
             metadata = event.get("value") or {}
+        if not isinstance(metadata, Mapping):
+            continue
         for key in PROFILE_KEYS:
             if metadata.get(key) is not None:
-                profile[key] = metadata[key]
-    profile["vip"] = bool(profile.get("vip", False))
+                profile[key] = str(metadata[key])[: PROFILE_MAX_CHARS[key]]
     return profile
 
 

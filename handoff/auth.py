@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hmac
 from dataclasses import dataclass
+from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -52,8 +53,20 @@ class Credentials:
     admin_token: str
 
 
-def authenticate(session: Session, credentials: Credentials, token: str) -> Principal | None:
-    """Resolve a bearer token to a principal, or None when it is unknown."""
+def agent_may_sign_in(agent: Agent, now: datetime) -> bool:
+    """A disabled, deleted or expired agent's token is worth nothing."""
+    if agent.disabled or agent.deleted_at is not None:
+        return False
+    return agent.expires_at is None or agent.expires_at > now
+
+
+def agent_principal(agent: Agent) -> Principal:
+    """The principal of an agent row."""
+    return Principal(kind="agent", role=agent.role, agent_id=agent.id, queues=frozenset(agent.queues))
+
+
+def authenticate(session: Session, credentials: Credentials, token: str, now: datetime) -> Principal | None:
+    """Resolve a bearer token to a principal, or None when it is unknown, disabled, deleted or expired."""
     if not token:
         return None
     if hmac.compare_digest(token.encode(), credentials.service_key.encode()):
@@ -61,6 +74,6 @@ def authenticate(session: Session, credentials: Credentials, token: str) -> Prin
     if hmac.compare_digest(token.encode(), credentials.admin_token.encode()):
         return Principal(kind="admin", role="admin")
     agent = session.scalar(select(Agent).where(Agent.token_hash == hash_token(token)))
-    if agent is None:
+    if agent is None or not agent_may_sign_in(agent, now):
         return None
-    return Principal(kind="agent", role=agent.role, agent_id=agent.id, queues=frozenset(agent.queues))
+    return agent_principal(agent)

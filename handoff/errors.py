@@ -39,3 +39,7 @@ class InvalidInputError(HandoffServiceError):
         super().__init__(f"{field}: {message}")
         self.field = field
         self.message = message
+
+
+class StartupRefusedError(HandoffServiceError):
+    """The service will not start in this configuration (e.g. documented demo tokens outside demo mode)."""

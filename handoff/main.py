@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hmac
 import logging
 import sys
 from collections.abc import AsyncIterator, Callable
@@ -9,18 +10,27 @@ from contextlib import asynccontextmanager
 
 import httpx
 import redis
-from fastapi import FastAPI, Request, status
+from fastapi import FastAPI, Request
 from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import Scope
 
 from handoff.api import admin, agents, assist, console, customers, handoffs, health, realtime
 from handoff.auth import Credentials
-from handoff.errors import ConflictError, InvalidInputError, NotFoundError, PermissionDeniedError
-from handoff.secrets_store import load_or_create_secret
-from handoff.services.config_loader import load_if_empty
+from handoff.errors import (
+    ConflictError,
+    InvalidInputError,
+    NotFoundError,
+    PermissionDeniedError,
+    StartupRefusedError,
+)
+from handoff.log_masking import install_secret_masking
+from handoff.middleware import BodySizeLimit, PerTokenRateLimit, SecurityHeaders
+from handoff.privacy import lifecycle as privacy
+from handoff.secrets_store import load_or_create_secret, private_dir
+from handoff.services.config_loader import DEMO_DIR, agents_with_documented_tokens, demo_token_refusal, load_if_empty
 from handoff.services.context import Clock, ServiceContext, utc_now
 from handoff.services.delivery import DeliveryPort, DeliveryWorker, RasaDelivery, release_stuck
 from handoff.services.events import EventHub
@@ -34,55 +44,6 @@ from handoff.store.db import make_engine, make_session_factory, startup_lock, up
 logger = logging.getLogger("handoff")
 
 API_PREFIX = "/api/v1"
-
-
-class BodySizeLimit:
-    """Rejects request bodies above ``max_bytes`` with 413, whether or not Content-Length is sent."""
-
-    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
-        self.app = app
-        self.max_bytes = max_bytes
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        """Check the declared length, then count streamed bytes."""
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        headers = dict(scope.get("headers") or [])
-        declared = headers.get(b"content-length")
-        if declared is not None and declared.isdigit() and int(declared) > self.max_bytes:
-            await self._reject(send)
-            return
-        received = 0
-
-        async def limited_receive() -> Message:
-            nonlocal received
-            message = await receive()
-            if message["type"] == "http.request":
-                received += len(message.get("body", b""))
-                if received > self.max_bytes:
-                    raise _TooLarge
-            return message
-
-        try:
-            await self.app(scope, limited_receive, send)
-        except _TooLarge:
-            await self._reject(send)
-
-    async def _reject(self, send: Send) -> None:
-        response = JSONResponse(
-            {"detail": f"request body larger than {self.max_bytes} bytes", "field": "body"},
-            status_code=status.HTTP_413_CONTENT_TOO_LARGE,
-        )
-        await response({"type": "http"}, _empty_receive, send)
-
-
-class _TooLarge(Exception):
-    pass
-
-
-async def _empty_receive() -> Message:
-    return {"type": "http.disconnect"}
 
 
 def _error_handlers(app: FastAPI) -> None:
@@ -115,32 +76,39 @@ def create_app(
     *,
     clock: Clock = utc_now,
     delivery_port_factory: Callable[[Settings], tuple[DeliveryPort, Callable[[], None]]] | None = None,
+    privacy_transport: httpx.BaseTransport | None = None,
 ) -> FastAPI:
     """Build the app; heavy resources (engine, migrations, secrets, worker) are created in the lifespan.
 
     ``delivery_port_factory`` returns the port and a close callback (tests pass one built on
-    ``httpx.MockTransport``); by default replies go to Rasa over a real ``httpx.Client``.
+    ``httpx.MockTransport``); by default replies go to Rasa over a real ``httpx.Client``. ``privacy_transport``
+    answers for the stores that export and erasure reach (Rasa, the action server) in tests.
     """
     settings = settings or Settings()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        private_dir(settings.var_dir, tighten=True)
         engine = make_engine(settings.database_url)
         sessions = make_session_factory(engine)
         with startup_lock(engine, settings.var_dir):
             upgrade_schema(engine)
             with sessions() as session:
-                if settings.load_demo and load_if_empty(session, settings.demo_dir):
-                    logger.info("loaded demo configuration from %s", settings.demo_dir)
+                if settings.demo_mode and settings.load_demo and load_if_empty(session, settings.demo_dir):
+                    _say(f"demo mode: loaded the demo queues and agents (documented tokens) from {settings.demo_dir}")
+                refusal = demo_token_refusal(
+                    settings.demo_mode, agents_with_documented_tokens(session, [DEMO_DIR, settings.demo_dir])
+                )
+            if refusal:
+                _say(refusal)
+                engine.dispose()
+                raise StartupRefusedError(refusal)
             service_key = load_or_create_secret(settings.service_key, settings.var_dir / "handoff_service_key")
             admin_token = load_or_create_secret(settings.admin_token, settings.var_dir / "handoff_admin_token")
         if admin_token.generated:
-            print(
-                f"handoff: generated admin token (shown once, stored in {settings.var_dir / 'handoff_admin_token'}): "
-                f"{admin_token.value}",
-                file=sys.stderr,
-                flush=True,
-            )
+            _say(f"generated an admin token into {settings.var_dir / 'handoff_admin_token'} (mode 0600)")
+        if not settings.rasa_jwt_secret:
+            _say("RASA_JWT_SECRET is not set: replies cannot authenticate to Rasa and will show as failed")
         app.state.credentials = Credentials(service_key=service_key.value, admin_token=admin_token.value)
         metrics = Metrics()
         hub: EventHub = EventHub()
@@ -150,11 +118,12 @@ def create_app(
         context = ServiceContext(sessions=sessions, settings=settings, hub=hub, metrics=metrics, clock=clock)
         metrics.watch_queues(lambda: read_queue_gauges(context))
         app.state.context = context
+        app.state.privacy, stop_privacy = privacy.start(context, privacy_transport)
         if delivery_port_factory is not None:
             port, close_port = delivery_port_factory(settings)
         else:
             client = httpx.Client(timeout=settings.delivery_timeout_seconds)
-            port, close_port = RasaDelivery(client, settings.rasa_url, settings.rasa_api_token), client.close
+            port, close_port = RasaDelivery(client, settings.rasa_url, settings.rasa_jwt_secret), client.close
         worker: DeliveryWorker | None = None
         release_stuck(context)
         if settings.delivery_interval_seconds > 0:
@@ -173,16 +142,24 @@ def create_app(
                 inactivity.stop()
             if worker is not None:
                 worker.stop()
+            stop_privacy()
             hub.stop()
             close_port()
             engine.dispose()
 
+    docs = settings.docs_public
     app = FastAPI(
         title="Nimbus handoff service",
         version="1.0.0",
         description="Routes conversations the bot cannot resolve to the right human team, and back.",
         lifespan=lifespan,
+        openapi_url="/openapi.json" if docs else None,
+        docs_url="/docs" if docs else None,
+        redoc_url="/redoc" if docs else None,
     )
+    masked = install_secret_masking()
+    if masked:
+        _say(f"masking credentials in the log lines of {', '.join(masked)}")
     _error_handlers(app)
     app.include_router(health.router)
     app.include_router(console.router)
@@ -190,7 +167,25 @@ def create_app(
     for module in (handoffs, agents, admin, assist, customers, realtime):
         app.include_router(module.router, prefix=API_PREFIX)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
+    app.add_middleware(PerTokenRateLimit, limit_for=lambda scope, token: _rate_limit(settings, scope, token))
+    csp = console.content_security_policy(settings.web_chat_rasa_url)
+    app.add_middleware(
+        SecurityHeaders, csp=lambda: csp, csp_exempt=frozenset({"/docs", "/redoc", "/docs/oauth2-redirect"})
+    )
     return app
+
+
+def _rate_limit(settings: Settings, scope: Scope, token: str) -> int:
+    """Requests per minute allowed for ``token`` (0: unlimited); the bot's service key has its own setting."""
+    credentials: Credentials | None = getattr(scope["app"].state, "credentials", None)
+    if credentials is not None and hmac.compare_digest(token.encode(), credentials.service_key.encode()):
+        return settings.rate_limit_service
+    return settings.rate_limit_per_token
+
+
+def _say(line: str) -> None:
+    """A start-up line in the service's log (stderr), never containing a secret."""
+    print(f"handoff: {line}", file=sys.stderr, flush=True)
 
 
 def __getattr__(name: str) -> FastAPI:

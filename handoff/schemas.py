@@ -9,7 +9,13 @@ from pydantic import BaseModel, ConfigDict, Field
 
 Language = Literal["en", "es", "pt", "fr", "ar", "zh"]
 Reason = Literal[
-    "explicit_request", "repeated_fallback", "out_of_scope", "frustration", "transactional", "no_kb_answer"
+    "explicit_request",
+    "repeated_fallback",
+    "repeated_failure",
+    "out_of_scope",
+    "frustration",
+    "transactional",
+    "no_kb_answer",
 ]
 Topic = Literal["general", "orders", "billing"]
 Priority = Literal["normal", "high", "urgent"]
@@ -30,7 +36,7 @@ class CustomerProfile(BaseModel):
     locale: str | None = Field(default=None, max_length=35)
     country: str | None = Field(default=None, max_length=8)
     timezone: str | None = Field(default=None, max_length=64)
-    vip: bool = False
+    vip: bool = Field(default=False, description="ignored on input: only the customer directory makes a VIP")
 
 
 class TranscriptEntry(BaseModel):
@@ -56,13 +62,23 @@ class HandoffCreate(BaseModel):
     slots: dict[str, Any] = Field(default_factory=dict)
     reason: Reason
     topic: Topic = "general"
-    priority: Priority = "normal"
+    priority: Priority = Field(
+        default="normal", description="a request: honoured as high only for reason frustration; the directory decides"
+    )
     kb_articles_tried: list[str] = Field(default_factory=list, max_length=200)
     summary: str | None = None
 
 
+DeliveryStatus = Literal["pending", "delivered", "failed"]
+
+
 class MessageOut(BaseModel):
-    """A stored transcript line, relayed message, reply or private note."""
+    """A stored transcript line, relayed message, reply or private note.
+
+    Agent replies carry their delivery to the customer: ``pending`` (not yet delivered), ``delivered`` or ``failed``
+    (``delivery_error`` says why; a failed reply is still retried while the handoff is open, and can be retried now
+    with ``POST /handoffs/{id}/messages/{message_id}/retry``). Other messages have ``delivery_status`` null.
+    """
 
     model_config = ConfigDict(from_attributes=True)
 
@@ -74,6 +90,9 @@ class MessageOut(BaseModel):
     client_message_id: str | None
     agent_id: str | None
     private: bool
+    delivery_status: DeliveryStatus | None = None
+    delivery_error: str | None = None
+    delivery_attempts: int = 0
 
 
 class HandoffOut(BaseModel):
@@ -85,6 +104,10 @@ class HandoffOut(BaseModel):
     position: int | None
     expected_wait_seconds: int | None
     opens_at: datetime | None
+    queue_timezone: str | None = Field(
+        default=None,
+        description="the queue's IANA time zone: the bot tells opening times in it when the customer's is unknown",
+    )
     language: str
     language_covered: bool
     language_confidence: float | None
@@ -120,6 +143,12 @@ class CustomerMessageIn(BaseModel):
     text: str
     timestamp: datetime | None = None
     language: str | None = Field(default=None, max_length=16)
+    conversation_language: str | None = Field(
+        default=None,
+        max_length=16,
+        description="the conversation's language as the bot now holds it; a change updates the handoff (and its "
+        "routing while it waits in a queue that does not serve it)",
+    )
 
 
 class MessageCreated(BaseModel):
@@ -194,6 +223,7 @@ class AgentIn(BaseModel):
     queues: list[str] = Field(default_factory=list)
     max_concurrent: int = Field(default=3, ge=0, le=100)
     status: AgentStatus = "offline"
+    expires_at: datetime | None = Field(default=None, description="the token stops working at this time")
 
 
 class AgentPatch(BaseModel):
@@ -206,6 +236,7 @@ class AgentPatch(BaseModel):
     queues: list[str] | None = None
     max_concurrent: int | None = Field(default=None, ge=0, le=100)
     status: AgentStatus | None = None
+    expires_at: datetime | None = Field(default=None, description="new token expiry (rotate the token to clear it)")
 
 
 class AgentOut(BaseModel):
@@ -223,12 +254,36 @@ class AgentOut(BaseModel):
     status: str
     idle_since: datetime | None
     active: int = 0
+    disabled: bool = False
+    expires_at: datetime | None = None
+    deleted_at: datetime | None = None
 
 
 class AgentCreated(AgentOut):
     """A newly created agent with its bearer token (shown only here)."""
 
     token: str
+
+
+class TokenRotateIn(BaseModel):
+    """Optional expiry of the new token."""
+
+    expires_at: datetime | None = None
+
+
+class TokenRotated(BaseModel):
+    """The agent's new bearer token, shown only in this answer; the old one no longer works."""
+
+    agent_id: str
+    token: str
+    expires_at: datetime | None
+
+
+class TicketOut(BaseModel):
+    """A single-use ticket for ``/api/v1/ws?ticket=...``."""
+
+    ticket: str
+    expires_in_seconds: float
 
 
 class AuditOut(BaseModel):
@@ -247,20 +302,53 @@ class AuditOut(BaseModel):
 
 
 class CustomerExport(BaseModel):
-    """Everything stored about one customer."""
+    """Everything stored about one customer, in the handoff database and in every other store."""
 
     customer_id: str
+    pseudonym: str = Field(description="the keyed pseudonym under which the audit log records this customer")
     handoffs: list[HandoffOut]
     audit: list[AuditOut]
+    stores: dict[str, dict[str, Any]] = Field(
+        default_factory=dict, description="per store (rasa, actions, redis), per conversation id: what it holds"
+    )
+    unavailable: dict[str, str] = Field(
+        default_factory=dict, description="stores that could not answer (or are not configured), with why"
+    )
+
+
+class StoreReport(BaseModel):
+    """One store's part of an erasure."""
+
+    store: str
+    status: Literal["done", "pending", "not_configured"]
+    result: dict[str, Any] = Field(default_factory=dict, description="what the store deleted, per conversation id")
+    error: str | None = None
 
 
 class ErasureResult(BaseModel):
-    """What an erasure removed."""
+    """What an erasure removed, per store; ``complete`` is false while any store still has to confirm it."""
 
     customer_id: str
+    pseudonym: str = ""
+    request_id: str = ""
     handoffs: int
     messages_deleted: int
     outbox_deleted: int
+    complete: bool = True
+    stores: list[StoreReport] = Field(default_factory=list)
+
+
+class RetentionResult(BaseModel):
+    """One retention pass: closed handoffs and Rasa trackers older than the retention period."""
+
+    ran: bool
+    older_than_days: int
+    handoffs_purged: int = 0
+    messages_purged: int = 0
+    rasa_trackers_purged: int | None = None
+    errors: dict[str, str] = Field(default_factory=dict)
+    erasures_retried: int = 0
+    erasures_still_pending: int = 0
 
 
 class QueueLoad(BaseModel):

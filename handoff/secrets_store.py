@@ -1,4 +1,5 @@
-"""Secrets from settings, or generated once into 0600 files under the var directory."""
+"""Secrets from settings, or generated once into 0600 files under the var directory (0700), and the helpers that
+create the service's other data files just as privately."""
 
 from __future__ import annotations
 
@@ -23,7 +24,7 @@ def load_or_create_secret(configured: str | None, path: Path) -> LoadedSecret:
         return LoadedSecret(configured, generated=False)
     if path.exists():
         return LoadedSecret(path.read_text(encoding="utf-8").strip(), generated=False)
-    path.parent.mkdir(parents=True, exist_ok=True)
+    private_dir(path.parent)
     value = secrets.token_urlsafe(32)
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(fd, "w", encoding="utf-8") as handle:
@@ -35,3 +36,22 @@ def load_or_create_secret(configured: str | None, path: Path) -> LoadedSecret:
 def hash_token(token: str) -> str:
     """SHA-256 hex digest under which agent tokens are stored."""
     return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+def private_dir(path: Path, *, tighten: bool = False) -> Path:
+    """Create ``path`` (and missing parents) with mode 0700; ``tighten`` also fixes an existing directory we own
+    (only for directories that are the service's own, never e.g. a shared parent of a database file)."""
+    existed = path.is_dir()
+    path.mkdir(mode=0o700, parents=True, exist_ok=True)
+    if (tighten or not existed) and path.stat().st_uid == os.getuid():
+        os.chmod(path, 0o700)
+    return path
+
+
+def private_file(path: Path) -> Path:
+    """Create ``path`` empty with mode 0600 if missing (so SQLite and logs never get the umask's mode); tighten it."""
+    private_dir(path.parent)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT, 0o600)
+    os.close(fd)
+    os.chmod(path, 0o600)
+    return path

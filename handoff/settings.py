@@ -9,10 +9,22 @@ Every setting, with its environment variable (``.env`` in the working directory 
 ``HANDOFF_SERVICE_KEY``         bearer key of the bot (action server); if unset, generated once into
                                 ``{var}/handoff_service_key`` with 0600 permissions.
 ``HANDOFF_ADMIN_TOKEN``         admin bearer token; if unset, generated once into ``{var}/handoff_admin_token``
-                                (0600) and printed once at first start.
+                                (0600); only the file's path is logged, never the token.
 ``HANDOFF_DEMO_DIR``            directory with ``queues.yml``, ``agents.yml``, ``holidays.yml`` loaded into an empty
                                 database at start; default ``handoff/demo`` beside this file.
-``HANDOFF_LOAD_DEMO``           load the demo configuration into an empty database (default true).
+``HANDOFF_LOAD_DEMO``           load the demo configuration into an empty database (default true; only in demo mode).
+``NIMBUS_MODE``                 ``demo`` or ``production`` (default, also when unset). Demo mode loads the demo roster
+                                with its documented tokens and serves the API docs; in production the service refuses
+                                to start while an agent still has a documented demo token.
+``HANDOFF_PUBLIC_DOCS``         serve ``/docs``, ``/redoc`` and ``/openapi.json`` (default: on in demo mode only).
+``HANDOFF_ALLOWED_ORIGINS``     comma-separated origins (``https://console.example.com``) allowed to open the live
+                                WebSocket besides the service's own origin (default none).
+``HANDOFF_WS_TICKET_SECONDS``   lifetime of a single-use WebSocket ticket (default 30).
+``HANDOFF_RATE_LIMIT_PER_TOKEN`` API requests per minute per bearer token (default 1200; 0 = off); 429 above it.
+``HANDOFF_RATE_LIMIT_SERVICE``  the same for the bot's service key (default 0 = exempt: its traffic is the sum of
+                                every customer's, which Rasa already limits per sender and per IP).
+``RASA_JWT_SECRET``             HS256 key shared with Rasa; replies are delivered with a short-lived admin JWT in
+                                ``Authorization: Bearer`` (never a token in the URL).
 ``HANDOFF_METRICS_PUBLIC``      serve ``/metrics`` without a token (default false: the service key or a
                                 supervisor/admin token is required; Prometheus sends it as a bearer token).
 ``HANDOFF_REDIS_URL``           e.g. ``redis://127.0.0.1:6379/0``: live updates cross worker processes through Redis
@@ -26,18 +38,31 @@ Every setting, with its environment variable (``.env`` in the working directory 
 ``HANDOFF_DEFAULT_HANDLE_SECONDS`` handling time assumed when a queue has no closed history (default 300).
 ``HANDOFF_HANDLE_TIME_WINDOW``  how many recent closed handoffs feed the expected wait (default 50).
 ``HANDOFF_DELIVERY_INTERVAL_SECONDS`` outbox poll interval (default 1.0); 0 disables the delivery worker.
-``HANDOFF_DELIVERY_MAX_ATTEMPTS`` attempts before an outbox entry is marked failed (default 8).
+``HANDOFF_DELIVERY_MAX_ATTEMPTS`` attempts after which a reply shows as failed (default 8); it is still retried
+                                with back-off while its handoff is open; other entries give up there.
 ``HANDOFF_DELIVERY_TIMEOUT_SECONDS`` HTTP timeout towards Rasa (default 10).
 ``RASA_URL``                    Rasa server base URL for agent replies (default ``http://localhost:5005``).
-``RASA_API_TOKEN``              Rasa HTTP API token (``?token=``); optional.
+``RASA_API_TOKEN``              Rasa HTTP API token; read for compatibility, never sent in a URL.
 ``HANDOFF_PUBLIC_RASA_URL``     Rasa URL as customers' browsers reach it, for the web chat's socket.io connection
                                 (default: ``RASA_URL``).
 ``KB_INDEX_DIR``                knowledge-base index used for the console's reply suggestions (default ``models/kb``).
+``HANDOFF_REDACT_PII``          (see above) when unset: on in production mode, off in demo mode.
+``HANDOFF_PSEUDONYM_KEY``       HMAC key of customer pseudonyms in the audit log; if unset, generated once into
+                                ``{var}/handoff_pseudonym_key`` (0600).
+``HANDOFF_RETENTION_DAYS``      closed handoffs and Rasa trackers older than this are purged (default 90; 0 keeps all).
+``HANDOFF_RETENTION_CHECK_SECONDS`` how often the retention and erasure-retry job runs (default 3600; 0: never).
+``HANDOFF_CUSTOMERS_FILE``      YAML customer directory (VIP, tier) keyed by conversation id; in demo mode
+                                ``{demo_dir}/customers.yml`` when unset.
+``HANDOFF_PRIVACY_REDIS_URLS``  comma-separated Redis URLs whose keys about a conversation are erased (the
+                                ``HANDOFF_REDIS_URL`` is always included), e.g. Rasa's lock store and channel dedup.
+``ACTION_SERVER_URL``           action server base URL (its ``/privacy/export|erase`` endpoints).
+``ACTION_SERVER_TOKEN``         bearer token of the action server.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
 from pydantic import AliasChoices, Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -58,7 +83,7 @@ class Settings(BaseSettings):
     admin_token: str | None = None
     demo_dir: Path = _PACKAGE_DIR / "demo"
     load_demo: bool = True
-    redact_pii: bool = False
+    redact_pii: bool | None = None
     metrics_public: bool = False
     redis_url: str | None = None
     redis_channel: str = "handoff:events"
@@ -85,14 +110,87 @@ class Settings(BaseSettings):
     )
 
     public_rasa_url: str | None = None
+    mode: Literal["demo", "production"] = Field(
+        default="production", validation_alias=AliasChoices("NIMBUS_MODE", "HANDOFF_MODE", "mode")
+    )
+    public_docs: bool | None = None
+    allowed_origins: str = ""
+    ws_ticket_seconds: float = Field(default=30.0, gt=0, le=600)
+    rate_limit_per_token: int = Field(default=1200, ge=0)
+    rate_limit_service: int = Field(default=0, ge=0)
+    rasa_jwt_secret: str | None = Field(
+        default=None, validation_alias=AliasChoices("RASA_JWT_SECRET", "HANDOFF_RASA_JWT_SECRET", "rasa_jwt_secret")
+    )
     kb_index_dir: Path = Field(
         default=Path("models/kb"), validation_alias=AliasChoices("KB_INDEX_DIR", "HANDOFF_KB_INDEX_DIR", "kb_index_dir")
     )
+
+    pseudonym_key: str | None = None
+    retention_days: int = Field(default=90, ge=0)
+    retention_check_seconds: float = Field(default=3600.0, ge=0)
+    customers_file: Path | None = None
+    privacy_redis_urls: str = ""
+    action_server_url: str | None = Field(
+        default=None,
+        validation_alias=AliasChoices("ACTION_SERVER_URL", "HANDOFF_ACTION_SERVER_URL", "action_server_url"),
+    )
+    action_server_token: str | None = Field(
+        default=None,
+        validation_alias=AliasChoices("ACTION_SERVER_TOKEN", "HANDOFF_ACTION_SERVER_TOKEN", "action_server_token"),
+    )
+
+    @property
+    def redaction_on(self) -> bool:
+        """Redact stored and logged text: as configured, else in production mode (data minimisation by default)."""
+        return self.redact_pii if self.redact_pii is not None else not self.demo_mode
+
+    @property
+    def customer_directory_path(self) -> Path | None:
+        """The customer directory file in use: the configured one, else the demo one in demo mode."""
+        if self.customers_file is not None:
+            return self.customers_file
+        return self.demo_dir / "customers.yml" if self.demo_mode else None
+
+    @property
+    def redis_urls_for_erasure(self) -> list[str]:
+        """Every Redis whose keys about a conversation must go on erasure."""
+        urls = [self.redis_url] if self.redis_url else []
+        urls += [url.strip() for url in self.privacy_redis_urls.split(",") if url.strip()]
+        return list(dict.fromkeys(urls))
 
     @property
     def web_chat_rasa_url(self) -> str:
         """The Rasa URL the web chat page connects to."""
         return (self.public_rasa_url or self.rasa_url).rstrip("/")
+
+    @property
+    def demo_mode(self) -> bool:
+        """Demo data and public docs are allowed only in an explicit demo mode."""
+        return self.mode == "demo"
+
+    @property
+    def docs_public(self) -> bool:
+        """Whether ``/docs``, ``/redoc`` and ``/openapi.json`` are served."""
+        return self.demo_mode if self.public_docs is None else self.public_docs
+
+    @property
+    def extra_origins(self) -> frozenset[str]:
+        """Configured origins allowed besides the service's own (exact match, no trailing slash)."""
+        return frozenset(o.strip().rstrip("/") for o in self.allowed_origins.split(",") if o.strip())
+
+    @field_validator("mode", mode="before")
+    @classmethod
+    def _mode_lower(cls, value: object) -> object:
+        """``NIMBUS_MODE=Demo`` means demo; an empty value means production."""
+        if isinstance(value, str):
+            return value.strip().lower() or "production"
+        return value
+
+    @field_validator("customers_file", mode="before")
+    @classmethod
+    def _empty_is_none(cls, value: object) -> object:
+        """An empty ``HANDOFF_CUSTOMERS_FILE=`` (as in ``.env.example``) means no file, not the current directory."""
+        return None if isinstance(value, str) and not value.strip() else value
 
     @field_validator("database_url")
     @classmethod

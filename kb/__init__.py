@@ -2,10 +2,11 @@
 
 from kb.articles import Article, load_articles, validate_articles
 from kb.build import BuildResult, build_index
+from kb.decide import Decision, DecisionKind
 from kb.encoders import Encoder, available_encoders, load_encoder
 from kb.errors import ArticleError, EncoderError, IndexError_, IndexNotBuiltError, KbError
 from kb.languages import LANGUAGES, fallback_order, language_name
-from kb.retriever import Hit, Retriever
+from kb.retriever import Hit, KbDecision, Retriever
 from kb.settings import KbSettings
 
 __all__ = [
@@ -13,11 +14,14 @@ __all__ = [
     "Article",
     "ArticleError",
     "BuildResult",
+    "Decision",
+    "DecisionKind",
     "Encoder",
     "EncoderError",
     "Hit",
     "IndexError_",
     "IndexNotBuiltError",
+    "KbDecision",
     "KbError",
     "KbSettings",
     "Retriever",

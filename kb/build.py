@@ -31,6 +31,7 @@ from kb.store import (
     read_meta,
     write_index,
 )
+from kb.supervised import DEFAULT_FAQ_LABELS, DEFAULT_NLU_DIR, build_supervised
 
 __all__ = ["DEFAULT_SCORING", "BuildResult", "build_index", "content_hash"]
 
@@ -135,6 +136,8 @@ def build_index(
     scoring: str = DEFAULT_SCORING,
     reranker_name: str = "",
     reranker: Encoder | None = None,
+    faq_labels_path: Path = DEFAULT_FAQ_LABELS,
+    nlu_dir: Path = DEFAULT_NLU_DIR,
     progress: Progress = lambda message: None,
 ) -> BuildResult:
     """Build or refresh the index of ``articles_dir`` in ``index_dir``.
@@ -144,7 +147,9 @@ def build_index(
     ``scoring`` is ``cosine`` or ``centred`` (language-mean centring, kb.centring); the threshold is
     calibrated for it and it is recorded in the metadata. ``reranker_name`` (empty: none) names a second
     encoder whose chunk vectors are stored too and re-rank the candidates at query time (kb.rerank);
-    the threshold stays calibrated on the first encoder's scores.
+    the threshold stays calibrated on the first encoder's scores. With a reranker, the labelled questions
+    (kb.supervised: sample questions, ``faq_labels_path`` over ``nlu_dir``, out-of-scope examples) are embedded
+    and the article classifier fitted, also when the index itself is unchanged.
     """
     if scoring not in SCORINGS:
         raise IndexError_(f"unknown scoring {scoring!r} (known: {', '.join(SCORINGS)})", index_dir=index_dir)
@@ -162,11 +167,32 @@ def build_index(
     out_of_scope_text = out_of_scope_path.read_text(encoding="utf-8") if out_of_scope_path.exists() else ""
     digest = content_hash(encoder_name, report.articles, out_of_scope_text, scoring, reranker_name)
     previous = read_meta(index_dir)
+    loaded = {name: value for name, value in ((encoder_name, encoder), (reranker_name, reranker)) if value is not None}
+
+    def load(name: str) -> Encoder:
+        if name not in loaded:
+            loaded[name] = load_encoder(name)
+        return loaded[name]
+
+    def supervised() -> None:
+        if reranker_name:
+            build_supervised(
+                index_dir,
+                chunk_articles(report.articles),
+                (encoder_name, reranker_name),
+                load,
+                faq_labels_path=faq_labels_path,
+                out_of_scope_path=out_of_scope_path,
+                nlu_dir=nlu_dir,
+                progress=progress,
+            )
+
     if not force and previous is not None and previous.content_hash == digest:
         progress(f"index in {index_dir} is up to date ({previous.chunk_count} chunks)")
+        supervised()
         return BuildResult("unchanged", 0, previous.chunk_count, previous, warnings)
 
-    encoder = encoder if encoder is not None else load_encoder(encoder_name)
+    encoder = load(encoder_name)
     chunks = chunk_articles(report.articles)
     progress(f"{len(report.articles)} articles, {len(chunks)} chunks, encoder {encoder.name}")
     reuse = {} if force else _previous_vectors(index_dir, encoder)
@@ -175,7 +201,7 @@ def build_index(
     rerank_embeddings = None
     rerank_embedded = 0
     if reranker_name:
-        reranker = reranker if reranker is not None else load_encoder(reranker_name)
+        reranker = load(reranker_name)
         progress(f"reranker {reranker.name}")
         rerank_reuse = {} if force else _previous_vectors(index_dir, reranker, reranker=True)
         rerank_embeddings, rerank_embedded = _embed(reranker, chunks, rerank_reuse, progress)
@@ -225,6 +251,10 @@ def build_index(
     )
     stored = StoredIndex(meta, chunks, _entries(report.articles), embeddings, index, means, rerank_embeddings)
     write_index(index_dir, stored)
+    if force:
+        for name in ("supervised.json",):
+            (index_dir / name).unlink(missing_ok=True)
+    supervised()
     also = f", {rerank_embedded} by the reranker" if reranker_name else ""
     progress(f"wrote {index_dir} ({embedded} texts embedded{also}, {reused} chunks reused)")
     return BuildResult("built", embedded, reused, meta, warnings, rerank_embedded)

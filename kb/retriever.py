@@ -10,6 +10,7 @@ from pathlib import Path
 import numpy as np
 
 from kb.centring import centre
+from kb.decide import Candidate, Decision, DecisionKind, DecisionParams, decide, fuse
 from kb.encoders import Encoder, load_encoder
 from kb.errors import EncoderError
 from kb.languages import fallback_order
@@ -17,8 +18,9 @@ from kb.lexical import LEXICAL_WEIGHT, Bm25, article_lexical, tokens
 from kb.ranking import ArticleScore, ChunkRef, rank_articles
 from kb.rerank import article_maxima, article_rows, fused_scores, lead, single_scores
 from kb.store import StoredIndex, read_index
+from kb.supervised import SupervisedModel, read_supervised
 
-__all__ = ["LEXICAL_WEIGHT", "Hit", "Retriever"]
+__all__ = ["LEXICAL_WEIGHT", "Hit", "KbDecision", "Retriever"]
 
 # Chunks fetched from FAISS before grouping by article: every article has many chunks
 # (six languages, questions, details), so fetch enough to see the top articles.
@@ -52,6 +54,20 @@ class Hit:
         return self.language != self.requested_language
 
 
+@dataclass(frozen=True)
+class KbDecision:
+    """What to do with a question (kb.decide), the hits of its articles in order, and the best dense score."""
+
+    decision: Decision
+    hits: list[Hit]
+    best_score: float | None
+
+    @property
+    def kind(self) -> DecisionKind:
+        """Answer, clarify or none."""
+        return self.decision.kind
+
+
 class Retriever:
     """A loaded index plus the encoder that built it. Load once per process, then call :meth:`search`.
 
@@ -83,6 +99,8 @@ class Retriever:
         per_language_thresholds: bool = False,
         lexical_weight: float = LEXICAL_WEIGHT,
         cascade: bool = True,
+        supervised: SupervisedModel | None = None,
+        decision_params: DecisionParams | None = None,
     ) -> None:
         if encoder.name != stored.meta.encoder or encoder.dim != stored.meta.dim:
             raise EncoderError(
@@ -114,6 +132,8 @@ class Retriever:
         self._encode_lock = threading.Lock()
         self._rerank_lock = threading.Lock()
         self._article_rows = article_rows(self._article_of)
+        self.supervised = supervised
+        self.decision_params = decision_params or DecisionParams()
 
     @classmethod
     def load(
@@ -129,12 +149,16 @@ class Retriever:
         stored = read_index(index_dir)
         if stored.meta.reranker and reranker is None:
             reranker = load_encoder(stored.meta.reranker)
+        supervised = (
+            read_supervised(index_dir, stored.meta.encoder, stored.meta.reranker) if stored.meta.reranker else None
+        )
         return cls(
             stored,
             encoder if encoder is not None else load_encoder(stored.meta.encoder),
             reranker=reranker,
             per_language_thresholds=per_language_thresholds,
             cascade=cascade,
+            supervised=supervised,
         )
 
     @property
@@ -225,6 +249,66 @@ class Retriever:
         """The best article if its score reaches the language's calibrated threshold, else None ("I don't know")."""
         hit = self.top(text, language, exclude=exclude)
         return hit if hit is not None and hit.score >= self.threshold_for(language) else None
+
+    def decide(self, text: str, language: str, *, exclude: Iterable[str] = ()) -> KbDecision:
+        """Answer, ask which of two or three articles, or nothing (kb.decide), from every signal the index has.
+
+        Without labelled questions (an index built without a reranker, or before kb.supervised existed) this is
+        :meth:`answer`'s decision: the best article if it reaches the threshold, else nothing.
+        """
+        if self.supervised is None or self.reranker is None or self.stored.rerank_embeddings is None:
+            top = self.top(text, language, exclude=exclude)
+            if top is None:
+                return KbDecision(Decision(DecisionKind.NONE), [], None)
+            if top.score >= self.threshold_for(language):
+                return KbDecision(Decision(DecisionKind.ANSWER, (top.article_id,)), [top], top.score)
+            return KbDecision(Decision(DecisionKind.NONE), [], top.score)
+        if not text.strip() or not self._refs:
+            return KbDecision(Decision(DecisionKind.NONE), [], None)
+        with self._encode_lock:
+            raw_query = self.encoder.encode_queries([text])
+        query = centre(raw_query, [language], self.stored.language_means) if self.stored.language_means else raw_query
+        scores, ids = self.stored.index.search(query, min(_FETCH, len(self._refs)))
+        ranked = rank_articles(
+            zip(ids[0].tolist(), scores[0].tolist(), strict=True),
+            self._refs,
+            language=language,
+            language_bonus=self.language_bonus,
+            exclude=exclude,
+        )
+        if not ranked:
+            return KbDecision(Decision(DecisionKind.NONE), [], None)
+        article_ids = [item.article_id for item in ranked]
+        dense = [item.score for item in ranked]
+        lexical = self._lexical(text, article_ids) if self.lexical_weight else [0.0] * len(article_ids)
+        with self._rerank_lock:
+            rerank_query = self.reranker.encode_queries([text])[0]
+        second = article_maxima(rerank_query, self.stored.rerank_embeddings, self._article_rows, article_ids)
+        near_first, near_second, log_proba = self.supervised.signals(raw_query[0], rerank_query, article_ids)
+        fused = fuse([dense, second, near_first, near_second, log_proba], lexical)
+        candidates = [
+            Candidate(article_id, fused[n], dense[n], float(np.exp(log_proba[n])))
+            for n, article_id in enumerate(article_ids)
+        ]
+        decision = decide(candidates, self.threshold_for(language), self.decision_params)
+        by_id = {item.article_id: (item, second[n]) for n, item in enumerate(ranked)}
+        hits = [
+            self._hit(
+                article_id, by_id[article_id][0].score, by_id[article_id][0].chunk_index, language, by_id[article_id][1]
+            )
+            for article_id in decision.articles
+        ]
+        return KbDecision(decision, hits, max(dense))
+
+    def hit_for(self, article_id: str, language: str) -> Hit | None:
+        """The article ``article_id`` as a hit in the best language for ``language``, or None when unknown.
+
+        For an article the customer chose from a clarification: its ``score`` is 1.0 (chosen, not retrieved).
+        """
+        if article_id not in self.stored.articles:
+            return None
+        chunk_index = next(n for n, ref in enumerate(self._refs) if ref.article_id == article_id)
+        return self._hit(article_id, 1.0, chunk_index, language, None)
 
     def _hit(self, article_id: str, score: float, chunk_index: int, language: str, rerank_score: float | None) -> Hit:
         entry = self.stored.articles[article_id]

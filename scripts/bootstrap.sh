@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Creates or updates the two Python environments. Idempotent: does nothing when the requirements did not change.
+# Creates or updates the two Python environments from their hashed lock files (`make lock` writes them).
+# Idempotent: does nothing when the locks did not change.
 #   scripts/bootstrap.sh main   -> .venv       (Python 3.11: action server, KB, handoff service, tests)
 #   scripts/bootstrap.sh rasa   -> .venv-rasa  (Python 3.10: Rasa 3.6.21 and bot/ code)
 set -euo pipefail
@@ -35,6 +36,9 @@ find_python() {
   return 1
 }
 
+# A lock that no longer matches pyproject.toml / bot/requirements.txt would silently install yesterday's set.
+require_current_lock() { "$1" scripts/lockfile.py check "$2" || exit 1; }
+
 # up_to_date VENV FILES... : true when VENV exists and was built from these exact files
 stamp_of() { cat "$@" scripts/bootstrap.sh | sha256sum | cut -d' ' -f1; }
 
@@ -57,10 +61,13 @@ case "${1:-}" in
   main)
     py=$(find_python 3.11 3.11.7 "${PYTHON311:-}") ||
       die "Python 3.11 not found: install it (e.g. 'pyenv install 3.11.7') or set PYTHON311=/path/to/python3.11"
-    if ensure_venv .venv "$py" pyproject.toml; then
-      # The CPU wheel first and pinned: any other torch requirement pulls gigabytes of CUDA packages.
-      pip_quiet .venv/bin/pip install --quiet torch==2.13.0
-      pip_quiet .venv/bin/pip install --quiet -e '.[dev]'
+    require_current_lock "$py" main
+    if ensure_venv .venv "$py" requirements/main.lock pyproject.toml; then
+      # Every package pinned and hash-checked, torch included: the lock names the local CPU wheel's hash, so pip
+      # cannot fall back to a CUDA build. The project is built with the locked setuptools, so nothing unhashed comes in.
+      pip_quiet .venv/bin/pip install --quiet --require-hashes -r requirements/main.lock
+      pip_quiet .venv/bin/pip install --quiet --no-deps --no-build-isolation -e .
+      pip_quiet .venv/bin/pip check
       mv .venv/.bootstrap-stamp.new .venv/.bootstrap-stamp
       echo "bootstrap: .venv ready"
     fi
@@ -68,8 +75,10 @@ case "${1:-}" in
   rasa)
     py=$(find_python 3.10 3.10.13 "${PYTHON310:-}") ||
       die "Python 3.10 not found, and Rasa 3.6 needs it: install it with 'pyenv install 3.10.13' or set PYTHON310=/path/to/python3.10"
-    if ensure_venv .venv-rasa "$py" bot/requirements.txt; then
-      pip_quiet .venv-rasa/bin/pip install --quiet -r bot/requirements.txt
+    require_current_lock "$py" rasa
+    if ensure_venv .venv-rasa "$py" requirements/rasa.lock; then
+      pip_quiet .venv-rasa/bin/pip install --quiet --require-hashes -r requirements/rasa.lock
+      pip_quiet .venv-rasa/bin/pip check
       mv .venv-rasa/.bootstrap-stamp.new .venv-rasa/.bootstrap-stamp
       echo "bootstrap: .venv-rasa ready"
     fi

@@ -13,7 +13,17 @@ from pathlib import Path
 
 from scripts.scaling import Scaling
 from scripts.secrets import load_or_create_secret
-from scripts.stack import KB_INDEX_DIR, MODEL_PATH, ROOT, Ports, Stack, StackConfig, StackError
+from scripts.stack import (
+    KB_INDEX_DIR,
+    MODEL_PATH,
+    ROOT,
+    InternalSecrets,
+    Ports,
+    Stack,
+    StackConfig,
+    StackError,
+    make_private_dir,
+)
 
 
 @dataclass(frozen=True)
@@ -23,14 +33,30 @@ class LauncherSettings:
     rasa_api_token: str | None
     handoff_service_key: str | None
     handoff_admin_token: str | None
+    internal: dict[str, str | None]  # InternalSecrets' variables as set in the environment
+    demo: bool
 
     @classmethod
     def from_env(cls) -> LauncherSettings:
+        mode = os.environ.get("NIMBUS_MODE") or "demo"
+        if mode not in {"demo", "production"}:
+            raise SystemExit(f"NIMBUS_MODE must be 'demo' or 'production', not {mode!r}")
         return cls(
             rasa_api_token=os.environ.get("RASA_API_TOKEN") or None,
             handoff_service_key=os.environ.get("HANDOFF_SERVICE_KEY") or None,
             handoff_admin_token=os.environ.get("HANDOFF_ADMIN_TOKEN") or None,
+            internal={variable: os.environ.get(variable) or None for variable in InternalSecrets.VARIABLES},
+            demo=mode == "demo",
         )
+
+
+def load_internal_secrets(data_dir: Path, given: dict[str, str | None]) -> InternalSecrets:
+    """Each internal secret from the environment, else generated once into `data_dir` (0600)."""
+    values = {
+        name: load_or_create_secret(data_dir / name, given.get(variable))[0]
+        for name, variable in zip(InternalSecrets.NAMES, InternalSecrets.VARIABLES, strict=True)
+    }
+    return InternalSecrets(**values)
 
 
 def parse_args(argv: list[str]) -> argparse.Namespace:
@@ -56,8 +82,10 @@ def main(argv: list[str] | None = None) -> int:
     args = parse_args(sys.argv[1:] if argv is None else argv)
     settings = LauncherSettings.from_env()
     data_dir: Path = args.data_dir.resolve()
+    make_private_dir(data_dir)
     token, _ = load_or_create_secret(data_dir / "rasa_api_token", settings.rasa_api_token)
     service_key, _ = load_or_create_secret(data_dir / "handoff_service_key", settings.handoff_service_key)
+    admin_token, _ = load_or_create_secret(data_dir / "handoff_admin_token", settings.handoff_admin_token)
     if not args.model.exists():
         print(f"No Rasa model at {args.model}: run `make train` (or `make run`, which trains first).", file=sys.stderr)
         return 2
@@ -69,7 +97,9 @@ def main(argv: list[str] | None = None) -> int:
         kb_index_dir=args.kb_index.resolve(),
         rasa_api_token=token,
         handoff_service_key=service_key,
-        handoff_admin_token=settings.handoff_admin_token,
+        handoff_admin_token=admin_token,
+        internal=load_internal_secrets(data_dir, settings.internal),
+        demo=settings.demo,
         scaling=Scaling(workers=args.workers, postgres_url=args.postgres_url, redis_url=args.redis_url),
     )
     stack = Stack(config)
@@ -94,15 +124,24 @@ def _interrupt(signum: int, frame: object) -> None:
     raise KeyboardInterrupt
 
 
+DEMO_WARNING = """
+  *** DEMO MODE (NIMBUS_MODE=demo) ***
+  Demo agents with published tokens, an open REST webhook and public API docs are enabled. Never expose this set-up
+  to the internet; NIMBUS_MODE=production turns all three off (SECURITY.md).
+"""
+
+
 def print_banner(config: StackConfig) -> None:
     logs = config.log_dir
     print(
-        f"""
+        f"""{DEMO_WARNING if config.demo else ""}
 Nimbus assistant is running.
   Rasa server      {config.rasa_url}   (REST: POST /webhooks/rest/webhook, socket.io on the same port)
   Rasa API token   {config.rasa_api_token}   (kept in {config.data_dir / "rasa_api_token"}, mode 0600)
+  Internal secrets {config.data_dir}/rasa_jwt_secret, action_server_token, session_secret, rest_token (0600)
   Action server    {config.actions_url}/health
-  Handoff service  {config.handoff_url}/docs   (API docs; admin token: see {logs / "handoff.log"} on first start)
+  Handoff service  {config.handoff_url}/docs   (API docs, demo mode only)
+  Admin token      HANDOFF_ADMIN_TOKEN or {config.data_dir / "handoff_admin_token"} (0600)
   Web chat         {config.handoff_url}/chat
   Agent console    {config.handoff_url}/console   (demo agents: handoff/demo/agents.yml, e.g. demo-agent-maria)
   Logs             {logs}/rasa.log, actions.log, handoff.log

@@ -14,14 +14,14 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlencode
 
 import httpx
 
 from scripts.scaling import Scaling
 
 ROOT = Path(__file__).resolve().parent.parent
-RASA_BIN = ROOT / ".venv-rasa" / "bin" / "rasa"
+RASA_BIN = ROOT / ".venv-rasa" / "bin" / "rasa"  # stock `rasa`, for the benchmarks against it
+RASA_PYTHON_BIN = ROOT / ".venv-rasa" / "bin" / "python"
 PYTHON_BIN = ROOT / ".venv" / "bin" / "python"
 MODEL_PATH = ROOT / "models" / "rasa" / "nimbus.tar.gz"  # what `make train` builds
 KB_INDEX_DIR = ROOT / "models" / "kb"  # what `make kb` builds
@@ -29,6 +29,10 @@ KB_INDEX_DIR = ROOT / "models" / "kb"  # what `make kb` builds
 
 class StackError(RuntimeError):
     """A process of the stack did not start or stopped unexpectedly."""
+
+
+# Children create their databases, logs and caches readable by their owner only.
+CHILD_UMASK = 0o077
 
 
 def free_port() -> int:
@@ -52,6 +56,27 @@ class Ports:
 
 
 @dataclass(frozen=True)
+class InternalSecrets:
+    """Secrets the processes share among themselves; customers and agents never see them (SECURITY.md)."""
+
+    rasa_jwt_secret: str  # signs the short-lived JWTs internal callers send to Rasa's HTTP API
+    action_server_token: str  # Rasa -> action server
+    session_secret: str  # Rasa signs web-chat sessions and REST mailbox tokens with it
+    rest_token: str  # the REST webhook's server-to-server credential in production mode
+
+    NAMES = ("rasa_jwt_secret", "action_server_token", "session_secret", "rest_token")
+    VARIABLES = ("RASA_JWT_SECRET", "ACTION_SERVER_TOKEN", "NIMBUS_SESSION_SECRET", "RASA_REST_TOKEN")
+
+    @classmethod
+    def fixed(cls, name: str) -> InternalSecrets:
+        """Known values for a throwaway test system (e.g. ``test-action-server-token``)."""
+        return cls(**{field: f"{name}-{field.replace('_', '-')}" for field in cls.NAMES})
+
+    def environment(self) -> dict[str, str]:
+        return {variable: getattr(self, field) for field, variable in zip(self.NAMES, self.VARIABLES, strict=True)}
+
+
+@dataclass(frozen=True)
 class StackConfig:
     """Everything that differs between `make run` and a test run."""
 
@@ -62,14 +87,17 @@ class StackConfig:
     kb_index_dir: Path
     rasa_api_token: str
     handoff_service_key: str
+    internal: InternalSecrets
     handoff_admin_token: str | None = None
+    demo: bool = False  # NIMBUS_MODE=demo: demo agents, open REST webhook, public API docs
     extra_env: Mapping[str, str] = field(default_factory=dict)
     scaling: Scaling = field(default_factory=Scaling)
 
     @classmethod
     def throwaway(cls, data_dir: Path, name: str, **overrides: Any) -> StackConfig:
-        """A system for tests and benchmarks: free ports, data and logs under `data_dir`, the built model and index,
-        and fixed secrets named after `name` (e.g. ``test-rasa-token``)."""
+        """A demo-mode system for tests and benchmarks: free ports, data and logs under `data_dir`, the built model and
+        index, and fixed secrets named after `name` (e.g. ``test-rasa-token``)."""
+        overrides.setdefault("demo", True)
         return cls(
             ports=Ports.free(),
             data_dir=data_dir,
@@ -79,6 +107,7 @@ class StackConfig:
             rasa_api_token=f"{name}-rasa-token",
             handoff_service_key=f"{name}-service-key",
             handoff_admin_token=f"{name}-admin-token",
+            internal=InternalSecrets.fixed(name),
             **overrides,
         )
 
@@ -94,6 +123,11 @@ class StackConfig:
     def handoff_url(self) -> str:
         return f"http://127.0.0.1:{self.ports.handoff}"
 
+    @property
+    def handoff_origins(self) -> list[str]:
+        """Where browsers load the web chat from: the only origins Rasa's CORS and socket.io accept by default."""
+        return [f"http://127.0.0.1:{self.ports.handoff}", f"http://localhost:{self.ports.handoff}"]
+
 
 @dataclass
 class Service:
@@ -107,8 +141,9 @@ class Service:
     process: subprocess.Popen[bytes] | None = None
 
     def start(self) -> None:
-        self.log_path.parent.mkdir(parents=True, exist_ok=True)
-        log = self.log_path.open("ab")
+        make_private_dir(self.log_path.parent)
+        log = os.fdopen(os.open(self.log_path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600), "ab")
+        os.chmod(self.log_path, 0o600)
         self.process = subprocess.Popen(
             self.command,
             cwd=ROOT,
@@ -116,6 +151,7 @@ class Service:
             stdout=log,
             stderr=subprocess.STDOUT,
             start_new_session=True,
+            umask=CHILD_UMASK,
         )
         log.close()
 
@@ -143,6 +179,12 @@ class Service:
             pass
 
 
+def make_private_dir(path: Path) -> None:
+    """Creates `path` (and parents) if needed and makes it readable by its owner only."""
+    path.mkdir(parents=True, exist_ok=True)
+    os.chmod(path, 0o700)
+
+
 # Variables bot/credentials.yml expands; Rasa refuses to start when one is unset, so unset ones become empty
 # (a channel without its secret starts and rejects every webhook). See docs/channels.md.
 CHANNEL_VARIABLES = (
@@ -165,7 +207,9 @@ def _base_env(config: StackConfig) -> dict[str, str]:
             "TRANSFORMERS_OFFLINE": "1",
             "TF_CPP_MIN_LOG_LEVEL": "2",
             "RASA_TELEMETRY_ENABLED": "false",
+            "NIMBUS_MODE": "demo" if config.demo else "production",
             "RASA_API_TOKEN": config.rasa_api_token,
+            "RASA_CORS_ORIGINS": ",".join(config.handoff_origins),
             "HANDOFF_SERVICE_KEY": config.handoff_service_key,
             "HANDOFF_URL": config.handoff_url,
             "RASA_URL": config.rasa_url,
@@ -177,6 +221,7 @@ def _base_env(config: StackConfig) -> dict[str, str]:
             "HANDOFF_DATA_DIR": str(config.data_dir),
         }
     )
+    env.update(config.internal.environment())
     if config.handoff_admin_token:
         env["HANDOFF_ADMIN_TOKEN"] = config.handoff_admin_token
     env.update(config.scaling.environment())
@@ -196,7 +241,7 @@ def build_services(config: StackConfig) -> list[Service]:
                 "uvicorn",
                 "handoff.main:app",
                 "--host",
-                "127.0.0.1",
+                env.get("HANDOFF_BIND_HOST") or "127.0.0.1",
                 "--port",
                 str(config.ports.handoff),
                 "--workers",
@@ -208,21 +253,19 @@ def build_services(config: StackConfig) -> list[Service]:
         ),
         Service(
             name="actions",
-            command=[str(PYTHON_BIN), "-m", "rasa_sdk", "--actions", "actions", "--port", str(config.ports.actions)],
+            command=[str(PYTHON_BIN), "-m", "actions.server", "--port", str(config.ports.actions)],
             env=env,
             ready_url=f"{config.actions_url}/health",
             log_path=config.log_dir / "actions.log",
         ),
         Service(
             name="rasa",
+            # Our entry point (bot/server.py) reads the API token and the JWT secret from the environment, so no
+            # secret appears in the process list or in a URL.
             command=[
-                str(RASA_BIN),
-                "run",
-                "--enable-api",
-                # One argument: a generated token may start with "-", which argparse would take for an option.
-                f"--auth-token={config.rasa_api_token}",
-                "--cors",
-                "*",
+                str(RASA_PYTHON_BIN),
+                "-m",
+                "bot.server",
                 "--port",
                 str(config.ports.rasa),
                 "--model",
@@ -233,7 +276,7 @@ def build_services(config: StackConfig) -> list[Service]:
                 "bot/credentials.yml",
             ],
             env=env,
-            ready_url=f"{config.rasa_url}/status?{urlencode({'token': config.rasa_api_token})}",
+            ready_url=f"{config.rasa_url}/nimbus/ready",
             log_path=config.log_dir / "rasa.log",
         ),
     ]

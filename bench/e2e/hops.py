@@ -32,6 +32,7 @@ class HopTargets:
     actions_url: str
     handoff_url: str
     service_key: str
+    actions_token: str
 
 
 def time_calls(call: Callable[[int], httpx.Response], count: int, warmup: int) -> Summary:
@@ -91,6 +92,9 @@ class HopBench:
         self.targets = targets
         self.http = http
 
+    def _actions_auth(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.targets.actions_token}"}
+
     def _rasa(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
         params = dict(kwargs.pop("params", {}) or {})
         params["token"] = self.targets.rasa_token
@@ -130,7 +134,9 @@ class HopBench:
             for language in LANGUAGES
         ]
         return time_calls(
-            lambda i: self.http.post(f"{self.targets.actions_url}/webhook", json=bodies[i % len(bodies)]),
+            lambda i: self.http.post(
+                f"{self.targets.actions_url}/webhook", json=bodies[i % len(bodies)], headers=self._actions_auth()
+            ),
             count,
             warmup,
         )
@@ -144,7 +150,9 @@ class HopBench:
             tracker = copy.deepcopy(trackers[i % len(trackers)])
             tracker["sender_id"] = f"bench-hop-{uuid.uuid4().hex[:10]}"
             return self.http.post(
-                f"{self.targets.actions_url}/webhook", json=action_call("action_handoff", tracker, domain)
+                f"{self.targets.actions_url}/webhook",
+                json=action_call("action_handoff", tracker, domain),
+                headers=self._actions_auth(),
             )
 
         return time_calls(call, count, warmup)

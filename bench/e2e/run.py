@@ -147,6 +147,7 @@ def benchmark(plan: Plan, book: ScriptBook, ours_served: Served, stock_served: S
 
     log("hops")
     assert ours_served.actions_url and ours_served.handoff_url and ours_served.service_key and ours_served.rasa_token
+    assert ours_served.actions_token
     hops = measure_hops(
         HopTargets(
             rasa_url=ours_served.rasa_url,
@@ -154,6 +155,7 @@ def benchmark(plan: Plan, book: ScriptBook, ours_served: Served, stock_served: S
             actions_url=ours_served.actions_url,
             handoff_url=ours_served.handoff_url,
             service_key=ours_served.service_key,
+            actions_token=ours_served.actions_token,
         ),
         load_kb_questions(KB_QUESTIONS),
         plan.hop_calls,

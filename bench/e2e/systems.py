@@ -27,6 +27,7 @@ class Served:
     handoff_token: str | None = None
     actions_url: str | None = None
     service_key: str | None = None
+    actions_token: str | None = None  # what Rasa sends the action server
     pids: Mapping[str, int] = field(default_factory=dict)  # process name -> pid, for CPU accounting
 
 
@@ -35,10 +36,15 @@ def build_ours() -> None:
     subprocess.run(["make", "-s", "train", "kb"], cwd=ROOT, check=True)
 
 
+# A load generator is one client sending far more than any customer: the per-sender and per-IP limits would
+# measure themselves instead of the system.
+LOAD_ENV = {"RASA_RATE_LIMIT_PER_SENDER": "0", "RASA_RATE_LIMIT_PER_IP": "0", "HANDOFF_RATE_LIMIT_PER_TOKEN": "0"}
+
+
 @contextmanager
 def ours(data_dir: Path, scaling: Scaling | None = None) -> Iterator[Served]:
     """Our three processes on free ports with their own data directory; always stopped on exit."""
-    config = StackConfig.throwaway(data_dir, "bench", scaling=scaling or Scaling())
+    config = StackConfig.throwaway(data_dir, "bench", scaling=scaling or Scaling(), extra_env=LOAD_ENV)
     with Stack(config) as stack:
         yield Served(
             name="ours",
@@ -48,6 +54,7 @@ def ours(data_dir: Path, scaling: Scaling | None = None) -> Iterator[Served]:
             handoff_token=config.handoff_admin_token,
             actions_url=config.actions_url,
             service_key=config.handoff_service_key,
+            actions_token=config.internal.action_server_token,
             pids={service.name: service.process.pid for service in stack.services if service.process},
         )
 

@@ -43,6 +43,8 @@ def start_service(url: str, var_dir: Path, port: int) -> subprocess.Popen[bytes]
         "HANDOFF_SERVICE_KEY": SERVICE_KEY,
         "HANDOFF_ADMIN_TOKEN": ADMIN_TOKEN,
         "HANDOFF_DELIVERY_INTERVAL_SECONDS": "0",
+        "NIMBUS_MODE": "demo",  # the demo queues
+        "HANDOFF_RATE_LIMIT_PER_TOKEN": "0",  # a load test is a flood on purpose
         "PYTHONPATH": str(ROOT),
     }
     process = subprocess.Popen(

@@ -27,8 +27,10 @@ from bot.channels.agent import sent_by_agent
 from bot.channels.dedup import DedupStore, build_store
 from bot.channels.http_client import PlatformClient, PlatformDeliveryError, policy_from_credentials
 from bot.channels.inbound import InboundMessage, PayloadError
+from bot.channels.namespacing import StripsOwnPrefix
 from bot.channels.signatures import verify_line_signature
 from bot.channels.webhook import bad_request, decode, dispatch, required, signature_rejection
+from bot.security.edge import Edge, default_edge
 
 logger = logging.getLogger(__name__)
 
@@ -37,7 +39,7 @@ SIGNATURE_HEADER = "X-Line-Signature"
 DEFAULT_API_BASE = "https://api.line.me"
 
 
-class LineOutput(OutputChannel):
+class LineOutput(StripsOwnPrefix):
     """Sends messages to LINE: pushed at once, or, with a reply token, collected until `flush`."""
 
     @classmethod
@@ -118,6 +120,8 @@ class LineOutput(OutputChannel):
 
 class LineInput(InputChannel):
     """Receives LINE webhooks."""
+
+    edge: Edge = default_edge()
 
     @classmethod
     def name(cls) -> str:
@@ -208,7 +212,7 @@ class LineInput(InputChannel):
                     self.reply_token_seconds,
                 )
 
-            await dispatch(CHANNEL, messages, self.dedup, output_for, on_new_message)
+            await dispatch(CHANNEL, messages, self.dedup, output_for, on_new_message, self.edge)
             return response.json({"status": "ok"})
 
         return webhook

@@ -26,7 +26,9 @@ from bot.channels.dedup import DedupStore, build_store
 from bot.channels.http_client import PlatformClient, policy_from_credentials
 from bot.channels.inbound import InboundMessage
 from bot.channels.meta_webhook import meta_webhook
+from bot.channels.namespacing import StripsOwnPrefix
 from bot.channels.webhook import required
+from bot.security.edge import Edge, default_edge
 
 logger = logging.getLogger(__name__)
 
@@ -46,7 +48,7 @@ class MessengerSettings:
         return f"{self.graph_base.rstrip('/')}/{self.api_version}/me/messages"
 
 
-class MessengerOutput(OutputChannel):
+class MessengerOutput(StripsOwnPrefix):
     """Sends bot and agent messages through the Send API within Messenger's limits and messaging windows."""
 
     @classmethod
@@ -104,6 +106,8 @@ class MessengerInput(InputChannel):
     def name(cls) -> str:
         return CHANNEL
 
+    edge: Edge = default_edge()
+
     @classmethod
     def from_credentials(cls, credentials: dict[str, Any] | None) -> InputChannel:
         credentials = required(credentials, cls.name())
@@ -150,6 +154,7 @@ class MessengerInput(InputChannel):
             dedup=self.dedup,
             output_for=self._output_for,
             on_new_message=on_new_message,
+            edge=self.edge,
         )
 
     def _output_for(self, message: InboundMessage) -> OutputChannel:

@@ -16,6 +16,7 @@ from bot.channels.dedup import DedupStore
 from bot.channels.inbound import InboundMessage, PayloadError
 from bot.channels.signatures import verify_handshake, verify_hub_signature
 from bot.channels.webhook import bad_request, decode, dispatch, signature_rejection
+from bot.security.edge import Edge
 
 logger = logging.getLogger(__name__)
 
@@ -32,6 +33,7 @@ def meta_webhook(
     dedup: DedupStore,
     output_for: Callable[[InboundMessage], OutputChannel],
     on_new_message: Callable[[UserMessage], Awaitable[Any]],
+    edge: Edge | None = None,
 ) -> Blueprint:
     """A blueprint with `/` (health), `GET /webhook` (handshake) and `POST /webhook` (signed events)."""
     webhook = Blueprint(f"{channel}_webhook", __name__)
@@ -56,7 +58,7 @@ def meta_webhook(
             messages = decode(channel, request.body, parse)
         except PayloadError as error:
             return bad_request(channel, error)
-        await dispatch(channel, messages, dedup, output_for, on_new_message)
+        await dispatch(channel, messages, dedup, output_for, on_new_message, edge)
         return response.json({"status": "ok"})
 
     return webhook

@@ -29,11 +29,13 @@ from twilio.http.http_client import TwilioHttpClient
 from bot.channels.dedup import DedupStore, build_store
 from bot.channels.http_client import PlatformDeliveryError, policy_from_credentials
 from bot.channels.inbound import PayloadError
+from bot.channels.namespacing import StripsOwnPrefix
 from bot.channels.retry import RetryPolicy, parse_retry_after
 from bot.channels.signatures import verify_twilio_signature
 from bot.channels.splitting import split_message
 from bot.channels.twilio_payloads import TEXT_LIMIT, parse_form
 from bot.channels.webhook import bad_request, dispatch, required, signature_rejection
+from bot.security.edge import Edge, default_edge
 
 logger = logging.getLogger(__name__)
 
@@ -65,7 +67,7 @@ class RebasedHttpClient(TwilioHttpClient):
         return answer
 
 
-class SignedTwilioOutput(TwilioOutput):
+class SignedTwilioOutput(StripsOwnPrefix, TwilioOutput):
     """Rasa's Twilio output with bounded retries that raise on failure and texts split within 1600 characters."""
 
     def __init__(
@@ -110,6 +112,8 @@ class SignedTwilioOutput(TwilioOutput):
 
 class SignedTwilioInput(TwilioInput):
     """Rasa's Twilio input channel that only accepts requests signed by Twilio."""
+
+    edge: Edge = default_edge()
 
     @classmethod
     def from_credentials(cls, credentials: dict[str, Any] | None) -> InputChannel:
@@ -166,14 +170,17 @@ class SignedTwilioInput(TwilioInput):
         async def receive(request: Request) -> HTTPResponse:
             form = form_fields(request.body)
             header = request.headers.get(SIGNATURE_HEADER)
-            if not verify_twilio_signature(str(self.auth_token), self.signed_url(request), form, header):
+            # No token configured means no request can be genuine (never the text 'None' as the key).
+            if not verify_twilio_signature(self.auth_token or "", self.signed_url(request), form, header):
                 return signature_rejection(CHANNEL, header)
             try:
                 message = parse_form({key: values[0] for key, values in form.items() if values})
             except PayloadError as error:
                 return bad_request(CHANNEL, error)
             output = self.get_output_channel()
-            await dispatch(CHANNEL, [message] if message else [], self.dedup, lambda _: output, on_new_message)
+            await dispatch(
+                CHANNEL, [message] if message else [], self.dedup, lambda _: output, on_new_message, self.edge
+            )
             return response.text("", status=204)
 
         return webhook

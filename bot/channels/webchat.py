@@ -1,4 +1,9 @@
-"""The web chat's socket.io channel, which also works when Rasa runs several workers.
+"""The web chat's socket.io channel: server-issued signed sessions, bounded messages, rooms shared through Redis.
+
+Sessions: the browser asks for a session with `session_request` (offering the token it kept, if any); the server
+answers `session_confirm` with that token when it signed it itself (HMAC with NIMBUS_SESSION_SECRET), else with a new
+one. Messages are taken as the session confirmed on that socket, whatever the client writes into them, so a client
+can neither choose nor guess another customer's conversation. The conversation id is `socketio:<session id>`.
 
 Rasa's own socket.io channel keeps each browser's session (its room) inside the worker process the browser's
 WebSocket reached. An agent's reply arrives through Rasa's HTTP API, which any worker may serve: on another worker the
@@ -12,24 +17,42 @@ Configured in credentials.yml as ``bot.channels.webchat.WebChatInput:``; the cha
 
 from __future__ import annotations
 
+import inspect
 import json
 import logging
 import uuid
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from rasa.core.channels.channel import InputChannel, UserMessage
+from rasa.core.channels.channel import InputChannel, OutputChannel, UserMessage
 from rasa.core.channels.socketio import SocketBlueprint, SocketIOInput, SocketIOOutput
 from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 from socketio import AsyncRedisManager, AsyncServer
 
+from bot.channels.namespacing import StripsOwnPrefix
+from bot.security.edge import Edge, default_edge
+from bot.security.http import client_address
+from bot.security.metadata import customer_metadata
+from bot.security.senders import namespaced
+from bot.security.settings import origin_allowed
+from bot.security.tokens import new_session_token, session_id_of
+
 logger = logging.getLogger(__name__)
+
+CHANNEL = "socketio"
+ERROR_EVENT = "nimbus_error"
+
+
+class WebChatOutput(StripsOwnPrefix, SocketIOOutput):
+    """Rasa's socket.io output, sending to the session's room (the conversation id without `socketio:`)."""
 
 
 class WebChatInput(SocketIOInput):
     """Socket.io input channel named ``socketio``, with rooms shared through Redis when ``redis_url`` is set."""
+
+    edge: Edge = default_edge()
 
     @classmethod
     def from_credentials(cls, credentials: dict[str, Any] | None) -> InputChannel:
@@ -43,13 +66,42 @@ class WebChatInput(SocketIOInput):
         super().__init__(*args, **kwargs)
         self.redis_url: str | None = None
 
+    def get_output_channel(self) -> OutputChannel | None:
+        if self.sio is None:
+            return None
+        return WebChatOutput(self.sio, self.bot_message_evt)
+
     def _server(self) -> AsyncServer:
+        settings = self.edge.settings
+
+        def allowed(origin: str | None, environ: dict[str, Any]) -> bool:
+            host = environ.get("HTTP_HOST")
+            own = f"{environ.get('wsgi.url_scheme', 'http')}://{host}" if host else None
+            return origin_allowed(origin, settings.cors_origins, own)
+
+        options: dict[str, Any] = {
+            "async_mode": "sanic",
+            "cors_allowed_origins": allowed,
+            "max_http_buffer_size": settings.max_body_bytes,
+        }
         if self.redis_url:
-            logger.info("web chat: socket.io rooms shared through Redis at %s", self.redis_url)
-            return AsyncServer(
-                async_mode="sanic", cors_allowed_origins=[], client_manager=AsyncRedisManager(self.redis_url)
-            )
-        return AsyncServer(async_mode="sanic", cors_allowed_origins=[])
+            logger.info("web chat: socket.io rooms shared through Redis")
+            return AsyncServer(client_manager=AsyncRedisManager(self.redis_url), **options)
+        return AsyncServer(**options)
+
+    async def forget(self, session_id: str) -> int:
+        """Revoke a session (erasure): its token no longer resumes it, and its sockets here are disconnected."""
+        self.edge.revoked_sessions.add(session_id)
+        if self.sio is None:
+            return 0
+        sids = [sid for sid, _ in self.sio.manager.get_participants(self.namespace or "/", session_id)]
+        for sid in sids:
+            await self.sio.disconnect(sid, namespace=self.namespace)
+        return len(sids)
+
+    def _session_of(self, token: object) -> str | None:
+        session_id = session_id_of(self.edge.settings.session_secret, token)
+        return None if session_id is None or session_id in self.edge.revoked_sessions else session_id
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         """The socket.io server (attached at ``socketio_path``) and a health route."""
@@ -57,34 +109,83 @@ class WebChatInput(SocketIOInput):
         self.sio = sio
         webhook = SocketBlueprint(sio, self.socketio_path, "socketio_webhook", __name__)
         namespace = self.namespace
+        settings = self.edge.settings
+
+        async def refuse(sid: str, status: int, message: str, **extra: Any) -> None:
+            await sio.emit(ERROR_EVENT, {"status": status, "error": message, **extra}, room=sid, namespace=namespace)
 
         @webhook.route("/", methods=["GET"])
         async def health(_: Request) -> HTTPResponse:
             return response.json({"status": "ok"})
 
+        @webhook.listener("before_server_start")
+        async def own_host_id(*_: Any) -> None:
+            # Sanic forks its workers after this server was built; the Redis manager skips messages carrying its own
+            # host id, so workers sharing one would drop each other's emits (an agent's reply sent by another worker).
+            if hasattr(sio.manager, "host_id"):
+                sio.manager.host_id = uuid.uuid4().hex
+
         @sio.on("connect", namespace=namespace)
         async def connect(sid: str, environ: dict[str, Any], auth: dict[str, Any] | None) -> bool:
+            request = environ.get("sanic.request")
+            address = client_address(request) if request is not None else "unknown"
+            await sio.save_session(sid, {"address": address}, namespace=namespace)
+            return True
+
+        async def over_rate(sid: str, session: dict[str, Any], sender_id: str | None) -> bool:
+            """Whether the socket's address or the sender is over its rate (the client is told so)."""
+            wait = self.edge.ips.allow(session.get("address", "unknown"))
+            if wait is None and sender_id is not None:
+                wait = self.edge.senders.allow(sender_id)
+            if wait is None:
+                return False
+            await refuse(sid, 429, "too many messages; wait before sending more", retry_after=round(wait, 1))
             return True
 
         @sio.on("session_request", namespace=namespace)
         async def session_request(sid: str, data: dict[str, Any] | None) -> None:
-            session_id = (data or {}).get("session_id") or uuid.uuid4().hex
-            if self.session_persistence:
-                sio.enter_room(sid, session_id, namespace=namespace)
-            await sio.emit("session_confirm", session_id, room=sid, namespace=namespace)
+            session = await sio.get_session(sid, namespace=namespace)
+            token = (data or {}).get("session_id") if isinstance(data, dict) else None
+            session_id = self._session_of(token)
+            if session_id is None:
+                if await over_rate(sid, session, None):  # each new session has a fresh per-sender bucket
+                    return
+                token = new_session_token(settings.session_secret)
+                session_id = self._session_of(token)
+            await sio.save_session(sid, {**session, "session_id": session_id}, namespace=namespace)
+            entered = sio.enter_room(sid, session_id, namespace=namespace)
+            if inspect.isawaitable(entered):  # a coroutine since python-socketio 5.10
+                await entered
+            await sio.emit("session_confirm", token, room=sid, namespace=namespace)
 
         @sio.on(self.user_message_evt, namespace=namespace)
         async def user_message(sid: str, data: dict[str, Any]) -> None:
-            if self.session_persistence and not data.get("session_id"):
-                logger.warning("web chat: message without a session_id ignored (send session_request first)")
+            session = await sio.get_session(sid, namespace=namespace)
+            session_id = session.get("session_id")
+            if session_id is None or session_id in self.edge.revoked_sessions:
+                await refuse(sid, 401, "send session_request first and use the session it confirms")
                 return
-            sender_id = data["session_id"] if self.session_persistence else sid
+            text = data.get("message", "") if isinstance(data, dict) else None
+            if not isinstance(text, str):
+                await refuse(sid, 400, "'message' must be a string")
+                return
+            if len(text) > settings.max_message_chars:
+                await refuse(sid, 413, f"'message' is longer than {settings.max_message_chars} characters")
+                return
+            sender_id = namespaced(CHANNEL, session_id)
+            if await over_rate(sid, session, sender_id):
+                return
             metadata = data.get(self.metadata_key) or {}
             if isinstance(metadata, str):
-                metadata = json.loads(metadata)
-            output = SocketIOOutput(sio, self.bot_message_evt)
+                try:
+                    metadata = json.loads(metadata)
+                except ValueError:
+                    metadata = {}
+            output = WebChatOutput(sio, self.bot_message_evt)
             await on_new_message(
-                UserMessage(data.get("message", ""), output, sender_id, input_channel=self.name(), metadata=metadata)
+                UserMessage(
+                    text, output, sender_id, input_channel=self.name(), metadata=customer_metadata(metadata) or None
+                )
             )
 
         return webhook

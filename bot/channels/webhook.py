@@ -15,6 +15,8 @@ from sanic.response import HTTPResponse
 
 from bot.channels.dedup import DedupStore
 from bot.channels.inbound import InboundMessage, PayloadError
+from bot.security.edge import Edge
+from bot.security.senders import namespaced
 
 logger = logging.getLogger(__name__)
 
@@ -61,23 +63,30 @@ async def dispatch(
     dedup: DedupStore,
     output_for: Callable[[InboundMessage], OutputChannel],
     on_new_message: Callable[[UserMessage], Awaitable[Any]],
+    edge: Edge | None = None,
 ) -> int:
-    """Hands every message not seen before to Rasa; returns how many were handed on.
+    """Hands every message not seen before to Rasa as the conversation `<platform>:<sender id>`; returns how many
+    were handed on.
 
     A message is marked as seen before it is processed, so a platform retry that arrives while the first delivery
     is still being answered is dropped too. A failure inside Rasa is logged and does not fail the webhook (the
-    platform would only deliver the same message again).
+    platform would only deliver the same message again). With an `edge`, a message over its length limit or from a
+    sender over its rate is dropped with a warning: the platform is answered as usual, since an error would only
+    hold back the other customers' messages of the same delivery.
     """
     handed = 0
     for message in messages:
         if not dedup.first_seen(f"{platform}:{message.message_id}"):
             logger.info("%s delivery %s already handled: ignored", platform, message.message_id)
             continue
+        conversation_id = namespaced(platform, message.sender_id)
+        if edge is not None and not _within_limits(platform, conversation_id, message.text, edge):
+            continue
         output = output_for(message)
         user_message = UserMessage(
             message.text,
             output,
-            message.sender_id,
+            conversation_id,
             input_channel=platform,
             message_id=message.message_id,
             metadata=dict(message.metadata),
@@ -91,3 +100,13 @@ async def dispatch(
             logger.exception("%s message %s could not be handled", platform, message.message_id)
         handed += 1
     return handed
+
+
+def _within_limits(platform: str, conversation_id: str, text: str, edge: Edge) -> bool:
+    if len(text) > edge.settings.max_message_chars:
+        logger.warning("%s message longer than %d characters dropped", platform, edge.settings.max_message_chars)
+        return False
+    if edge.senders.allow(conversation_id) is not None:
+        logger.warning("%s sender over its message rate: message dropped", platform)
+        return False
+    return True

@@ -20,7 +20,9 @@ from bot.channels.dedup import DedupStore, build_store
 from bot.channels.http_client import PlatformClient, policy_from_credentials
 from bot.channels.inbound import InboundMessage
 from bot.channels.meta_webhook import meta_webhook
+from bot.channels.namespacing import StripsOwnPrefix
 from bot.channels.webhook import required
+from bot.security.edge import Edge, default_edge
 
 logger = logging.getLogger(__name__)
 
@@ -40,7 +42,7 @@ class WhatsAppSettings:
         return f"{self.graph_base.rstrip('/')}/{self.api_version}/{self.phone_number_id}/messages"
 
 
-class WhatsAppOutput(OutputChannel):
+class WhatsAppOutput(StripsOwnPrefix):
     """Sends bot and agent messages through the Graph API, split and adapted to WhatsApp's limits."""
 
     @classmethod
@@ -83,6 +85,8 @@ class WhatsAppInput(InputChannel):
     @classmethod
     def name(cls) -> str:
         return CHANNEL
+
+    edge: Edge = default_edge()
 
     @classmethod
     def from_credentials(cls, credentials: dict[str, Any] | None) -> InputChannel:
@@ -127,6 +131,7 @@ class WhatsAppInput(InputChannel):
             dedup=self.dedup,
             output_for=self._output_for,
             on_new_message=on_new_message,
+            edge=self.edge,
         )
 
     def _output_for(self, _: InboundMessage) -> OutputChannel:

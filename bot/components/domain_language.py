@@ -65,9 +65,12 @@ class DomainLanguageLexicon(GraphComponent, EntityExtractorMixin):
             # A word counts for a language when at least this many of its examples use it (and no other
             # language's examples do).
             "min_count": 2,
-            # Intents whose examples are left out: yes/no answers ("ok", "si", "sim") cross languages and
-            # must not switch a conversation.
-            "exclude_intents": ["affirm", "deny"],
+            # Words also count as written, diacritics kept: "sí" is Spanish evidence although "si" is shared.
+            "written_forms": True,
+            # Intents whose examples are left out. Yes/no answers count: a word only one language's yes/no uses
+            # ("oui", "vale", "sim") names the language of a first message, and an established language is protected
+            # by bot.policies.language (one message in another language never moves it).
+            "exclude_intents": [],
             # The lexicon's verdict must be among the detector's top candidates for the text.
             "detector_top": 2,
             # Confidence reported on the entity (below a confident detection, above the hint's).
@@ -106,7 +109,9 @@ class DomainLanguageLexicon(GraphComponent, EntityExtractorMixin):
             for message in training_data.intent_examples
             if message.get(INTENT) not in excluded and (language := example_language(message))
         ]
-        self._lexicon = DomainLexicon.learn(examples, min_count=int(self._config["min_count"]))
+        self._lexicon = DomainLexicon.learn(
+            examples, min_count=int(self._config["min_count"]), written_forms=bool(self._config["written_forms"])
+        )
         with self._storage.write_to(self._resource) as directory:
             (directory / LEXICON_FILE).write_text(json.dumps(self._lexicon.as_dict()), encoding="utf-8")
         return self._resource

@@ -39,8 +39,6 @@ from rasa.shared.core.events import ActionExecuted, Event, SessionStarted
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.shared.nlu.constants import INTENT_NAME_KEY
 
-from bot import admission, speedups
-
 logger = logging.getLogger(__name__)
 T = TypeVar("T")
 
@@ -83,11 +81,6 @@ class WindowedSQLTrackerStore(SQLTrackerStore):
         table = self.SQLEvent.__table__
         self._newest_id = sa.select(sa.func.max(table.c.id)).where(table.c.sender_id == sa.bindparam("sender_id"))
         self._insert = table.insert()
-        # The tracker store is the one piece of ours every Rasa server process of this project loads at start-up:
-        # it also installs the hot-path fixes of bot/speedups/ (same behaviour, less CPU per turn) and the bound on
-        # messages in work at once of bot/admission.py.
-        speedups.install()
-        admission.install()
         _wrappers_delegate_init_tracker()
 
     def _reopen_sqlite(self) -> None:

@@ -4,11 +4,21 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Body, Query, status
+from fastapi import APIRouter, Body, Query, Response, status
 
 from handoff.api.deps import AgentOrManager, Context, Manager
-from handoff.schemas import AgentCreated, AgentIn, AgentOut, AgentPatch, AuditOut, QueueIn, QueueOut
-from handoff.services import admin_ops
+from handoff.schemas import (
+    AgentCreated,
+    AgentIn,
+    AgentOut,
+    AgentPatch,
+    AuditOut,
+    QueueIn,
+    QueueOut,
+    TokenRotated,
+    TokenRotateIn,
+)
+from handoff.services import admin_ops, agent_lifecycle
 
 router = APIRouter(tags=["admin"])
 
@@ -32,9 +42,9 @@ def put_calendar(name: str, ctx: Context, caller: Manager, dates: Annotated[list
 
 
 @router.get("/agents", response_model=list[AgentOut])
-def list_agents(ctx: Context, caller: Manager) -> list[AgentOut]:
-    """Every agent with current load."""
-    return admin_ops.list_agents(ctx)
+def list_agents(ctx: Context, caller: Manager, include_deleted: bool = False) -> list[AgentOut]:
+    """Every agent with current load (soft-deleted agents with ``include_deleted=true``)."""
+    return admin_ops.list_agents(ctx, include_deleted=include_deleted)
 
 
 @router.post("/agents", response_model=AgentCreated, status_code=status.HTTP_201_CREATED)
@@ -47,6 +57,34 @@ def create_agent(body: AgentIn, ctx: Context, caller: Manager) -> AgentCreated:
 def patch_agent(agent_id: str, body: AgentPatch, ctx: Context, caller: Manager) -> AgentOut:
     """Change an agent's languages, skills, queues, capacity, role or status."""
     return admin_ops.patch_agent(ctx, caller, agent_id, body)
+
+
+@router.post("/agents/{agent_id}/disable", response_model=AgentOut)
+def disable_agent(agent_id: str, ctx: Context, caller: Manager) -> AgentOut:
+    """Refuse the agent's token everywhere (API and WebSocket) and put their open conversations back in the queue."""
+    return agent_lifecycle.set_disabled(ctx, caller, agent_id, True)
+
+
+@router.post("/agents/{agent_id}/enable", response_model=AgentOut)
+def enable_agent(agent_id: str, ctx: Context, caller: Manager) -> AgentOut:
+    """Accept the agent's token again."""
+    return agent_lifecycle.set_disabled(ctx, caller, agent_id, False)
+
+
+@router.post("/agents/{agent_id}/token", response_model=TokenRotated)
+def rotate_token(agent_id: str, ctx: Context, caller: Manager, body: TokenRotateIn | None = None) -> TokenRotated:
+    """New token (returned only here, optionally expiring); the old one stops working at once."""
+    return agent_lifecycle.rotate_token(ctx, caller, agent_id, body.expires_at if body else None)
+
+
+@router.delete("/agents/{agent_id}", status_code=status.HTTP_204_NO_CONTENT, response_class=Response)
+def delete_agent(agent_id: str, ctx: Context, caller: Manager, hard: bool = False) -> Response:
+    """Delete an agent: soft (kept for the audit trail, token destroyed) or ``hard=true`` (row removed).
+
+    Their open conversations go back to the queue either way.
+    """
+    agent_lifecycle.delete_agent(ctx, caller, agent_id, hard=hard)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
 @router.get("/audit", response_model=list[AuditOut])

@@ -13,12 +13,14 @@ from handoff.schemas import (
     CloseIn,
     HandoffOut,
     MessageCreated,
+    MessageOut,
     NoteIn,
     QueueOut,
     ReplyIn,
+    TokenRotated,
     TransferIn,
 )
-from handoff.services import admin_ops, agent_ops
+from handoff.services import admin_ops, agent_lifecycle, agent_ops
 
 router = APIRouter(tags=["agents"])
 
@@ -41,6 +43,13 @@ def set_my_status(body: AgentPatch, ctx: Context, caller: AgentCaller) -> AgentO
     """Agents change their own ``status`` (online / away / offline) only."""
     assert caller.agent_id is not None
     return admin_ops.update_own_status(ctx, caller, body)
+
+
+@router.post("/agents/me/token", response_model=TokenRotated)
+def rotate_my_token(ctx: Context, caller: AgentCaller) -> TokenRotated:
+    """Replace my token: the current one stops working now, the new one is in this answer only."""
+    assert caller.agent_id is not None
+    return agent_lifecycle.rotate_token(ctx, caller, caller.agent_id, None)
 
 
 @router.get("/agents/me/queues", response_model=list[QueueOut])
@@ -79,6 +88,16 @@ def reply(
     if result.duplicate:
         response.status_code = status.HTTP_200_OK
     return result
+
+
+@router.post(
+    "/handoffs/{handoff_id}/messages/{message_id}/retry",
+    response_model=MessageOut,
+    responses={409: {"description": "the reply is already delivered or being delivered"}},
+)
+def retry_reply(handoff_id: str, message_id: int, ctx: Context, caller: AgentOrManager, request: Request) -> MessageOut:
+    """Try a reply's delivery to the customer again now (its owner or a manager, while the handoff is open)."""
+    return agent_ops.retry_delivery(ctx, caller, handoff_id, message_id, lambda: _wake(request))
 
 
 @router.post("/handoffs/{handoff_id}/notes", response_model=MessageCreated, status_code=status.HTTP_201_CREATED)

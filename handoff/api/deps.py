@@ -23,10 +23,10 @@ Context = Annotated[ServiceContext, Depends(get_context)]
 
 
 def principal_for_token(request_state_app: object, ctx: ServiceContext, token: str) -> Principal | None:
-    """Resolve a token (also used by the WebSocket endpoint, which takes it from the query string)."""
+    """Resolve a bearer token to the caller (also used by ``/metrics``)."""
     credentials: Credentials = request_state_app.state.credentials  # type: ignore[attr-defined]
     with ctx.sessions() as session:
-        return authenticate(session, credentials, token)
+        return authenticate(session, credentials, token, ctx.clock())
 
 
 def get_principal(
@@ -52,6 +52,13 @@ def require_service_or_manager(caller: Caller) -> Principal:
     """The bot's service key, a supervisor or an admin."""
     if not (caller.is_service or caller.is_manager):
         raise HTTPException(status.HTTP_403_FORBIDDEN, "requires the service key or a supervisor/admin token")
+    return caller
+
+
+def require_service(caller: Caller) -> Principal:
+    """Only the bot's service key speaks for customers (messages stored with the customer's role)."""
+    if not caller.is_service:
+        raise HTTPException(status.HTTP_403_FORBIDDEN, "requires the bot's service key")
     return caller
 
 
@@ -84,6 +91,7 @@ def require_admin(caller: Caller) -> Principal:
 
 
 ServiceOrManager = Annotated[Principal, Depends(require_service_or_manager)]
+ServiceOnly = Annotated[Principal, Depends(require_service)]
 AgentCaller = Annotated[Principal, Depends(require_agent)]
 AgentOrManager = Annotated[Principal, Depends(require_agent_or_manager)]
 Manager = Annotated[Principal, Depends(require_manager)]

@@ -6,7 +6,7 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, HTTPException, Query, Response, status
 
-from handoff.api.deps import Caller, Context, ServiceOrManager
+from handoff.api.deps import Caller, Context, ServiceOnly, ServiceOrManager
 from handoff.auth import Principal
 from handoff.schemas import CustomerMessageIn, HandoffCreate, HandoffOut, Language, MessageCreated
 from handoff.services import handoffs as service
@@ -29,7 +29,12 @@ def can_see(caller: Principal, handoff: Handoff) -> bool:
     responses={200: {"model": HandoffOut, "description": "an open handoff already exists for the conversation"}},
 )
 def create_handoff(body: HandoffCreate, ctx: Context, caller: ServiceOrManager, response: Response) -> HandoffOut:
-    """Create a handoff and route it; returns the open one (200) if the conversation already has one."""
+    """Create a handoff and route it; returns the open one (200) if the conversation already has one.
+
+    Only the bot's service key may send a transcript: its lines are stored as the customer's and the bot's words.
+    """
+    if body.transcript and not caller.is_service:
+        raise HTTPException(status.HTTP_403_FORBIDDEN, "only the bot's service key may send transcript entries")
     result = service.create_handoff(ctx, body, actor=caller.actor)
     if not result.created:
         response.status_code = status.HTTP_200_OK
@@ -74,7 +79,7 @@ def list_handoffs(
 
 @router.post("/handoffs/{handoff_id}/messages", response_model=MessageCreated, status_code=status.HTTP_201_CREATED)
 def add_message(
-    handoff_id: str, body: CustomerMessageIn, ctx: Context, caller: ServiceOrManager, response: Response
+    handoff_id: str, body: CustomerMessageIn, ctx: Context, caller: ServiceOnly, response: Response
 ) -> MessageCreated:
     """Relay a customer message to the agent; retries with the same ``message_id`` answer 200 and store nothing."""
     result = service.add_customer_message(ctx, body, handoff_id=handoff_id)
@@ -87,7 +92,7 @@ def add_message(
     "/conversations/{conversation_id}/messages", response_model=MessageCreated, status_code=status.HTTP_201_CREATED
 )
 def add_message_by_conversation(
-    conversation_id: str, body: CustomerMessageIn, ctx: Context, caller: ServiceOrManager, response: Response
+    conversation_id: str, body: CustomerMessageIn, ctx: Context, caller: ServiceOnly, response: Response
 ) -> MessageCreated:
     """Relay a customer message to the conversation's open handoff (404 when there is none)."""
     result = service.add_customer_message(ctx, body, conversation_id=conversation_id)

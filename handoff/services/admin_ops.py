@@ -12,6 +12,7 @@ from handoff.errors import ConflictError, InvalidInputError, NotFoundError, Perm
 from handoff.routing.hours import ScheduleError, build_schedule, is_open, next_opening, normalise_hours
 from handoff.schemas import AgentCreated, AgentIn, AgentOut, AgentPatch, AuditOut, QueueIn, QueueOut
 from handoff.secrets_store import hash_token
+from handoff.services.agent_lifecycle import check_expiry, check_may_manage
 from handoff.services.assignment import auto_assign_queue
 from handoff.services.context import ServiceContext
 from handoff.services.queue_stats import active_counts, queue_depths, schedule_for
@@ -34,11 +35,14 @@ def get_agent(ctx: ServiceContext, agent_id: str) -> AgentOut:
         return _agent_out(agent, active_counts(session).get(agent_id, 0))
 
 
-def list_agents(ctx: ServiceContext) -> list[AgentOut]:
-    """Every agent with its current load."""
+def list_agents(ctx: ServiceContext, *, include_deleted: bool = False) -> list[AgentOut]:
+    """Every agent with its current load (soft-deleted ones only on request)."""
+    query = select(Agent).order_by(Agent.id)
+    if not include_deleted:
+        query = query.where(Agent.deleted_at.is_(None))
     with ctx.sessions() as session:
         counts = active_counts(session)
-        return [_agent_out(a, counts.get(a.id, 0)) for a in session.scalars(select(Agent).order_by(Agent.id))]
+        return [_agent_out(a, counts.get(a.id, 0)) for a in session.scalars(query)]
 
 
 def update_own_status(ctx: ServiceContext, caller: Principal, body: AgentPatch) -> AgentOut:
@@ -65,6 +69,7 @@ def create_agent(ctx: ServiceContext, caller: Principal, body: AgentIn) -> Agent
     _check_queues(ctx, body.queues)
     token = secrets.token_urlsafe(24)
     now = ctx.clock()
+    check_expiry(body.expires_at, now)
     with ctx.sessions() as session:
         agent = Agent(**body.model_dump(), token_hash=hash_token(token), idle_since=None)
         session.add(agent)
@@ -88,10 +93,15 @@ def patch_agent(
     if "queues" in changed:
         _check_queues(ctx, changed["queues"])
     now = ctx.clock()
+    check_expiry(changed.get("expires_at"), now)
     with ctx.sessions() as session:
         agent = session.get(Agent, agent_id)
-        if agent is None:
+        if agent is None or agent.deleted_at is not None:
             raise NotFoundError("agent", agent_id)
+        if not self_service:
+            check_may_manage(caller, agent)
+        if agent.disabled and changed.get("status") == "online":
+            raise ConflictError(f"agent {agent_id} is disabled; enable it first")
         for key, value in changed.items():
             setattr(agent, key, value)
         if changed.get("status") == "online" and agent.idle_since is None:
@@ -102,7 +112,10 @@ def patch_agent(
             actor=caller.actor,
             action="agent_status" if self_service else "agent_updated",
             handoff_id=None,
-            details={"agent_id": agent_id, **changed},
+            details={
+                "agent_id": agent_id,
+                **{k: v.isoformat() if k == "expires_at" else v for k, v in changed.items()},
+            },
         )
         session.commit()
         events = []

@@ -9,16 +9,17 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from handoff.auth import Principal
+from handoff.auth import Principal, agent_may_sign_in
 from handoff.errors import CapacityError, ConflictError, InvalidInputError, NotFoundError, PermissionDeniedError
 from handoff.schemas import CloseIn, HandoffOut, MessageCreated, MessageOut, NoteIn, ReplyIn, TransferIn
 from handoff.services.assignment import assign, auto_assign_queue
 from handoff.services.context import ServiceContext
-from handoff.services.delivery import enqueue
+from handoff.services.delivery import enqueue, retry_now
 from handoff.services.events import Event
 from handoff.services.handoffs import clean_text
-from handoff.services.presenter import present
+from handoff.services.presenter import deliveries_of, message_out, present
 from handoff.services.queue_stats import active_counts
+from handoff.services.redaction import truncate
 from handoff.services.transitions import transition
 from handoff.services.windows import window_of
 from handoff.store.models import Agent, Handoff, Message, Queue
@@ -39,10 +40,10 @@ def _owned(session: Session, caller: Principal, handoff_id: str) -> Handoff:
     handoff = session.get(Handoff, handoff_id)
     if handoff is None:
         raise NotFoundError("handoff", handoff_id)
+    if handoff.agent_id != caller.agent_id and not caller.is_manager:
+        raise PermissionDeniedError(f"handoff {handoff_id} is not assigned to you")
     if handoff.status != "assigned":
         raise ConflictError(f"handoff {handoff_id} is {handoff.status}, not assigned", status=handoff.status)
-    if handoff.agent_id != caller.agent_id and not caller.is_manager:
-        raise PermissionDeniedError(f"handoff {handoff_id} is assigned to another agent")
     return handoff
 
 
@@ -136,23 +137,31 @@ def _store_message(
 def reply(
     ctx: ServiceContext, caller: Principal, handoff_id: str, body: ReplyIn, wake: Callable[[], None]
 ) -> MessageCreated:
-    """Store the owner's reply and queue its delivery to the customer (idempotent by ``message_id``)."""
+    """Store the owner's reply and queue its delivery to the customer (idempotent by ``message_id``).
+
+    Ownership is checked before the duplicate lookup, so a caller who does not own the handoff learns nothing
+    about its messages by guessing message ids.
+    """
     now = ctx.clock()
     with ctx.sessions() as session:
+        handoff = _owned(session, caller, handoff_id)
         if body.message_id:
             duplicate = session.scalar(
                 select(Message).where(Message.handoff_id == handoff_id, Message.client_message_id == body.message_id)
             )
             if duplicate is not None:
+                entry = deliveries_of(session, handoff_id).get(duplicate.id)
                 return MessageCreated(
-                    handoff_id=handoff_id, message=MessageOut.model_validate(duplicate), duplicate=True
+                    handoff_id=handoff_id,
+                    message=message_out(duplicate, entry, ctx.settings.delivery_max_attempts),
+                    duplicate=True,
                 )
-        handoff = _owned(session, caller, handoff_id)
         window = window_of(session, handoff, now)
         if not window.open:
             raise ConflictError(window.refusal(handoff.channel), status=handoff.status)
         agent = _agent(session, caller)
-        text = clean_text(ctx, body.text)
+        # What the agent deliberately sends is stored and delivered as written: redaction never rewrites it.
+        text = truncate(body.text, ctx.settings.max_text_chars)
         message = _store_message(
             session,
             handoff,
@@ -166,14 +175,35 @@ def reply(
         entities = {"agent_message": text, "agent_name": agent.display_name}
         if window.tag:
             entities["message_tag"] = window.tag  # Messenger: a human agent's reply after 24 hours
-        enqueue(session, handoff, "agent_reply", entities, now)
         try:
+            session.flush()
+            enqueue(session, handoff, "agent_reply", entities, now, message_id=message.id)
             session.commit()
         except IntegrityError as e:
             raise ConflictError(f"message_id {body.message_id!r} was used concurrently") from e
         out = MessageOut.model_validate(message)
+        out.delivery_status = "pending"
     wake()
     return MessageCreated(handoff_id=handoff_id, message=out, duplicate=False)
+
+
+def retry_delivery(
+    ctx: ServiceContext, caller: Principal, handoff_id: str, message_id: int, wake: Callable[[], None]
+) -> MessageOut:
+    """Try a reply's delivery again now (the owner or a manager, while the handoff is open)."""
+    now = ctx.clock()
+    with ctx.sessions() as session:
+        _owned(session, caller, handoff_id)
+        message = session.get(Message, message_id)
+        if message is None or message.handoff_id != handoff_id or message.role != "agent":
+            raise NotFoundError("reply", str(message_id))
+        if not retry_now(session, message_id, now):
+            raise ConflictError(f"reply {message_id} is delivered or being delivered")
+        session.commit()
+        entry = deliveries_of(session, handoff_id).get(message_id)
+        out = message_out(message, entry, ctx.settings.delivery_max_attempts)
+    wake()
+    return out
 
 
 def note(ctx: ServiceContext, caller: Principal, handoff_id: str, body: NoteIn) -> MessageCreated:
@@ -219,8 +249,10 @@ def transfer(ctx: ServiceContext, caller: Principal, handoff_id: str, body: Tran
         previous_agent = handoff.agent_id
         if body.agent_id is not None:
             target = session.get(Agent, body.agent_id)
-            if target is None:
+            if target is None or target.deleted_at is not None:
                 raise InvalidInputError("agent_id", f"unknown agent {body.agent_id!r}")
+            if not agent_may_sign_in(target, now):
+                raise InvalidInputError("agent_id", f"agent {target.id} is disabled or expired")
             if target_queue not in target.queues:
                 raise InvalidInputError("agent_id", f"agent {target.id} does not serve queue {target_queue}")
             _check_capacity(session, target)

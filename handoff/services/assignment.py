@@ -78,7 +78,7 @@ def auto_assign_queue(session: Session, queue_name: str, now: datetime, metrics:
         .limit(100)
     ).all()
     for handoff in waiting:
-        agent = choose_agent(agent_states(session), queue_name, handoff.language, handoff.topic)
+        agent = choose_agent(agent_states(session, now), queue_name, handoff.language, handoff.topic)
         if agent is None:
             continue
         try:

@@ -1,4 +1,5 @@
-"""Loads the editable YAML configuration (queues, holiday calendars, agent roster) into an empty database."""
+"""Loads the editable YAML configuration (queues, holiday calendars, agent roster) into an empty database, and finds
+agents that still sign in with a token documented in a demo roster."""
 
 from __future__ import annotations
 
@@ -15,6 +16,9 @@ from handoff.routing.hours import ScheduleError, build_schedule, normalise_hours
 from handoff.schemas import AgentIn, QueueIn
 from handoff.secrets_store import hash_token
 from handoff.store.models import Agent, HolidayCalendar, Queue
+
+# The demo roster shipped with the package: its tokens are documented, so they are never secret.
+DEMO_DIR = Path(__file__).resolve().parent.parent / "demo"
 
 
 class _QueueFile(QueueIn):
@@ -83,3 +87,32 @@ def load_if_empty(session: Session, directory: Path) -> bool:
         session.add(Agent(**data, token_hash=hash_token(agent.token), idle_since=None))
     session.commit()
     return True
+
+
+def documented_tokens(directories: list[Path]) -> set[str]:
+    """Hashes of every token written in the ``agents.yml`` of these directories (they are public knowledge)."""
+    hashes: set[str] = set()
+    for directory in directories:
+        for entry in _read_yaml(directory / "agents.yml", "agents") or []:
+            if isinstance(entry, dict) and isinstance(entry.get("token"), str):
+                hashes.add(hash_token(entry["token"]))
+    return hashes
+
+
+def agents_with_documented_tokens(session: Session, directories: list[Path]) -> list[str]:
+    """Ids of agents whose token is one of the documented demo tokens."""
+    hashes = documented_tokens(directories)
+    if not hashes:
+        return []
+    return list(session.scalars(select(Agent.id).where(Agent.token_hash.in_(sorted(hashes))).order_by(Agent.id)))
+
+
+def demo_token_refusal(demo_mode: bool, agent_ids: list[str]) -> str | None:
+    """Why a production start must stop (agents with public demo tokens could sign in), or None."""
+    if demo_mode or not agent_ids:
+        return None
+    return (
+        f"refusing to start outside demo mode: agents {', '.join(agent_ids)} still have the documented demo tokens "
+        "of handoff/demo/agents.yml. Run `python -m handoff.manage revoke-demo-tokens` (disables them and replaces "
+        "their tokens), or rotate/delete them in demo mode, or set NIMBUS_MODE=demo for a demo."
+    )

@@ -4,6 +4,9 @@ Services add :class:`OutboxEntry` rows in the same transaction as the reply or c
 hands due entries, oldest first and in order per conversation, to a :class:`DeliveryPort`. The real
 port calls Rasa's external-event endpoint (``/conversations/{id}/trigger_intent``) so channel code
 lives only in the bot.
+
+A reply is never given up silently: after ``delivery_max_attempts`` it shows as failed (API and a live
+``message.delivery`` event to the console) and is still retried with back-off while its handoff is open.
 """
 
 from __future__ import annotations
@@ -12,7 +15,7 @@ import logging
 import threading
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any, Protocol
+from typing import Any, Literal, Protocol
 from urllib.parse import quote
 
 import httpx
@@ -21,7 +24,10 @@ from sqlalchemy.engine import CursorResult
 from sqlalchemy.orm import Session
 
 from handoff.errors import HandoffServiceError
+from handoff.rasa_jwt import rasa_auth_headers
 from handoff.services.context import ServiceContext
+from handoff.services.events import Event
+from handoff.services.transitions import OPEN_STATUSES
 from handoff.store.models import Handoff, OutboxEntry
 
 logger = logging.getLogger(__name__)
@@ -55,25 +61,29 @@ class DeliveryPort(Protocol):
 
 
 class RasaDelivery:
-    """Triggers an intent in the customer's Rasa conversation on their own output channel."""
+    """Triggers an intent in the customer's Rasa conversation on their own output channel.
 
-    def __init__(self, client: httpx.Client, base_url: str, token: str | None) -> None:
+    Authenticates with a short-lived JWT signed with ``RASA_JWT_SECRET`` in the ``Authorization`` header;
+    no secret ever goes into the URL.
+    """
+
+    def __init__(self, client: httpx.Client, base_url: str, jwt_secret: str | None) -> None:
         self._client = client
         self._base_url = base_url.rstrip("/")
-        self._token = token
+        self._jwt_secret = jwt_secret
 
     def send(self, delivery: Delivery) -> None:
-        """``POST {RASA_URL}/conversations/{id}/trigger_intent?output_channel=...&token=...``."""
-        params = {"output_channel": delivery.channel}
-        if self._token:
-            params["token"] = self._token
+        """``POST {RASA_URL}/conversations/{id}/trigger_intent?output_channel=...`` with a bearer JWT."""
         url = f"{self._base_url}/conversations/{quote(delivery.conversation_id, safe='')}/trigger_intent"
         try:
             response = self._client.post(
-                url, params=params, json={"name": delivery.intent, "entities": delivery.entities}
+                url,
+                params={"output_channel": delivery.channel},
+                headers=rasa_auth_headers(self._jwt_secret),
+                json={"name": delivery.intent, "entities": delivery.entities},
             )
         except httpx.HTTPError as e:
-            raise DeliveryError(f"Rasa unreachable: {e}") from e
+            raise DeliveryError(f"Rasa unreachable: {type(e).__name__}: {e}") from e
         if response.status_code >= 500 or response.status_code in (408, 409, 429):
             raise DeliveryError(f"Rasa answered {response.status_code}")
         if response.status_code >= 400:
@@ -82,8 +92,34 @@ class RasaDelivery:
             )
 
 
-def enqueue(session: Session, handoff: Handoff, intent: str, entities: dict[str, Any], now: datetime) -> None:
-    """Add a delivery to the current transaction."""
+DeliveryStatus = Literal["pending", "delivered", "failed"]
+
+
+def delivery_status(status: str, attempts: int, last_error: str | None, max_attempts: int) -> DeliveryStatus:
+    """What the agent sees: delivered, failed (given up, or still failing after ``max_attempts``), else pending."""
+    if status == "sent":
+        return "delivered"
+    if status == "failed" or (last_error is not None and attempts >= max_attempts):
+        return "failed"
+    return "pending"
+
+
+def keeps_retrying(attempts: int, *, retryable: bool, handoff_open: bool, max_attempts: int) -> bool:
+    """After a failed attempt: retry while the handoff is open; otherwise up to ``max_attempts``; never a 4xx."""
+    if not retryable:
+        return False
+    return handoff_open or attempts < max_attempts
+
+
+def enqueue(
+    session: Session,
+    handoff: Handoff,
+    intent: str,
+    entities: dict[str, Any],
+    now: datetime,
+    message_id: int | None = None,
+) -> None:
+    """Add a delivery (of the reply ``message_id``, if it is one) to the current transaction."""
     session.add(
         OutboxEntry(
             handoff_id=handoff.id,
@@ -95,6 +131,7 @@ def enqueue(session: Session, handoff: Handoff, intent: str, entities: dict[str,
             attempts=0,
             next_attempt_at=now,
             created_at=now,
+            message_id=message_id,
         )
     )
 
@@ -117,6 +154,7 @@ def deliver_due(ctx: ServiceContext, port: DeliveryPort, batch: int = 100) -> De
     report = DeliveryReport()
     now = ctx.clock()
     blocked: set[str] = set()
+    events: list[Event] = []
     with ctx.sessions() as session:
         pending = session.scalars(
             select(OutboxEntry).where(OutboxEntry.status == "pending").order_by(OutboxEntry.id).limit(batch)
@@ -142,21 +180,14 @@ def deliver_due(ctx: ServiceContext, port: DeliveryPort, batch: int = 100) -> De
             try:
                 port.send(Delivery(entry.conversation_id, entry.channel, entry.intent, entry.entities))
             except DeliveryError as e:
-                give_up = not e.retryable or attempts >= ctx.settings.delivery_max_attempts
-                values = {"status": "failed" if give_up else "pending", "last_error": str(e)[:1000]}
-                if not give_up:
-                    values["next_attempt_at"] = now + _backoff(attempts)
-                    report.retried += 1
-                    ctx.metrics.deliveries.labels("retry").inc()
-                else:
-                    report.failed += 1
-                    ctx.metrics.deliveries.labels("failed").inc()
-                    logger.error("delivery %s for %s failed for good: %s", entry.id, entry.conversation_id, e)
+                values = _after_failure(ctx, session, entry, attempts, e, now, report, events)
                 blocked.add(entry.conversation_id)
             else:
                 values = {"status": "sent", "sent_at": now, "last_error": None}
                 report.sent += 1
                 ctx.metrics.deliveries.labels("sent").inc()
+                if entry.last_error is not None and entry.message_id is not None:
+                    events.append(_delivery_event(session, entry, "delivered", None))
             session.execute(
                 update(OutboxEntry)
                 .where(OutboxEntry.id == entry.id)
@@ -164,7 +195,63 @@ def deliver_due(ctx: ServiceContext, port: DeliveryPort, batch: int = 100) -> De
                 .execution_options(synchronize_session=False)
             )
             session.commit()
+    ctx.hub.publish(events)
     return report
+
+
+def _after_failure(
+    ctx: ServiceContext,
+    session: Session,
+    entry: OutboxEntry,
+    attempts: int,
+    error: DeliveryError,
+    now: datetime,
+    report: DeliveryReport,
+    events: list[Event],
+) -> dict[str, Any]:
+    """New outbox values after a failed attempt; a reply that now counts as failed is announced live."""
+    handoff = session.get(Handoff, entry.handoff_id)
+    handoff_open = handoff is not None and handoff.status in OPEN_STATUSES
+    max_attempts = ctx.settings.delivery_max_attempts
+    retry = keeps_retrying(attempts, retryable=error.retryable, handoff_open=handoff_open, max_attempts=max_attempts)
+    message = str(error)[:1000]
+    values: dict[str, Any] = {"status": "pending" if retry else "failed", "last_error": message}
+    if retry:
+        values["next_attempt_at"] = now + _backoff(attempts)
+        report.retried += 1
+        ctx.metrics.deliveries.labels("retry").inc()
+    else:
+        report.failed += 1
+        ctx.metrics.deliveries.labels("failed").inc()
+        logger.error("delivery %s of handoff %s failed for good: %s", entry.id, entry.handoff_id, message)
+    newly_failed = not retry or attempts == max_attempts
+    if newly_failed and entry.message_id is not None:
+        events.append(_delivery_event(session, entry, "failed", message))
+    return values
+
+
+def _delivery_event(session: Session, entry: OutboxEntry, status: str, error: str | None) -> Event:
+    """``message.delivery`` for the reply's author and the handoff's queue watchers."""
+    handoff = session.get(Handoff, entry.handoff_id)
+    recipients = frozenset({handoff.agent_id}) if handoff is not None and handoff.agent_id else frozenset()
+    return Event(
+        "message.delivery",
+        entry.handoff_id,
+        handoff.queue if handoff is not None else None,
+        recipients,
+        {"message_id": entry.message_id, "status": status, "error": error},
+    )
+
+
+def retry_now(session: Session, message_id: int, now: datetime) -> bool:
+    """Make a reply's failed or waiting delivery due now; False when there is nothing to retry."""
+    result = session.execute(
+        update(OutboxEntry)
+        .where(OutboxEntry.message_id == message_id, OutboxEntry.status.in_(("pending", "failed")))
+        .values(status="pending", next_attempt_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    return isinstance(result, CursorResult) and result.rowcount == 1
 
 
 def release_stuck(ctx: ServiceContext) -> int:

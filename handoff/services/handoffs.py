@@ -10,6 +10,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from handoff.errors import ConflictError, NotFoundError
+from handoff.privacy.directory import directory_for, trusted_priority
 from handoff.routing.router import NoRouteError, route
 from handoff.routing.wait import priority_rank
 from handoff.schemas import (
@@ -23,9 +24,10 @@ from handoff.schemas import (
 from handoff.services.assignment import auto_assign_queue
 from handoff.services.context import ServiceContext
 from handoff.services.events import Event
+from handoff.services.language_change import apply_language_change
 from handoff.services.presenter import present
 from handoff.services.queue_stats import queue_states
-from handoff.services.redaction import redact, truncate
+from handoff.services.redaction import redact, redact_value, truncate
 from handoff.services.summary import build_summary
 from handoff.services.transitions import OPEN_STATUSES, audit
 from handoff.store.models import Handoff, Message
@@ -44,7 +46,7 @@ class CreateResult:
 def clean_text(ctx: ServiceContext, text: str) -> str:
     """Truncate oversized text with a marker and redact PII when configured."""
     text = truncate(text, ctx.settings.max_text_chars)
-    return redact(text) if ctx.settings.redact_pii else text
+    return redact(text) if ctx.settings.redaction_on else text
 
 
 def keep_recent(transcript: list[TranscriptEntry], limit: int) -> list[TranscriptEntry]:
@@ -89,9 +91,12 @@ def create_handoff(ctx: ServiceContext, body: HandoffCreate, actor: str = SERVIC
             for entry in entries
         ]
         last_customer = next((m.text for m in reversed(transcript) if m.role == "customer"), None)
-        customer = body.customer.model_dump()
-        if ctx.settings.redact_pii and customer.get("name"):
-            customer["name"] = redact(customer["name"])
+        # VIP status and priority come from the customer directory; the payload's claims are ignored.
+        entry = directory_for(ctx.settings.customer_directory_path).lookup(body.conversation_id)
+        priority, vip = trusted_priority(body.priority, body.reason, entry)
+        customer = {**body.customer.model_dump(), "vip": vip, **({"tier": entry.tier} if entry and entry.tier else {})}
+        if ctx.settings.redaction_on:
+            customer = redact_value(customer)
         summary = body.summary or build_summary(
             reason=body.reason,
             language=body.language,
@@ -111,11 +116,11 @@ def create_handoff(ctx: ServiceContext, body: HandoffCreate, actor: str = SERVIC
             language_confidence=body.language_confidence,
             language_covered=decision.language_covered,
             intents=body.intents,
-            slots=body.slots,
+            slots=redact_value(body.slots) if ctx.settings.redaction_on else body.slots,
             reason=body.reason,
             topic=body.topic,
-            priority=body.priority,
-            priority_rank=priority_rank(body.priority, body.customer.vip),
+            priority=priority,
+            priority_rank=priority_rank(priority, vip),
             kb_articles_tried=body.kb_articles_tried,
             summary=clean_text(ctx, summary),
             status="queued",
@@ -270,5 +275,8 @@ def add_customer_message(
             frozenset({handoff.agent_id}) if handoff.agent_id else frozenset(),
             {"message": out.model_dump(mode="json"), "conversation_id": handoff.conversation_id},
         )
-    ctx.hub.publish([event])
+        events = [event]
+        if body.conversation_language:
+            events += apply_language_change(ctx, session, handoff, body.conversation_language)
+    ctx.hub.publish(events)
     return MessageCreated(handoff_id=handoff.id, message=out, duplicate=False)

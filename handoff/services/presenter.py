@@ -8,10 +8,29 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from handoff.schemas import HandoffOut, MessageOut
+from handoff.services.delivery import delivery_status
 from handoff.services.queue_stats import expected_wait_for, position_of
 from handoff.services.windows import window_of
 from handoff.settings import Settings
-from handoff.store.models import Handoff, Message
+from handoff.store.models import Handoff, Message, OutboxEntry, Queue
+
+
+def message_out(message: Message, delivery: OutboxEntry | None, max_attempts: int) -> MessageOut:
+    """API view of a message; a reply carries the delivery status of its outbox entry."""
+    out = MessageOut.model_validate(message)
+    if delivery is not None:
+        out.delivery_status = delivery_status(delivery.status, delivery.attempts, delivery.last_error, max_attempts)
+        out.delivery_error = delivery.last_error
+        out.delivery_attempts = delivery.attempts
+    return out
+
+
+def deliveries_of(session: Session, handoff_id: str) -> dict[int, OutboxEntry]:
+    """The outbox entries of a handoff's replies, by message id."""
+    entries = session.scalars(
+        select(OutboxEntry).where(OutboxEntry.handoff_id == handoff_id, OutboxEntry.message_id.is_not(None))
+    )
+    return {entry.message_id: entry for entry in entries if entry.message_id is not None}
 
 
 def present(
@@ -37,9 +56,13 @@ def present(
         query = select(Message).where(Message.handoff_id == handoff.id).order_by(Message.timestamp, Message.id)
         if not include_private:
             query = query.where(Message.private.is_(False))
-        messages = [MessageOut.model_validate(m) for m in session.scalars(query)]
+        deliveries = deliveries_of(session, handoff.id)
+        messages = [
+            message_out(m, deliveries.get(m.id), settings.delivery_max_attempts) for m in session.scalars(query)
+        ]
     window = window_of(session, handoff, now) if handoff.status != "closed" else None
     opens_at = handoff.opens_at if handoff.status == "queued" and handoff.opens_at and handoff.opens_at > now else None
+    queue = session.get(Queue, handoff.queue)
     return HandoffOut(
         id=handoff.id,
         status=handoff.status,
@@ -47,6 +70,7 @@ def present(
         position=position,
         expected_wait_seconds=wait,
         opens_at=opens_at,
+        queue_timezone=queue.timezone if queue is not None else None,
         language=handoff.language,
         language_covered=handoff.language_covered,
         language_confidence=handoff.language_confidence,

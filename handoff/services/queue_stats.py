@@ -43,14 +43,16 @@ def active_counts(session: Session) -> dict[str, int]:
     return {agent_id: count for agent_id, count in rows if agent_id}
 
 
-def agent_states(session: Session) -> list[AgentState]:
-    """Every agent with its current load (plain columns: no ORM identity-map cost per agent)."""
+def agent_states(session: Session, now: datetime | None = None) -> list[AgentState]:
+    """Every agent who may work (not disabled, deleted or, given ``now``, expired) with its current load
+    (plain columns: no ORM identity-map cost per agent)."""
     counts = active_counts(session)
-    rows = session.execute(
-        select(
-            Agent.id, Agent.status, Agent.languages, Agent.skills, Agent.queues, Agent.max_concurrent, Agent.idle_since
-        )
-    )
+    query = select(
+        Agent.id, Agent.status, Agent.languages, Agent.skills, Agent.queues, Agent.max_concurrent, Agent.idle_since
+    ).where(Agent.disabled.is_(False), Agent.deleted_at.is_(None))
+    if now is not None:
+        query = query.where(Agent.expires_at.is_(None) | (Agent.expires_at > now))
+    rows = session.execute(query)
     return [
         AgentState(
             id=agent_id,
@@ -113,7 +115,7 @@ def queue_states(session: Session, window: int, default_handle: float, now: date
     """Routing view of every queue: schedule, depth, staffing and recent handling time (a fixed number of
     queries whatever the number of queues)."""
     depths = queue_depths(session)
-    agents = agent_states(session)
+    agents = agent_states(session, now)
     calendars = {c.name: list(c.dates) for c in session.scalars(select(HolidayCalendar))}
     handle = recent_handle_seconds_by_queue(session, window, now - RECENT_HISTORY)
     online_by_queue: dict[str, list[AgentState]] = {}
@@ -169,7 +171,7 @@ def expected_wait_for(
 ) -> int:
     """Expected wait of a queued handoff at ``position`` from its queue's staffing and history."""
     online: Sequence[AgentState] = [
-        a for a in agent_states(session) if a.status == "online" and handoff.queue in a.queues
+        a for a in agent_states(session, now) if a.status == "online" and handoff.queue in a.queues
     ]
     opens_in = 0.0
     if handoff.opens_at is not None and handoff.opens_at > now:

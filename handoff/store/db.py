@@ -14,6 +14,8 @@ from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
+from handoff.secrets_store import private_dir, private_file
+
 MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
 _ADVISORY_KEY = 0x4E494D42  # "NIMB": any constant shared by every handoff-service process
 
@@ -24,7 +26,7 @@ def make_engine(database_url: str) -> Engine:
     if url.get_backend_name() != "sqlite":
         return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
     if url.database and url.database != ":memory:":
-        Path(url.database).parent.mkdir(parents=True, exist_ok=True)
+        private_file(Path(url.database))  # SQLite gives its -wal/-shm files the database file's mode
     engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
 
     @event.listens_for(engine, "connect")
@@ -32,6 +34,7 @@ def make_engine(database_url: str) -> Engine:
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA secure_delete=ON")  # erased and purged rows are overwritten, not just unlinked
         cursor.execute("PRAGMA busy_timeout=30000")
         cursor.close()
 
@@ -47,8 +50,8 @@ def make_session_factory(engine: Engine) -> sessionmaker[Session]:
 def startup_lock(engine: Engine, lock_dir: Path) -> Iterator[None]:
     """Serialise start-up work (migrations, demo load) between workers of one host (file lock) and,
     on PostgreSQL, between hosts (advisory lock)."""
-    lock_dir.mkdir(parents=True, exist_ok=True)
-    with open(lock_dir / "handoff_startup.lock", "a+b") as handle:
+    private_dir(lock_dir)
+    with open(private_file(lock_dir / "handoff_startup.lock"), "a+b") as handle:
         fcntl.flock(handle, fcntl.LOCK_EX)
         try:
             if engine.dialect.name == "postgresql":

@@ -15,6 +15,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -92,6 +93,11 @@ class Agent(Base):
     max_concurrent: Mapped[int] = mapped_column(Integer, default=3)
     status: Mapped[str] = mapped_column(String(16), default="offline")
     idle_since: Mapped[datetime | None] = mapped_column(nullable=True)
+    # A disabled, soft-deleted or expired agent's token is refused everywhere (API and WebSocket).
+    disabled: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    deleted_at: Mapped[datetime | None] = mapped_column(nullable=True)
+    expires_at: Mapped[datetime | None] = mapped_column(nullable=True)
+    token_rotated_at: Mapped[datetime | None] = mapped_column(nullable=True)
 
 
 class Handoff(Base):
@@ -186,3 +192,40 @@ class OutboxEntry(Base):
     last_error: Mapped[str | None] = mapped_column(Text, nullable=True)
     created_at: Mapped[datetime]
     sent_at: Mapped[datetime | None] = mapped_column(nullable=True)
+    # The agent reply this entry delivers (null for close notices), so the reply can show its delivery status.
+    message_id: Mapped[int | None] = mapped_column(Integer, nullable=True, index=True)
+
+
+class RealtimeTicket(Base):
+    """A single-use WebSocket ticket (stored hashed), so a ticket issued by one worker is redeemable at any."""
+
+    __tablename__ = "realtime_tickets"
+
+    ticket_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    agent_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    expires_at: Mapped[datetime] = mapped_column(index=True)
+
+
+class PrivacyTask(Base):
+    """One store's part of an erasure, kept until that store confirmed it, so a store that is down is retried.
+
+    ``conversation_id`` is the only plain identifier the service keeps after an erasure, and only until the store
+    answered; the task then keeps the customer's pseudonym and the store's answer for the audit.
+    """
+
+    __tablename__ = "privacy_tasks"
+    __table_args__ = (Index("ix_privacy_tasks_status", "status"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    request_id: Mapped[str] = mapped_column(String(36), index=True)
+    store: Mapped[str] = mapped_column(String(32))
+    conversation_id: Mapped[str | None] = mapped_column(String(256), nullable=True)
+    customer: Mapped[str] = mapped_column(String(64))
+    actor: Mapped[str] = mapped_column(String(96))
+    status: Mapped[str] = mapped_column(String(16), default="pending")
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    last_error: Mapped[str | None] = mapped_column(Text, nullable=True)
+    result: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    created_at: Mapped[datetime]
+    finished_at: Mapped[datetime | None] = mapped_column(nullable=True)

@@ -90,7 +90,6 @@ def test_customer_profile_merges_session_and_message_metadata() -> None:
         "locale": "es-MX",
         "country": "MX",
         "name": "Ana",
-        "vip": False,
     }
 
 

@@ -22,8 +22,12 @@ EXAMPLES = [
     ("olá", "greet", "pt"),
     ("hello there", "greet", "en"),
     ("hello", "greet", "en"),
-    ("si", "affirm", "es"),
-    ("si claro", "affirm", "es"),  # excluded intent: "si" must not become Spanish evidence
+    ("sí", "affirm", "es"),
+    ("sí claro", "affirm", "es"),
+    ("oui", "affirm", "fr"),
+    ("oui merci", "affirm", "fr"),
+    ("si possible", "faq", "fr"),  # "si" without its accent is French too: it says nothing alone
+    ("si je peux", "faq", "fr"),
 ]
 
 
@@ -69,7 +73,7 @@ def test_confident_detection_is_left_alone(trained: DomainLanguageLexicon) -> No
 @pytest.mark.parametrize(
     ("text", "scores"),
     [
-        ("si", {}),  # yes/no words are not evidence
+        ("si", {}),  # written by Spanish and French examples: no verdict
         ("ok", {}),  # unknown
         ("👍", {}),
         ("hola", {"en": 0.6, "pt": 0.3, "es": 0.1}),  # the detector ranks Spanish third: no verdict
@@ -78,3 +82,17 @@ def test_confident_detection_is_left_alone(trained: DomainLanguageLexicon) -> No
 def test_no_verdict(trained: DomainLanguageLexicon, text: str, scores: dict) -> None:
     """The conversation keeps its language."""
     assert parse(trained, text, {"language": None, "scores": scores}).get("entities") == []
+
+
+@pytest.mark.parametrize(
+    ("text", "language"),
+    [
+        ("oui", "fr"),  # yes/no examples are learned: a yes only French examples write
+        ("Sí", "es"),  # the accented form only Spanish examples write, although "si" is shared
+    ],
+)
+def test_yes_and_no_name_their_language(trained: DomainLanguageLexicon, text: str, language: str) -> None:
+    """A first message that is only a yes can establish the conversation language (the policy keeps it from moving
+    an established one)."""
+    [entity] = parse(trained, text, {"language": None, "scores": {}}).get("entities")
+    assert (entity["entity"], entity["value"]) == ("detected_language", language)

@@ -18,7 +18,7 @@ from playwright.sync_api import Browser, ConsoleMessage, Dialog, Page, Playwrigh
 
 from scripts.stack import ROOT, Stack
 from tests.e2e.client import Responses, SystemClient
-from tests.e2e.conftest import built_artifacts, system_config  # noqa: F401 - fixture shared with the e2e tests
+from tests.e2e.conftest import system_config
 
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 ARTIFACTS = Path(os.environ.get("TEST_ARTIFACTS_DIR", ROOT / "tests" / "artifacts")) / "browser"
@@ -37,7 +37,7 @@ LAPTOP: ViewportSize = {"width": 1366, "height": 768}
 
 
 @pytest.fixture(scope="session")
-def browser_system(built_artifacts: None, tmp_path_factory: pytest.TempPathFactory) -> Iterator[SystemClient]:  # noqa: F811
+def browser_system(built_artifacts: None, tmp_path_factory: pytest.TempPathFactory) -> Iterator[SystemClient]:
     """A system of its own, so that agents' capacity and queues are not shared with the other end-to-end tests."""
     with Stack(system_config(tmp_path_factory.mktemp("browser-system"))) as stack, SystemClient(stack) as client:
         yield client

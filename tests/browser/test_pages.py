@@ -195,6 +195,8 @@ def test_supervisor_sees_queues_agents_and_todays_languages(
             "reason": "explicit_request",
             "transcript": [{"role": "customer", "text": "je veux parler à quelqu'un"}],
         },
+        # Only the bot's service key may speak for a customer (a transcript is stored as their words).
+        headers={"Authorization": f"Bearer {browser_system.stack.config.handoff_service_key}"},
     )
     assert created.status_code in (200, 201), created.text
     queue = created.json()["queue"]

@@ -56,16 +56,17 @@ class ChannelSystem:
     def token(self) -> str:
         return self.stack.config.rasa_api_token
 
-    def user_events(self, sender: str) -> list[dict[str, Any]]:
-        """The customer messages Rasa recorded for `sender`."""
-        answer = self.rasa.get(f"/conversations/{sender}/tracker", params={"token": self.token})
+    def user_events(self, conversation_id: str) -> list[dict[str, Any]]:
+        """The customer messages Rasa recorded for a conversation (`<channel>:<platform id>`)."""
+        answer = self.rasa.get(f"/conversations/{conversation_id}/tracker", params={"token": self.token})
         answer.raise_for_status()
         return [event for event in answer.json().get("events") or [] if event.get("event") == "user"]
 
-    def agent_reply(self, sender: str, channel: str, text: str) -> httpx.Response:
-        """What the handoff service does to deliver an agent's reply: Rasa's external-event endpoint."""
+    def agent_reply(self, conversation_id: str, channel: str, text: str) -> httpx.Response:
+        """What the handoff service does to deliver an agent's reply: Rasa's external-event endpoint for the
+        conversation (`<channel>:<platform id>`)."""
         return self.rasa.post(
-            f"/conversations/{sender}/trigger_intent",
+            f"/conversations/{conversation_id}/trigger_intent",
             params={"output_channel": channel, "token": self.token},
             json={"name": "agent_reply", "entities": {"agent_message": text}},
             timeout=60.0,

@@ -61,7 +61,7 @@ def test_text_is_answered_with_the_reply_token_and_profile_language(
 
     assert post(channels, webhook_body(user, {"type": "text", "text": "你好"}, token)) == 200
 
-    event = channels.user_events(user)[-1]
+    event = channels.user_events(f"line:{user}")[-1]
     assert (event["text"], event["metadata"]["locale"]) == ("你好", "zh-Hans")
     [reply] = authorized(channels.standin.wait_for(REPLY, lambda call: call.json()["replyToken"] == token))
     assert 1 <= len(reply["messages"]) <= 5
@@ -77,7 +77,7 @@ def test_sticker_gets_the_polite_answer(channels: ChannelSystem, responses: Resp
 
     assert post(channels, webhook_body(user, sticker, token)) == 200
 
-    event = channels.user_events(user)[-1]
+    event = channels.user_events(f"line:{user}")[-1]
     assert event["metadata"]["attachment"] == {"type": "sticker", "id": "1988", "package_id": "446"}
     [reply] = authorized(channels.standin.wait_for(REPLY, lambda call: call.json()["replyToken"] == token))
     assert reply["messages"][0]["text"] in all_texts(responses, "utter_media_unsupported")
@@ -94,7 +94,7 @@ def test_image_and_quick_reply_postback(channels: ChannelSystem) -> None:
 
     assert [post(channels, image), post(channels, postback)] == [200, 200]
 
-    first, second = channels.user_events(user)
+    first, second = channels.user_events(f"line:{user}")
     assert first["metadata"]["attachment"] == {"type": "image", "id": image["events"][0]["message"]["id"]}
     assert (second["text"], second["parse_data"]["intent"]["name"]) == ("/affirm", "affirm")
 
@@ -105,7 +105,7 @@ def test_bad_or_missing_signature(channels: ChannelSystem, signature: str | None
     user = unique("U")
 
     assert status == post(channels, webhook_body(user, {"type": "text", "text": "hi"}, unique("rt")), signature)
-    assert channels.user_events(user) == []
+    assert channels.user_events(f"line:{user}") == []
 
 
 def test_redelivery_reaches_the_bot_once_and_malformed_gets_400(channels: ChannelSystem) -> None:
@@ -114,7 +114,7 @@ def test_redelivery_reaches_the_bot_once_and_malformed_gets_400(channels: Channe
     body = webhook_body(user, {"type": "location", "title": "Office", "latitude": 35.66, "longitude": 139.70}, "rt1")
 
     assert [post(channels, body), post(channels, body)] == [200, 200]
-    assert len(channels.user_events(user)) == 1
+    assert len(channels.user_events(f"line:{user}")) == 1
     assert post(channels, b'{"destination": "U1"}') == 400
 
 
@@ -123,7 +123,7 @@ def test_long_agent_reply_is_pushed_in_one_call(channels: ChannelSystem) -> None
     user = unique("U")
     text = " ".join(["مرحبا، نحن نعمل على طلبك وسنرسل لك التحديث قريبًا."] * 240)
 
-    assert channels.agent_reply(user, "line", text).status_code == 200
+    assert channels.agent_reply(f"line:{user}", "line", text).status_code == 200
 
     [push] = authorized(channels.standin.wait_for(PUSH, lambda call: call.json()["to"] == user))
     texts = [message["text"] for message in push["messages"]]
@@ -136,8 +136,8 @@ def test_outage_is_retried_and_then_reported(channels: ChannelSystem) -> None:
     """A 503 is retried; four in a row fail the agent reply with an error."""
     user = unique("U")
     channels.standin.fail_next(PUSH, 503)
-    assert channels.agent_reply(user, "line", "one moment").status_code == 200
+    assert channels.agent_reply(f"line:{user}", "line", "one moment").status_code == 200
     assert [c.answered for c in channels.standin.calls_to(PUSH, lambda c: c.json()["to"] == user)] == [503, 200]
 
     channels.standin.fail_next(PUSH, 503, times=4)
-    assert channels.agent_reply(user, "line", "still there?").status_code >= 500
+    assert channels.agent_reply(f"line:{user}", "line", "still there?").status_code >= 500

@@ -55,7 +55,7 @@ def test_text_is_answered_within_the_window(channels: ChannelSystem, responses: 
 
     assert post(channels, body) == 200
 
-    [event] = channels.user_events(psid)
+    [event] = channels.user_events(f"messenger:{psid}")
     assert ("bonjour", body["entry"][0]["messaging"][0]["message"]["mid"]) == (
         event["text"],
         event["metadata"]["platform_message_id"],
@@ -79,7 +79,7 @@ def test_postbacks_and_quick_replies_trigger_the_intent(channels: ChannelSystem,
 
     assert post(channels, webhook_body(psid, **content)) == 200
 
-    [event] = channels.user_events(psid)
+    [event] = channels.user_events(f"messenger:{psid}")
     assert event["parse_data"]["intent"]["name"] == "affirm"
 
 
@@ -100,7 +100,7 @@ def test_sticker_gets_the_polite_answer(channels: ChannelSystem, responses: Resp
 
     assert post(channels, webhook_body(psid, message={"mid": unique("m_"), "attachments": [sticker]})) == 200
 
-    [event] = channels.user_events(psid)
+    [event] = channels.user_events(f"messenger:{psid}")
     assert event["metadata"]["attachment"] == {
         "type": "sticker",
         "url": "https://scontent.example/sticker.png",
@@ -116,7 +116,7 @@ def test_bad_or_missing_signature(channels: ChannelSystem, signature: str | None
     psid = unique("fb")
 
     assert status == post(channels, webhook_body(psid, message={"mid": unique("m_"), "text": "hi"}), signature)
-    assert channels.user_events(psid) == []
+    assert channels.user_events(f"messenger:{psid}") == []
 
 
 def test_duplicates_and_malformed_bodies(channels: ChannelSystem) -> None:
@@ -125,7 +125,7 @@ def test_duplicates_and_malformed_bodies(channels: ChannelSystem) -> None:
     body = webhook_body(psid, message={"mid": unique("m_"), "text": "hello"})
 
     assert [post(channels, body), post(channels, body)] == [200, 200]
-    assert len(channels.user_events(psid)) == 1
+    assert len(channels.user_events(f"messenger:{psid}")) == 1
     assert post(channels, {"object": "page", "entry": [{"messaging": "nope"}]}) == 400
 
 
@@ -136,8 +136,8 @@ def test_agent_replies_use_response_in_the_window_and_the_human_agent_tag_otherw
     assert post(channels, webhook_body(recent, message={"mid": unique("m_"), "text": "hello"})) == 200
     silent = unique("fb")
 
-    assert channels.agent_reply(recent, "messenger", "Hi, this is Ana from support.").status_code == 200
-    assert channels.agent_reply(silent, "messenger", "Hi, this is Ana from support.").status_code == 200
+    assert channels.agent_reply(f"messenger:{recent}", "messenger", "Hi, this is Ana from support.").status_code == 200
+    assert channels.agent_reply(f"messenger:{silent}", "messenger", "Hi, this is Ana from support.").status_code == 200
 
     [reply] = [
         body for body in sent_to(channels, recent, count=2) if body["message"].get("text", "").startswith("Hi, this")
@@ -156,7 +156,7 @@ def test_long_agent_reply_is_split_within_2000_characters(channels: ChannelSyste
     psid = unique("fb")
     text = " ".join(f"Sentence number {n} explains one more step of the refund." for n in range(80))
 
-    assert channels.agent_reply(psid, "messenger", text).status_code == 200
+    assert channels.agent_reply(f"messenger:{psid}", "messenger", text).status_code == 200
 
     parts = [body["message"]["text"] for body in sent_to(channels, psid, count=3)]
     assert len(parts) == 3
@@ -170,7 +170,7 @@ def test_outage_is_retried(channels: ChannelSystem) -> None:
     channels.standin.fail_next(SEND_API, 500)
     channels.standin.fail_next(SEND_API, 429, retry_after="0")
 
-    assert channels.agent_reply(psid, "messenger", "Back online.").status_code == 200
+    assert channels.agent_reply(f"messenger:{psid}", "messenger", "Back online.").status_code == 200
 
     calls = channels.standin.calls_to(SEND_API, lambda call: call.json()["recipient"]["id"] == psid)
     assert [call.answered for call in calls] == [500, 429, 200]

@@ -64,7 +64,7 @@ def test_signed_text_is_answered_through_the_twilio_api(channels: ChannelSystem,
 
     assert post(channels, form(phone, Body="Olá, bom dia")) == 204
 
-    [event] = channels.user_events(f"whatsapp:+{phone}")
+    [event] = channels.user_events(f"twilio:whatsapp:+{phone}")
     assert (event["text"], event["metadata"]["name"], event["metadata"]["country"]) == ("Olá, bom dia", "João", "BR")
     [answer] = sent_to(channels, phone)
     assert SECRETS["TWILIO_WHATSAPP_NUMBER"] == answer["From"]
@@ -77,7 +77,7 @@ def test_bad_or_missing_signature(channels: ChannelSystem, signature: str | None
     phone = "4477" + str(time.time_ns())[-8:]
 
     assert status == post(channels, form(phone, Body="hello"), signature)
-    assert channels.user_events(f"whatsapp:+{phone}") == []
+    assert channels.user_events(f"twilio:whatsapp:+{phone}") == []
 
 
 def test_media_duplicates_and_malformed(channels: ChannelSystem, responses: Responses) -> None:
@@ -89,7 +89,7 @@ def test_media_duplicates_and_malformed(channels: ChannelSystem, responses: Resp
 
     assert [post(channels, fields), post(channels, fields)] == [204, 204]
 
-    [event] = channels.user_events(f"whatsapp:+{phone}")
+    [event] = channels.user_events(f"twilio:whatsapp:+{phone}")
     assert event["metadata"]["attachment"]["type"] == "image"
     [answer] = sent_to(channels, phone)
     assert answer["Body"] in all_texts(responses, "utter_media_unsupported")
@@ -101,7 +101,7 @@ def test_agent_reply_survives_an_outage(channels: ChannelSystem) -> None:
     phone = "8613" + str(time.time_ns())[-9:]
     channels.standin.fail_next(MESSAGES, 503)
 
-    answer = channels.agent_reply(f"whatsapp:+{phone}", "twilio", "您好，您的订单已经发货。")
+    answer = channels.agent_reply(f"twilio:whatsapp:+{phone}", "twilio", "您好，您的订单已经发货。")
 
     assert answer.status_code == 200
     calls = channels.standin.calls_to(MESSAGES, lambda call: call.form().get("To") == f"whatsapp:+{phone}")

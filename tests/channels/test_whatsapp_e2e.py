@@ -98,7 +98,8 @@ def test_text_message_is_answered_with_name_and_country(channels: ChannelSystem,
 
     assert post(channels, body) == 200
 
-    [event] = channels.user_events(wa_id)
+    [event] = channels.user_events(f"whatsapp:{wa_id}")
+    assert channels.user_events(wa_id) == []  # the conversation id is namespaced: a REST sender cannot reach it
     message_id = body["entry"][0]["changes"][0]["value"]["messages"][0]["id"]
     assert event["text"] == "hola"
     assert {"name": "María López", "country": "MX", "platform_message_id": message_id}.items() <= event[
@@ -117,7 +118,7 @@ def test_unsigned_or_badly_signed_webhooks_never_reach_the_bot(channels: Channel
     status = post(channels, webhook_body(wa_id, {"type": "text", "text": {"body": "hello"}}), signature)
 
     assert (403 if signature else 401) == status
-    assert channels.user_events(wa_id) == []
+    assert channels.user_events(f"whatsapp:{wa_id}") == []
 
 
 @pytest.mark.parametrize(
@@ -140,7 +141,7 @@ def test_retried_delivery_reaches_the_bot_once(channels: ChannelSystem) -> None:
 
     assert [post(channels, body), post(channels, body)] == [200, 200]
 
-    assert len(channels.user_events(wa_id)) == 1
+    assert len(channels.user_events(f"whatsapp:{wa_id}")) == 1
     assert len(sent_to(channels, wa_id)) == 1
 
 
@@ -153,7 +154,7 @@ def test_status_callbacks_are_ignored(channels: ChannelSystem) -> None:
     value["statuses"] = [{"id": "wamid.abc", "status": "delivered", "timestamp": "1749416383", "recipient_id": wa_id}]
 
     assert post(channels, body) == 200
-    assert channels.user_events(wa_id) == []
+    assert channels.user_events(f"whatsapp:{wa_id}") == []
 
 
 @pytest.mark.parametrize(
@@ -180,7 +181,7 @@ def test_media_gets_the_polite_answer(
 
     assert post(channels, webhook_body(wa_id, message)) == 200
 
-    [event] = channels.user_events(wa_id)
+    [event] = channels.user_events(f"whatsapp:{wa_id}")
     assert event["parse_data"]["intent"]["name"] == "share_media"
     assert attachment == event["metadata"]["attachment"]["type"]
     assert event["metadata"]["country"] == "ES"
@@ -201,7 +202,7 @@ def test_interactive_reply_id_is_the_text(channels: ChannelSystem, reply: dict[s
 
     assert post(channels, webhook_body(wa_id, {"type": "interactive", "interactive": reply})) == 200
 
-    [event] = channels.user_events(wa_id)
+    [event] = channels.user_events(f"whatsapp:{wa_id}")
     assert event["parse_data"]["intent"]["name"] == "affirm"
 
 
@@ -212,7 +213,7 @@ def test_arabic_text_arrives_intact(channels: ChannelSystem) -> None:
 
     assert post(channels, webhook_body(wa_id, {"type": "text", "text": {"body": text}})) == 200
 
-    [event] = channels.user_events(wa_id)
+    [event] = channels.user_events(f"whatsapp:{wa_id}")
     assert (text, "SA") == (event["text"], event["metadata"]["country"])
     assert sent_to(channels, wa_id)
 
@@ -224,7 +225,7 @@ def test_long_chinese_agent_reply_is_split_on_sentences(channels: ChannelSystem)
     sentence = "您好，我们已经收到您的退款申请，款项将在五到七个工作日内退回您的原支付账户。"
     text = sentence * 150  # about 5,700 characters
 
-    answer = channels.agent_reply(wa_id, "whatsapp", text)
+    answer = channels.agent_reply(f"whatsapp:{wa_id}", "whatsapp", text)
 
     assert answer.status_code == 200
     bodies = [message["text"]["body"] for message in sent_to(channels, wa_id, count=2)]
@@ -239,7 +240,7 @@ def test_agent_reply_survives_a_rate_limit_and_an_outage(channels: ChannelSystem
     channels.standin.fail_next(MESSAGES_PATH, 429, retry_after="1")
     channels.standin.fail_next(MESSAGES_PATH, 503)
 
-    answer = channels.agent_reply(wa_id, "whatsapp", "Your replacement ships today.")
+    answer = channels.agent_reply(f"whatsapp:{wa_id}", "whatsapp", "Your replacement ships today.")
 
     assert answer.status_code == 200
     calls = channels.standin.wait_for(MESSAGES_PATH, lambda call: call.json().get("to") == wa_id, count=3)
@@ -254,7 +255,7 @@ def test_agent_reply_fails_loudly_when_the_platform_stays_down(channels: Channel
     wa_id = phone()
     channels.standin.fail_next(MESSAGES_PATH, 503, times=4)
 
-    answer = channels.agent_reply(wa_id, "whatsapp", "Are you still there?")
+    answer = channels.agent_reply(f"whatsapp:{wa_id}", "whatsapp", "Are you still there?")
 
     assert answer.status_code >= 500
     calls = channels.standin.calls_to(MESSAGES_PATH, lambda call: call.json().get("to") == wa_id)

@@ -28,7 +28,7 @@ CONTRACT_RESPONSES = {
     "utter_order_not_found": {"order_id"},
     "utter_refund_to_agent": {"order_id"},
     "utter_cancel_to_agent": {"order_id"},
-    "utter_handoff_queued": {"position", "wait_minutes"},
+    "utter_handoff_queued": {"position", "wait"},
     "utter_handoff_scheduled": {"opens_at"},
     "utter_handoff_uncovered": {"position"},
     "utter_handoff_pending": set(),

@@ -83,8 +83,13 @@ class SystemClient:
         return [message["text"] for message in response.json() if message.get("text")]
 
     def mailbox(self, sender: str, after: float = 0.0) -> list[dict[str, Any]]:
-        """Messages the bot or an agent sent to a REST customer after `after` (Unix seconds)."""
-        response = self.rasa.get("/webhooks/rest/messages", params={"sender": sender, "after": after})
+        """Messages the bot or an agent sent to a REST customer after `after` (Unix seconds), read server-to-server
+        with the Rasa API token (a REST client uses the `X-Nimbus-Mailbox-Token` of its webhook answers)."""
+        response = self.rasa.get(
+            "/webhooks/rest/messages",
+            params={"sender": sender, "after": after},
+            headers={"Authorization": f"Bearer {self.token}"},
+        )
         response.raise_for_status()
         return list(response.json())
 
@@ -103,6 +108,16 @@ class SystemClient:
         response = self.handoff.get(f"/api/v1/handoffs/{handoff_id}")
         response.raise_for_status()
         return dict(response.json())
+
+
+def web_chat_session(client: Any, offered: str | None = None, timeout: float = 10.0) -> tuple[str, str]:
+    """Asks a connected socket.io client's server for a session (offering `offered`); the signed session token the
+    server confirmed and the conversation id it stands for (`socketio:<session id>`)."""
+    confirmed: list[str] = []
+    client.on("session_confirm", confirmed.append)
+    client.emit("session_request", {"session_id": offered} if offered else {})
+    token = wait_until(lambda: confirmed[-1] if confirmed else None, timeout=timeout)
+    return token, f"socketio:{token.split('.')[0]}"
 
 
 def wait_until(check: Callable[[], T | None], timeout: float = 20.0, interval: float = 0.2) -> T:

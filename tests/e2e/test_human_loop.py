@@ -13,7 +13,7 @@ import socketio
 import yaml
 
 from scripts.stack import ROOT
-from tests.e2e.client import AgentClient, Responses, SystemClient, wait_until
+from tests.e2e.client import AgentClient, Responses, SystemClient, wait_until, web_chat_session
 
 pytestmark = pytest.mark.e2e
 
@@ -142,7 +142,6 @@ def test_agent_reply_reaches_a_socketio_client(system: SystemClient, agent_for: 
     received: list[dict[str, Any]] = []
     arrived = threading.Event()
     client = socketio.Client(reconnection=False)
-    session_id = system.new_conversation()
 
     @client.on("bot_uttered")
     def on_bot_uttered(data: dict[str, Any]) -> None:
@@ -151,13 +150,12 @@ def test_agent_reply_reaches_a_socketio_client(system: SystemClient, agent_for: 
 
     client.connect(system.stack.config.rasa_url, socketio_path="/socket.io", transports=["websocket"])
     try:
-        client.emit("session_request", {"session_id": session_id})
-        client.sleep(0.5)
-        client.emit("user_uttered", {"message": "hello", "session_id": session_id})
+        session_token, conversation_id = web_chat_session(client)
+        client.emit("user_uttered", {"message": "hello", "session_id": session_token})
         assert arrived.wait(30), "no greeting over socket.io"
-        client.emit("user_uttered", {"message": REQUESTS["en"][1], "session_id": session_id})
-        wait_until(lambda: system.handoffs_for(session_id) or None, timeout=30)
-        record = system.handoff_record(system.handoffs_for(session_id)[0]["id"])
+        client.emit("user_uttered", {"message": REQUESTS["en"][1], "session_id": session_token})
+        wait_until(lambda: system.handoffs_for(conversation_id) or None, timeout=30)
+        record = system.handoff_record(system.handoffs_for(conversation_id)[0]["id"])
         assert record["channel"] == "socketio"
 
         agent = agent_for(record)
@@ -218,16 +216,16 @@ def test_two_unclear_messages_offer_a_person_and_accepting_hands_off(
     system: SystemClient, responses: Responses
 ) -> None:
     """First unclear message: a clarifying question; second in a row: a person is offered (with buttons); the
-    customer presses yes: a handoff with reason `repeated_fallback`, in French. ("/nlu_fallback" is what NLU emits
-    for a message it is unsure of; "/affirm" is the yes button's payload.)"""
+    customer presses yes: a handoff with reason `repeated_failure`, in French. ("bof" and "blablabla" are texts NLU
+    is unsure of; customers cannot send "/nlu_fallback" itself; "/affirm" is the yes button's payload.)"""
     sender = system.new_conversation()
     assert responses.matches("utter_greet", "fr", system.say(sender, "bonsoir, quelqu'un peut m'aider ?")[0])
-    [clarify] = system.say(sender, "/nlu_fallback")
+    [clarify] = system.say(sender, "bof")
     assert responses.matches("utter_ask_rephrase", "fr", clarify)
-    [offer] = system.say(sender, "/nlu_fallback")
+    [offer] = system.say(sender, "blablabla")
     assert responses.matches("utter_offer_human", "fr", offer)
     [told] = system.say(sender, "/affirm")
     assert responses.which(told, "fr", HANDOFF_RESPONSES), told
 
     [record] = system.handoffs_for(sender)
-    assert (record["reason"], record["language"]) == ("repeated_fallback", "fr")
+    assert (record["reason"], record["language"]) == ("repeated_failure", "fr")

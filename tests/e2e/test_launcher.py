@@ -12,7 +12,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from scripts.stack import PYTHON_BIN, ROOT, Ports
+from scripts.stack import PYTHON_BIN, ROOT, InternalSecrets, Ports
 
 pytestmark = pytest.mark.e2e
 
@@ -33,9 +33,11 @@ def read_until(process: subprocess.Popen[str], marker: str, timeout: float) -> s
 
 
 def test_launcher_serves_prints_and_stops_cleanly_on_ctrl_c(built_artifacts: None, tmp_path: Path) -> None:
-    """The token is generated once into a 0600 file and printed; every URL answers; SIGINT stops all three."""
+    """Demo mode is said loudly; secrets are generated once into 0600 files in a 0700 directory and the API token is
+    printed; every URL answers; SIGINT stops all three."""
     ports = Ports.free()
-    env = {key: value for key, value in os.environ.items() if key not in {"RASA_API_TOKEN", "HANDOFF_SERVICE_KEY"}}
+    given = {"RASA_API_TOKEN", "HANDOFF_SERVICE_KEY", "HANDOFF_ADMIN_TOKEN", "NIMBUS_MODE", *InternalSecrets.VARIABLES}
+    env = {key: value for key, value in os.environ.items() if key not in given}
     process = subprocess.Popen(
         [
             str(PYTHON_BIN), "-m", "scripts.run",
@@ -51,16 +53,29 @@ def test_launcher_serves_prints_and_stops_cleanly_on_ctrl_c(built_artifacts: Non
     try:
         banner = read_until(process, "Ctrl-C stops everything.", timeout=240)
         token = (tmp_path / "rasa_api_token").read_text().strip()
-        assert stat.S_IMODE((tmp_path / "rasa_api_token").stat().st_mode) == 0o600
+        assert stat.S_IMODE(tmp_path.stat().st_mode) == 0o700
+        for name in ("rasa_api_token", "handoff_admin_token", *InternalSecrets.NAMES):
+            assert stat.S_IMODE((tmp_path / name).stat().st_mode) == 0o600, name
         assert token in banner
+        assert "DEMO MODE" in banner
         assert f"http://127.0.0.1:{ports.handoff}/docs" in banner
         assert f"http://127.0.0.1:{ports.handoff}/chat" in banner
         assert f"http://127.0.0.1:{ports.handoff}/console" in banner
         assert httpx.get(f"http://127.0.0.1:{ports.rasa}/status", params={"token": token}).status_code == 200
         assert httpx.get(f"http://127.0.0.1:{ports.actions}/health").status_code == 200
         assert httpx.get(f"http://127.0.0.1:{ports.handoff}/docs").status_code == 200
+        admin = (tmp_path / "handoff_admin_token").read_text().strip()
+        handoffs = httpx.get(
+            f"http://127.0.0.1:{ports.handoff}/api/v1/handoffs",
+            params={"conversation_id": "nobody"},
+            headers={"Authorization": f"Bearer {admin}"},
+        )
+        assert handoffs.status_code == 200
         for name in ("rasa.log", "actions.log", "handoff.log"):
-            assert (tmp_path / "log" / name).stat().st_size > 0
+            log = tmp_path / "log" / name
+            assert log.stat().st_size > 0
+            assert stat.S_IMODE(log.stat().st_mode) == 0o600
+            assert admin not in log.read_text(errors="replace"), f"the admin token is in {name}"
 
         process.send_signal(signal.SIGINT)
         assert process.wait(timeout=60) == 0

@@ -13,7 +13,7 @@ import socketio
 
 from scripts.scaling import Scaling
 from scripts.stack import Stack
-from tests.e2e.client import AgentClient, Responses, SystemClient, wait_until
+from tests.e2e.client import AgentClient, Responses, SystemClient, wait_until, web_chat_session
 from tests.e2e.conftest import system_config
 
 pytestmark = [pytest.mark.e2e, pytest.mark.postgres]
@@ -75,14 +75,12 @@ def test_agent_replies_reach_the_web_chat_whichever_worker_sends_them(scaled_sys
     """The browser's socket is on one Rasa worker; replies delivered through either worker all arrive, in order."""
     received: list[str] = []
     client = socketio.Client(reconnection=False)
-    session_id = scaled_system.new_conversation()
     client.on("bot_uttered", lambda data: received.append(str(data.get("text"))))
     client.connect(scaled_system.stack.config.rasa_url, socketio_path="/socket.io", transports=["websocket"])
     try:
-        client.emit("session_request", {"session_id": session_id})
-        client.sleep(0.5)
-        client.emit("user_uttered", {"message": "quiero hablar con una persona", "session_id": session_id})
-        [listed] = wait_until(lambda: scaled_system.handoffs_for(session_id) or None, timeout=30)
+        session_token, conversation_id = web_chat_session(client)
+        client.emit("user_uttered", {"message": "quiero hablar con una persona", "session_id": session_token})
+        [listed] = wait_until(lambda: scaled_system.handoffs_for(conversation_id) or None, timeout=30)
         # Spanish goes to the americas queue when it is open, otherwise to emea: Lucía works both, at any hour.
         agent = AgentClient(scaled_system.stack.config.handoff_url, "demo-agent-lucia")
         try:

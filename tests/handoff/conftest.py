@@ -18,6 +18,7 @@ from tests.handoff.testkit import (
     ADMIN_TOKEN,
     MONDAY_AFTERNOON_UTC,
     POSTGRES_ADMIN_DSN,
+    RASA_JWT_SECRET,
     SERVICE_KEY,
     FrozenClock,
     RasaStandIn,
@@ -89,8 +90,10 @@ def settings(database_url: str, tmp_path: Path) -> Settings:
         admin_token=ADMIN_TOKEN,
         delivery_interval_seconds=0,
         inactivity_check_seconds=0,
+        retention_check_seconds=0,
         rasa_url="http://rasa.test:5005",
-        rasa_api_token="rasa-token",
+        rasa_jwt_secret=RASA_JWT_SECRET,
+        mode="demo",
     )
 
 

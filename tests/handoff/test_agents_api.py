@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import jwt
 from fastapi.testclient import TestClient
 
 from handoff.services.delivery import deliver_due
-from tests.handoff.testkit import ADMIN, SERVICE, FrozenClock, RasaStandIn, agent, handoff_body
+from tests.handoff.testkit import ADMIN, RASA_JWT_SECRET, SERVICE, FrozenClock, RasaStandIn, agent, handoff_body
 
 
 def create(client: TestClient, **overrides: object) -> dict[str, object]:
@@ -48,10 +49,12 @@ def test_service_key_cannot_act_as_agent(client: TestClient) -> None:
 
 
 def test_claim_next_takes_priority_then_oldest(client: TestClient, clock: FrozenClock) -> None:
-    """Urgent beats older normal; among equals the oldest goes first; nothing left gives 204."""
+    """Urgent (from the demo customer directory) beats older normal; among equals the oldest goes first."""
     old_normal = create(client, language="fr", topic="general")
     clock.advance(seconds=30)
-    urgent = create(client, language="fr", topic="general", priority="urgent")
+    urgent = create(
+        client, language="fr", topic="general", channel="messenger", conversation_id="messenger:6543210987654321"
+    )
     clock.advance(seconds=30)
     newer_normal = create(client, language="fr", topic="general")
     order = [client.post("/api/v1/handoffs/claim-next", headers=agent("claire.dubois")).json()["id"] for _ in range(3)]
@@ -65,10 +68,10 @@ def test_claim_next_returns_204_when_empty(client: TestClient) -> None:
 
 
 def test_vip_customer_is_served_before_normal(client: TestClient, clock: FrozenClock) -> None:
-    """A VIP normal-priority handoff ranks as high and is claimed first even when newer."""
+    """A VIP (listed in the demo customer directory) ranks as high and is claimed first even when newer."""
     first = create(client, language="fr", topic="general")
     clock.advance(seconds=10)
-    vip = create(client, language="fr", topic="general", customer={"vip": True})
+    vip = create(client, language="fr", topic="general", channel="whatsapp", conversation_id="whatsapp:+34600000000")
     assert client.get(f"/api/v1/handoffs/{vip['id']}", headers=SERVICE).json()["position"] == 1
     assert client.get(f"/api/v1/handoffs/{first['id']}", headers=SERVICE).json()["position"] == 2
 
@@ -91,10 +94,13 @@ def test_reply_is_stored_and_delivered_to_rasa(client: TestClient, rasa: RasaSta
     assert retry.status_code == 200
     report = deliver_due(client.app.state.context, client.app.state.delivery_port)  # type: ignore[attr-defined]
     assert report.sent == 1
+    authorization = rasa.calls[0].pop("authorization")
+    claims = jwt.decode(authorization.removeprefix("Bearer "), RASA_JWT_SECRET, algorithms=["HS256"])
+    assert claims["user"] == {"username": "nimbus-internal", "role": "admin"}
     assert rasa.calls == [
         {
             "path": "/conversations/wa-33612345678/trigger_intent",
-            "params": {"output_channel": "whatsapp", "token": "rasa-token"},
+            "params": {"output_channel": "whatsapp"},
             "json": {
                 "name": "agent_reply",
                 "entities": {"agent_message": "Bonjour, je regarde votre commande.", "agent_name": "Claire Dubois"},
@@ -104,12 +110,12 @@ def test_reply_is_stored_and_delivered_to_rasa(client: TestClient, rasa: RasaSta
 
 
 def test_only_the_owner_replies(client: TestClient) -> None:
-    """Another agent's reply is 403; replying to a queued handoff is 409."""
+    """Another agent's reply is 403; so is replying to a queued handoff nobody owns yet."""
     handoff = create(client, language="fr", topic="general")
     body = {"text": "hello"}
     assert (
         client.post(f"/api/v1/handoffs/{handoff['id']}/replies", json=body, headers=agent("claire.dubois")).status_code
-        == 409
+        == 403
     )
     client.post(f"/api/v1/handoffs/{handoff['id']}/claim", headers=agent("claire.dubois"))
     assert (

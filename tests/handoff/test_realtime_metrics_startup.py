@@ -20,12 +20,13 @@ from tests.handoff.testkit import (
     agent,
     handoff_body,
     port_factory,
+    ws_path,
 )
 
 
 def test_websocket_streams_new_handoffs_messages_and_assignments(client: TestClient) -> None:
     """An emea agent hears about a new French handoff, its claim, and the customer's next message."""
-    with client.websocket_connect(f"/api/v1/ws?token={AGENT_TOKENS['claire.dubois']}") as ws:
+    with client.websocket_connect(ws_path(client, AGENT_TOKENS["claire.dubois"])) as ws:
         assert ws.receive_json()["type"] == "hello"
         created = client.post("/api/v1/handoffs", json=handoff_body(language="fr", topic="general"), headers=SERVICE)
         hid = created.json()["id"]
@@ -40,14 +41,14 @@ def test_websocket_streams_new_handoffs_messages_and_assignments(client: TestCli
 
 def test_websocket_other_queues_hear_nothing_and_bad_token_is_refused(client: TestClient) -> None:
     """A billing-global agent does not get the emea event; the next frame is the overflowed Chinese handoff
-    (Shanghai is closed at 23:00); a bad token is refused."""
-    with client.websocket_connect(f"/api/v1/ws?token={AGENT_TOKENS['sam.okoro']}") as ws:
+    (Shanghai is closed at 23:00); a bad ticket is refused."""
+    with client.websocket_connect(ws_path(client, AGENT_TOKENS["sam.okoro"])) as ws:
         ws.receive_json()
         client.post("/api/v1/handoffs", json=handoff_body(language="fr", topic="general"), headers=SERVICE)
         zh = client.post("/api/v1/handoffs", json=handoff_body(language="zh", topic="general"), headers=SERVICE).json()
         event = ws.receive_json()
         assert (zh["id"], "billing-global", False) == (event["handoff_id"], event["queue"], zh["language_covered"])
-    with pytest.raises(WebSocketDisconnect), client.websocket_connect("/api/v1/ws?token=wrong") as ws:
+    with pytest.raises(WebSocketDisconnect), client.websocket_connect("/api/v1/ws?ticket=wrong") as ws:
         ws.receive_json()
 
 
@@ -73,23 +74,29 @@ def test_health_and_readiness(client: TestClient) -> None:
     assert client.get("/readyz").json()["status"] == "ready"
 
 
-def test_first_start_generates_secrets_0600_prints_admin_once_and_loads_demo(
+def test_first_start_generates_secrets_0600_logs_only_the_admin_token_path_and_loads_demo(
     tmp_path: Path, rasa: RasaStandIn, clock: FrozenClock, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    """Without configured secrets: files with mode 0600, the admin token printed at first start only,
-    the same secrets on restart, demo queues and agents present."""
+    """Without configured secrets: files with mode 0600 in a 0700 directory, the database 0600, the admin token's
+    file path (never the token) in the log, the same secrets on restart, demo queues and agents present."""
     settings = Settings(
         _env_file=None,
-        database_url=f"sqlite:///{tmp_path / 'db.sqlite3'}",
+        database_url=f"sqlite:///{tmp_path / 'data' / 'db.sqlite3'}",
         var_dir=tmp_path / "var",
         delivery_interval_seconds=0,
+        mode="demo",
     )
     with TestClient(create_app(settings, clock=clock, delivery_port_factory=port_factory(rasa))) as client:
         key = (tmp_path / "var" / "handoff_service_key").read_text().strip()
         admin = (tmp_path / "var" / "handoff_admin_token").read_text().strip()
         for name in ("handoff_service_key", "handoff_admin_token"):
             assert stat.S_IMODE((tmp_path / "var" / name).stat().st_mode) == 0o600
-        assert admin in capsys.readouterr().err
+        assert stat.S_IMODE((tmp_path / "var").stat().st_mode) == 0o700
+        assert stat.S_IMODE((tmp_path / "data").stat().st_mode) == 0o700
+        assert stat.S_IMODE((tmp_path / "data" / "db.sqlite3").stat().st_mode) == 0o600
+        first_start_log = capsys.readouterr().err
+        assert admin not in first_start_log
+        assert str(tmp_path / "var" / "handoff_admin_token") in first_start_log
         queues = client.get("/api/v1/queues", headers={"Authorization": f"Bearer {admin}"}).json()
         assert {"americas", "emea", "apac", "billing-global"} == {q["name"] for q in queues}
         assert client.get("/api/v1/handoffs", headers={"Authorization": f"Bearer {key}"}).status_code == 200
@@ -123,7 +130,11 @@ def test_two_workers_starting_together_migrate_and_load_demo_once(
     import threading
 
     settings = Settings(
-        _env_file=None, database_url=database_url, var_dir=tmp_path / "shared-var", delivery_interval_seconds=0
+        _env_file=None,
+        database_url=database_url,
+        var_dir=tmp_path / "shared-var",
+        delivery_interval_seconds=0,
+        mode="demo",
     )
     barrier = threading.Barrier(2)
     keys: list[str] = []

@@ -1,7 +1,9 @@
-"""PII redaction (emails, phones, Luhn-valid cards) and truncation, as pure functions and through the API."""
+"""PII redaction (emails, IBANs, phones, Luhn-valid cards) and truncation: pure functions, storage, replies, logs."""
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -10,9 +12,10 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from handoff.main import create_app
+from handoff.services.delivery import deliver_due
 from handoff.services.redaction import CARD_MARK, TRUNCATION_MARK, luhn_valid, redact, truncate
 from handoff.settings import Settings
-from tests.handoff.testkit import SERVICE, FrozenClock, RasaStandIn, handoff_body, port_factory
+from tests.handoff.testkit import SERVICE, FrozenClock, RasaStandIn, agent, handoff_body, port_factory
 
 CASES = [
     # (text, expected, why)
@@ -42,10 +45,10 @@ def _luhn_complete(prefix: str) -> str:
     raise AssertionError("unreachable")
 
 
-@given(st.text(alphabet="0123456789", min_size=12, max_size=18))
-def test_every_luhn_valid_card_number_is_redacted(prefix: str) -> None:
-    """Any 13–19 digit Luhn-valid number, grouped in fours, becomes the card marker."""
-    number = _luhn_complete(prefix)
+@given(st.sampled_from("123456789"), st.text(alphabet="0123456789", min_size=11, max_size=17))
+def test_every_luhn_valid_card_number_is_redacted(first: str, rest: str) -> None:
+    """Any 13–19 digit Luhn-valid number (cards never start with 0), grouped in fours, becomes the card marker."""
+    number = _luhn_complete(first + rest)
     grouped = " ".join(number[i : i + 4] for i in range(0, len(number), 4))
     assert f"pay {CARD_MARK} ok" == redact(f"pay {grouped} ok")
 
@@ -68,6 +71,7 @@ def test_api_redacts_before_storage_when_configured(tmp_path: Path, rasa: RasaSt
         admin_token="a" * 20,
         delivery_interval_seconds=0,
         redact_pii=True,
+        mode="demo",
     )
     with TestClient(create_app(settings, clock=clock, delivery_port_factory=port_factory(rasa))) as client:
         body = handoff_body(transcript=[{"role": "customer", "text": "soy ana@example.com, tarjeta 4111111111111111"}])
@@ -82,3 +86,71 @@ def test_api_redacts_before_storage_when_configured(tmp_path: Path, rasa: RasaSt
     stored = b"".join(path.read_bytes() for path in tmp_path.glob("r.sqlite3*"))
     assert b"ana@example.com" not in stored
     assert b"4111111111111111" not in stored
+
+
+@pytest.fixture
+def redacting_client(settings: Settings, clock: FrozenClock, rasa: RasaStandIn) -> Iterator[TestClient]:
+    """The service with ``HANDOFF_REDACT_PII`` on."""
+    app = create_app(
+        settings.model_copy(update={"redact_pii": True}), clock=clock, delivery_port_factory=port_factory(rasa)
+    )
+    with TestClient(app) as client:
+        yield client
+
+
+def test_agent_reply_is_delivered_and_stored_as_written(redacting_client: TestClient, rasa: RasaStandIn) -> None:
+    """Redaction never rewrites what an agent deliberately sends: the customer gets the phone number and email the
+    agent typed, and the stored reply is what the customer got."""
+    client = redacting_client
+    text = "Llámenos al +34 900 123 456 o escriba a ayuda@nimbus.example antes del 2026-12-07"
+    body = handoff_body(language="fr", topic="general", channel="whatsapp", conversation_id="wa-33612345678")
+    handoff = client.post("/api/v1/handoffs", json=body, headers=SERVICE).json()
+    client.post(f"/api/v1/handoffs/{handoff['id']}/claim", headers=agent("claire.dubois"))
+    reply = client.post(
+        f"/api/v1/handoffs/{handoff['id']}/replies", json={"text": text}, headers=agent("claire.dubois")
+    ).json()
+    deliver_due(client.app.state.context, client.app.state.delivery_port)  # type: ignore[attr-defined]
+    assert text == reply["message"]["text"]
+    assert text == rasa.calls[0]["json"]["entities"]["agent_message"]
+
+
+def test_slots_profile_and_summary_are_redacted_before_storage(redacting_client: TestClient) -> None:
+    """Slots and the customer profile the bot sends are stored redacted; order ids and dates survive."""
+    body = handoff_body(
+        slots={"email": "ana@example.com", "iban": "ES91 2100 0418 4502 0005 1332", "order_id": "NB-123456"},
+        customer={"name": "Ana, +34 612 345 678", "locale": "es-ES"},
+        summary="refund to ES91 2100 0418 4502 0005 1332 by 07/12/2026",
+    )
+    created = redacting_client.post("/api/v1/handoffs", json=body, headers=SERVICE).json()
+    assert created["slots"] == {"email": "[email]", "iban": "[iban]", "order_id": "NB-123456"}
+    assert created["customer"]["name"] == "Ana, [phone]"
+    assert created["summary"] == "refund to [iban] by 07/12/2026"
+
+
+@pytest.mark.parametrize(
+    ("mode", "configured", "expected"),
+    [
+        ("production", None, True),  # data minimisation by default where real customers write
+        ("demo", None, False),  # the demo shows the conversation as typed
+        ("production", False, False),  # an operator may still turn it off explicitly
+        ("demo", True, True),
+    ],
+)
+def test_redaction_defaults_on_in_production(mode: str, configured: bool | None, expected: bool) -> None:
+    """Unset ``HANDOFF_REDACT_PII`` means on in production mode and off in demo mode."""
+    assert expected == Settings(_env_file=None, mode=mode, redact_pii=configured).redaction_on
+
+
+def test_log_lines_carry_no_phone_numbers_or_emails(client: TestClient, caplog: pytest.LogCaptureFixture) -> None:
+    """Once the service started, an access-log line about a WhatsApp conversation shows the customer's pseudonym,
+    not the phone number, with uvicorn's argument tuple kept for its formatter; the service's own lines are
+    scrubbed too."""
+    caplog.set_level(logging.INFO)
+    path = "/api/v1/handoffs?conversation_id=whatsapp%3A%2B34600000000"
+    logging.getLogger("uvicorn.access").info('%s - "%s %s HTTP/%s" %d', "127.0.0.1:5", "GET", path, "1.1", 200)
+    logging.getLogger("handoff.services.delivery").warning("delivery for %s failed", "whatsapp:+34600000000")
+    access, service = caplog.records[-2:]
+    assert len(access.args) == 5  # type: ignore[arg-type]
+    customer = client.app.state.privacy.pseudonym("whatsapp:+34600000000")  # type: ignore[attr-defined]
+    assert access.getMessage() == f'127.0.0.1:5 - "GET /api/v1/handoffs?conversation_id={customer} HTTP/1.1" 200'
+    assert service.getMessage() == "delivery for whatsapp:[phone] failed"

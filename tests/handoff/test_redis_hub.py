@@ -20,6 +20,7 @@ from tests.handoff.testkit import (
     RasaStandIn,
     handoff_body,
     port_factory,
+    ws_path,
 )
 
 REDIS_URL = "redis://127.0.0.1:6379/0"
@@ -48,13 +49,14 @@ def test_console_on_one_worker_sees_handoff_created_on_another(
         delivery_interval_seconds=0,
         redis_url=REDIS_URL,
         redis_channel=redis_channel,
+        mode="demo",
     )
     worker_a = create_app(settings, clock=clock, delivery_port_factory=port_factory(rasa))
     worker_b = create_app(settings, clock=clock, delivery_port_factory=port_factory(rasa))
     with (
         TestClient(worker_a) as a,
         TestClient(worker_b) as b,
-        a.websocket_connect(f"/api/v1/ws?token={AGENT_TOKENS['claire.dubois']}") as ws,
+        a.websocket_connect(ws_path(a, AGENT_TOKENS["claire.dubois"])) as ws,
     ):
         ws.receive_json()
         created = b.post("/api/v1/handoffs", json=handoff_body(language="fr", topic="general"), headers=SERVICE)

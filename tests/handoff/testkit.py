@@ -16,6 +16,7 @@ from handoff.settings import Settings
 POSTGRES_ADMIN_DSN = "postgresql://postgres@127.0.0.1:5432/test"
 SERVICE_KEY = "test-service-key"
 ADMIN_TOKEN = "test-admin-token"
+RASA_JWT_SECRET = "test-rasa-jwt-secret-of-at-least-32-bytes"
 # Monday 2026-11-23 15:00 UTC: Paris 16:00 (emea open), Mexico City 09:00 (americas open),
 # Shanghai 23:00 (apac closed).
 MONDAY_AFTERNOON_UTC = datetime(2026, 11, 23, 15, 0, tzinfo=UTC)
@@ -63,6 +64,7 @@ class RasaStandIn:
             {
                 "path": request.url.path,
                 "params": dict(request.url.params),
+                "authorization": request.headers.get("authorization"),
                 "json": httpx.Response(200, content=request.content).json(),
             }
         )
@@ -74,7 +76,7 @@ def port_factory(rasa: RasaStandIn) -> Callable[[Settings], tuple[DeliveryPort, 
 
     def build(settings: Settings) -> tuple[DeliveryPort, Callable[[], None]]:
         client = httpx.Client(transport=httpx.MockTransport(rasa.handle))
-        return RasaDelivery(client, settings.rasa_url, settings.rasa_api_token), client.close
+        return RasaDelivery(client, settings.rasa_url, settings.rasa_jwt_secret), client.close
 
     return build
 
@@ -91,6 +93,13 @@ ADMIN = auth(ADMIN_TOKEN)
 def agent(agent_id: str) -> dict[str, str]:
     """Authorization header of a demo agent."""
     return auth(AGENT_TOKENS[agent_id])
+
+
+def ws_path(client: Any, token: str) -> str:
+    """The live-update WebSocket path with a fresh single-use ticket bought with ``token``."""
+    response = client.post("/api/v1/realtime/ticket", headers=auth(token))
+    assert response.status_code == 200, response.text
+    return f"/api/v1/ws?ticket={response.json()['ticket']}"
 
 
 def handoff_body(**overrides: Any) -> dict[str, Any]:

@@ -143,20 +143,26 @@ def test_article_missing_in_language_sends_note_first(action_server: str) -> Non
     assert (slots["kb_last_article"], slots["kb_last_language"]) == ("gift-cards", "es")
 
 
-def test_second_no_answer_hands_off(action_server: str) -> None:
-    """First no-answer: utter_kb_no_answer and count 1. Second: count 2, reason no_kb_answer, action_handoff."""
+def test_no_answers_climb_the_escalation_ladder(action_server: str) -> None:
+    """A no-answer is an unresolved turn (actions/escalation.py): the first says so (count 1), the second in a row
+    offers a person with buttons (count 2), the third hands off with reason repeated_failure."""
     slots, responses = call(action_server, "what is the capital of Australia", {})
     assert [response["response"] for response in responses] == ["utter_kb_no_answer"]
-    assert slots["kb_no_answer_count"] == 1.0
+    assert (slots["kb_no_answer_count"], slots["unresolved_turns"]) == (1.0, 1.0)
     assert None is slots["kb_last_article"]
     assert "__followup__" not in slots
 
     slots, responses = call(
-        action_server, "receta de tortilla de patatas", {"language": "es", "kb_no_answer_count": 1.0}
+        action_server,
+        "receta de tortilla de patatas",
+        {"language": "es", "kb_no_answer_count": 1.0, "unresolved_turns": 1.0},
     )
-    assert [response["response"] for response in responses] == ["utter_kb_no_answer"]
-    assert slots["kb_no_answer_count"] == 2.0
-    assert slots["handoff_reason"] == "no_kb_answer"
+    assert [response["response"] for response in responses] == ["utter_offer_human"]
+    assert (slots["unresolved_turns"], slots["human_offered"]) == (2.0, "repeated_failure")
+    assert "__followup__" not in slots
+
+    slots, _ = call(action_server, "receta de tortilla de patatas", {"language": "es", "unresolved_turns": 2.0})
+    assert slots["handoff_reason"] == "repeated_failure"
     assert slots["__followup__"] == ["action_handoff"]
 
 

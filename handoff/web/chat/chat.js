@@ -12,6 +12,15 @@ const LANGUAGE_KEY = "nimbus.chat.language";
 const HISTORY_KEY = "nimbus.chat.history";
 const HISTORY_LIMIT = 200;
 
+// The browser's IANA time zone ("America/Sao_Paulo"), or nothing when the browser does not say.
+function browserTimeZone() {
+  try {
+    return Intl.DateTimeFormat().resolvedOptions().timeZone || undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 class WebChat {
   constructor(config) {
     this.languages = config.languages;
@@ -118,7 +127,8 @@ class WebChat {
       this.socket.emit("user_uttered", {
         message: text,
         session_id: this.sessionId,
-        metadata: { locale: this.locale(), language: this.language },
+        // The browser's time zone: times the bot tells ("they open at ...") are then in the customer's own.
+        metadata: { locale: this.locale(), language: this.language, timezone: browserTimeZone() },
       });
     if (!sent) this.pending.push(text);
   }

@@ -43,25 +43,35 @@ export class Api {
     return this.request("PATCH", path, body);
   }
 
-  liveUrl() {
+  // A single-use ticket for the live socket: the token itself never goes into a URL.
+  async liveUrl() {
+    const { ticket } = await this.post("/realtime/ticket");
     const scheme = location.protocol === "https:" ? "wss:" : "ws:";
-    return `${scheme}//${location.host}${this.base}/ws?token=${encodeURIComponent(this.token)}`;
+    return `${scheme}//${location.host}${this.base}/ws?ticket=${encodeURIComponent(ticket)}`;
   }
 }
 
-// A WebSocket that reconnects with back-off and reports whether it is connected.
+// A WebSocket that reconnects with back-off (a fresh ticket each time) and reports whether it is connected.
 export class LiveUpdates {
   constructor(url, onEvent, onState) {
-    this.url = url;
+    this.url = url; // async () => ws URL
     this.onEvent = onEvent;
     this.onState = onState;
     this.delay = 500;
     this.stopped = false;
   }
 
-  start() {
+  async start() {
     if (this.stopped) return;
-    const socket = new WebSocket(this.url);
+    let url;
+    try {
+      url = await this.url();
+    } catch (error) {
+      this.onState(false);
+      if (!(error instanceof ApiError && error.status === 401)) this.retry();
+      return;
+    }
+    const socket = new WebSocket(url);
     this.socket = socket;
     socket.addEventListener("message", (message) => {
       const event = JSON.parse(message.data);
@@ -73,9 +83,13 @@ export class LiveUpdates {
     });
     socket.addEventListener("close", () => {
       this.onState(false);
-      if (!this.stopped) setTimeout(() => this.start(), this.delay);
-      this.delay = Math.min(this.delay * 2, 15000);
+      this.retry();
     });
+  }
+
+  retry() {
+    if (!this.stopped) setTimeout(() => this.start(), this.delay);
+    this.delay = Math.min(this.delay * 2, 15000);
   }
 
   stop() {

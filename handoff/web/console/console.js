@@ -32,7 +32,7 @@ class Console {
     $("#me-name").textContent = `${me.display_name} · ${me.role}`;
     $("#my-status").value = me.status;
     $("#tab-supervisor").hidden = !["supervisor", "admin"].includes(me.role);
-    this.live = new LiveUpdates(api.liveUrl(), (event) => this.onEvent(event), (up) => this.onLive(up));
+    this.live = new LiveUpdates(() => api.liveUrl(), (event) => this.onEvent(event), (up) => this.onLive(up));
     this.live.start();
     await this.refresh();
     setInterval(() => this.tick(), 1000);
@@ -53,6 +53,9 @@ class Console {
 
   onEvent(event) {
     if (event.type === "hello") return;
+    if (event.type === "message.delivery" && event.data.status === "failed") {
+      this.notify(`A reply could not be delivered: ${event.data.error || "unknown error"}`, 8000);
+    }
     this.scheduleRefresh();
     this.conversation.onEvent(event);
     this.supervisor.onEvent(event);

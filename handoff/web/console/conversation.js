@@ -119,12 +119,29 @@ export class ConversationView {
       const language = m.language || (m.role === "customer" ? h.language : null);
       return el(
         "li",
-        { class: `message ${kind}`, dataset: { role: kind } },
+        { class: `message ${kind}`, dataset: { role: kind, messageId: String(m.id), ...(m.delivery_status ? { delivery: m.delivery_status } : {}) } },
         el("span", { class: "meta" }, label, " · ", el("time", { datetime: m.timestamp }, clockTime(m.timestamp))),
         el("p", { class: "text", dir: direction(language), lang: language || false }, m.text),
+        m.delivery_status ? this.deliveryMarker(h, m) : null,
       );
     });
     return el("ol", { class: "transcript", "aria-label": "Transcript", "aria-live": "polite" }, items);
+  }
+
+  // Whether the customer got the reply; a failed one says why and can be sent again (it is also retried by itself
+  // while the conversation is open).
+  deliveryMarker(h, m) {
+    if (m.delivery_status === "delivered") return el("span", { class: "delivery delivered", title: "Delivered" }, "✓ Delivered");
+    if (m.delivery_status === "pending") return el("span", { class: "delivery pending" }, "Sending…");
+    const canRetry = h.status === "assigned" && (h.agent_id === this.app.me.id || ["supervisor", "admin"].includes(this.app.me.role));
+    return el(
+      "span",
+      { class: "delivery failed", role: "alert" },
+      `Not delivered: ${m.delivery_error || "unknown error"}`,
+      canRetry
+        ? el("button", { type: "button", class: "secondary retry", onclick: () => this.run(() => this.app.api.post(`/handoffs/${h.id}/messages/${m.id}/retry`)) }, "Retry")
+        : null,
+    );
   }
 
   claimBar(h) {

@@ -1,0 +1,54 @@
+"""Installs the rule of bot/security/commands.py on every input channel at once: Rasa's
+`MessageProcessor.handle_message` is where every channel's customer message arrives (external events do not)."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from rasa.core.channels.channel import UserMessage
+from rasa.core.processor import MessageProcessor
+from rasa.shared.core.domain import Domain
+
+from bot.security.commands import customer_text, offered_payloads
+
+logger = logging.getLogger(__name__)
+
+Handler = Callable[[MessageProcessor, UserMessage], Awaitable[Any]]
+
+_original: Handler | None = None
+_payloads: dict[int, tuple[Domain, frozenset[str]]] = {}
+
+
+def accepted_payloads(domain: Domain) -> frozenset[str]:
+    """The payloads customers may send for `domain` (computed once per loaded domain)."""
+    cached = _payloads.get(id(domain))
+    if cached is None or cached[0] is not domain:
+        _payloads.clear()  # a new model: the old domain's payloads are of no use any more
+        cached = _payloads[id(domain)] = (domain, offered_payloads(domain.responses))
+    return cached[1]
+
+
+def guarded(handler: Handler) -> Handler:
+    """`handler` that first turns a customer's `/...` text that is not an offered payload into plain text."""
+
+    async def handle_message(self: MessageProcessor, message: UserMessage) -> Any:
+        text = customer_text(message.text, accepted_payloads(self.domain))
+        if text != message.text:
+            logger.info("a '/' message on %s is not an offered button payload: read as text", message.input_channel)
+            message.text = text
+        return await handler(self, message)
+
+    handle_message.__doc__ = "Rasa's MessageProcessor.handle_message, customer '/' text limited to offered payloads."
+    return handle_message
+
+
+def install() -> bool:
+    """Guard every channel's messages in this process; False when it was already installed."""
+    global _original
+    if _original is not None:
+        return False
+    _original = MessageProcessor.handle_message
+    MessageProcessor.handle_message = guarded(_original)  # type: ignore[method-assign]
+    return True

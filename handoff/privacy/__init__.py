@@ -1,0 +1,1 @@
+"""Privacy of customer data: pseudonyms, export and erasure across every store, retention, the customer directory."""

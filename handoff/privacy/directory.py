@@ -1,0 +1,114 @@
+"""The customer directory: the one trusted source of VIP status and priority (``HANDOFF_CUSTOMERS_FILE``).
+
+A YAML file keyed by conversation id (``whatsapp:+34600000000``, ``line:U4af…``, or a REST integration's own
+sender id)::
+
+    customers:
+      "whatsapp:+34600000000": {vip: true, tier: gold}
+
+or listing ``channel`` + ``id`` pairs::
+
+    customers:
+      - {channel: messenger, id: "6543210987654321", vip: true, priority: urgent}
+
+The bot's payload may claim anything about the customer; only this file makes one a VIP, and the bot may ask
+for ``high`` priority only for frustration it observed itself.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+PRIORITIES = ("normal", "high", "urgent")
+
+
+@dataclass(frozen=True, slots=True)
+class DirectoryEntry:
+    """What the directory says about one customer."""
+
+    vip: bool = False
+    tier: str | None = None
+    priority: str = "normal"
+
+
+class DirectoryError(ValueError):
+    """The directory file is malformed; the message says where."""
+
+
+def _entry(raw: Any, where: str) -> DirectoryEntry:
+    if not isinstance(raw, dict):
+        raise DirectoryError(f"{where}: expected a mapping")
+    vip = bool(raw.get("vip", False))
+    priority = str(raw.get("priority", "high" if vip else "normal"))
+    if priority not in PRIORITIES:
+        raise DirectoryError(f"{where}: priority must be one of {', '.join(PRIORITIES)}")
+    tier = raw.get("tier")
+    return DirectoryEntry(vip=vip, tier=str(tier) if tier is not None else None, priority=priority)
+
+
+def parse_directory(document: Any) -> dict[str, DirectoryEntry]:
+    """Entries by conversation id from the parsed YAML (a mapping, or a list of ``channel``/``id`` items)."""
+    customers = (document or {}).get("customers") if isinstance(document, dict) else None
+    entries: dict[str, DirectoryEntry] = {}
+    if isinstance(customers, dict):
+        for key, raw in customers.items():
+            entries[str(key)] = _entry(raw, f"customers[{key!r}]")
+    elif isinstance(customers, list):
+        for index, raw in enumerate(customers):
+            if not isinstance(raw, dict) or "id" not in raw:
+                raise DirectoryError(f"customers[{index}]: expected a mapping with 'id' (and 'channel')")
+            key = f"{raw['channel']}:{raw['id']}" if raw.get("channel") and raw["channel"] != "rest" else str(raw["id"])
+            entries[key] = _entry(raw, f"customers[{index}]")
+    elif customers is not None:
+        raise DirectoryError("customers: expected a mapping or a list")
+    return entries
+
+
+def more_urgent(a: str, b: str) -> str:
+    """The more urgent of two priorities."""
+    return a if PRIORITIES.index(a) >= PRIORITIES.index(b) else b
+
+
+def trusted_priority(requested: str, reason: str, entry: DirectoryEntry | None) -> tuple[str, bool]:
+    """(priority, vip) from what the bot may ask and what the directory says; customer claims count for nothing."""
+    asked = "high" if requested in ("high", "urgent") and reason == "frustration" else "normal"
+    if entry is None:
+        return asked, False
+    return more_urgent(asked, entry.priority), entry.vip
+
+
+class CustomerDirectory:
+    """The file's entries, re-read when the file changes (so an edit takes effect without a restart)."""
+
+    def __init__(self, path: Path | None) -> None:
+        self._path = path
+        self._lock = threading.Lock()
+        self._stamp: float | None = None
+        self._entries: dict[str, DirectoryEntry] = {}
+
+    def lookup(self, conversation_id: str) -> DirectoryEntry | None:
+        """The entry for a conversation id, if any."""
+        if self._path is None:
+            return None
+        with self._lock:
+            stamp = self._path.stat().st_mtime if self._path.exists() else None
+            if stamp != self._stamp:
+                text = self._path.read_text(encoding="utf-8") if stamp is not None else ""
+                self._entries = parse_directory(yaml.safe_load(text)) if text else {}
+                self._stamp = stamp
+            return self._entries.get(conversation_id)
+
+
+_directories: dict[Path | None, CustomerDirectory] = {}
+
+
+def directory_for(path: Path | None) -> CustomerDirectory:
+    """The process's directory for ``path`` (one per path, so its cache is shared by every request)."""
+    if path not in _directories:
+        _directories[path] = CustomerDirectory(path)
+    return _directories[path]

@@ -1,0 +1,271 @@
+"""Labelled questions per article as a supervised signal: nearest labelled question and a small article classifier.
+
+The articles' titles and sample questions (all six languages) and the `faq` training examples of
+``nlu_data/<lang>/nlu.yml`` (labelled with their article in ``kb/calibration/faq_labels.yml``) are questions
+whose article is known, as Rasa's retrieval intents use them. Out-of-scope examples (the calibration set and
+the ``out_of_scope`` training examples) form one more class. At build time both encoders embed them as
+queries and a multinomial logistic regression over the two embeddings side by side is fitted (numpy, a few
+hundred full-batch steps); at query time the retriever reads, per article, the best cosine to its labelled
+questions under each encoder and the classifier's log-probability (kb.decide fuses them with the rest).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import numpy.typing as npt
+import yaml
+
+from kb.calibrate import read_out_of_scope
+from kb.chunks import Chunk
+from kb.encoders import Encoder
+from kb.errors import IndexError_
+
+__all__ = [
+    "DEFAULT_FAQ_LABELS",
+    "DEFAULT_NLU_DIR",
+    "SUPERVISED_VERSION",
+    "LabelledQuestion",
+    "SupervisedModel",
+    "build_supervised",
+    "fit_softmax",
+    "labelled_questions",
+    "read_faq_labels",
+    "read_nlu_out_of_scope",
+    "read_supervised",
+]
+
+SUPERVISED_VERSION = 1
+DEFAULT_FAQ_LABELS = Path(__file__).resolve().parent / "calibration" / "faq_labels.yml"
+DEFAULT_NLU_DIR = Path(__file__).resolve().parents[1] / "nlu_data"
+# Inverse regularisation strength as in scikit-learn's LogisticRegression(C=...): strong enough that
+# the classifier's probabilities stay soft on a thousand short questions.
+_C = 10.0
+# Stopped before convergence on purpose: on the first held-out set the converged model answered more out-of-scope
+# questions for no more right answers (bench/kb/README.md).
+_STEPS = 400
+_FILES = ("supervised.npz", "supervised.json")
+
+Matrix = npt.NDArray[np.float32]
+
+
+@dataclass(frozen=True)
+class LabelledQuestion:
+    """A question whose article is known (``article_id`` None: out of scope)."""
+
+    text: str
+    article_id: str | None
+    language: str
+
+
+def read_faq_labels(path: Path) -> list[LabelledQuestion]:
+    """``{language: {article_id: [text, ...]}}`` from ``path`` (nothing when the file is missing)."""
+    if not path.exists():
+        return []
+    raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    if not isinstance(raw, dict):
+        raise IndexError_(f"{path}: expected a mapping of language to articles", index_dir=path.parent)
+    return [
+        LabelledQuestion(str(text), str(article_id), str(language))
+        for language, articles in raw.items()
+        for article_id, texts in (articles or {}).items()
+        for text in texts or []
+    ]
+
+
+def read_nlu_out_of_scope(nlu_dir: Path) -> list[LabelledQuestion]:
+    """The ``out_of_scope`` intent's examples of every ``<lang>/nlu.yml`` under ``nlu_dir``."""
+    found: list[LabelledQuestion] = []
+    for path in sorted(nlu_dir.glob("*/nlu.yml")):
+        raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        for block in raw.get("nlu") or []:
+            if isinstance(block, dict) and block.get("intent") == "out_of_scope":
+                lines = str(block.get("examples") or "").splitlines()
+                found += [
+                    LabelledQuestion(line.strip()[2:].strip(), None, path.parent.name)
+                    for line in lines
+                    if line.strip().startswith("- ")
+                ]
+    return found
+
+
+def labelled_questions(
+    chunks: Sequence[Chunk], faq_labels: Sequence[LabelledQuestion], out_of_scope: Sequence[LabelledQuestion]
+) -> list[LabelledQuestion]:
+    """Titles and sample questions of the articles, labelled faq examples of known articles, out-of-scope ones."""
+    known = {chunk.article_id for chunk in chunks}
+    own = [
+        LabelledQuestion(chunk.text, chunk.article_id, chunk.language)
+        for chunk in chunks
+        if chunk.kind in ("title", "question")
+    ]
+    labelled = [item for item in faq_labels if item.article_id in known]
+    seen: set[tuple[str, str | None]] = set()
+    unique: list[LabelledQuestion] = []
+    for item in [*own, *labelled, *out_of_scope]:
+        if (item.text, item.article_id) not in seen:
+            seen.add((item.text, item.article_id))
+            unique.append(item)
+    return unique
+
+
+def fit_softmax(
+    features: npt.NDArray[np.float64], labels: npt.NDArray[np.int_], classes: int, *, c: float = _C, steps: int = _STEPS
+) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]:
+    """Multinomial logistic regression (weights, bias) by full-batch gradient descent with Nesterov momentum.
+
+    Objective: summed cross-entropy + ||weights||^2 / (2c), as scikit-learn's ``C``; deterministic.
+    """
+    rows, dim = features.shape
+    weights = np.zeros((dim, classes))
+    bias = np.zeros(classes)
+    onehot = np.zeros((rows, classes))
+    onehot[np.arange(rows), labels] = 1.0
+    # A safe step for the smooth part: the Hessian of the summed cross-entropy is bounded by ||X||^2 / 2.
+    lipschitz = 0.5 * float(np.linalg.norm(features, ord=2)) ** 2 + rows * 0.5 + 1.0 / c
+    step = 1.0 / lipschitz
+    velocity_w, velocity_b = np.zeros_like(weights), np.zeros_like(bias)
+    for _ in range(steps):
+        look_w, look_b = weights + 0.9 * velocity_w, bias + 0.9 * velocity_b
+        logits = features @ look_w + look_b
+        logits -= logits.max(axis=1, keepdims=True)
+        probabilities = np.exp(logits)
+        probabilities /= probabilities.sum(axis=1, keepdims=True)
+        error = probabilities - onehot
+        grad_w = features.T @ error + look_w / c
+        grad_b = error.sum(axis=0)
+        velocity_w = 0.9 * velocity_w - step * grad_w
+        velocity_b = 0.9 * velocity_b - step * grad_b
+        weights, bias = weights + velocity_w, bias + velocity_b
+    return weights, bias
+
+
+@dataclass(frozen=True)
+class SupervisedModel:
+    """Labelled question vectors of both encoders and the article classifier (last class: out of scope)."""
+
+    article_ids: tuple[str, ...]
+    first: Matrix  # first encoder's vectors of the labelled in-scope questions
+    second: Matrix  # second encoder's vectors of the same questions
+    owner: npt.NDArray[np.int_]  # article index of each labelled question
+    weights: npt.NDArray[np.float64]
+    bias: npt.NDArray[np.float64]
+
+    def signals(
+        self, first_query: Matrix, second_query: Matrix, article_ids: Sequence[str]
+    ) -> tuple[list[float], list[float], list[float]]:
+        """For each of ``article_ids``: best cosine to its labelled questions (each encoder), classifier log-prob."""
+        first_best = _per_article_max(self.first @ first_query, self.owner, len(self.article_ids))
+        second_best = _per_article_max(self.second @ second_query, self.owner, len(self.article_ids))
+        logits = np.concatenate([first_query, second_query]).astype(np.float64) @ self.weights + self.bias
+        logits -= logits.max()
+        log_proba = logits - np.log(np.exp(logits).sum())
+        position = {article_id: number for number, article_id in enumerate(self.article_ids)}
+        columns: tuple[list[float], list[float], list[float]] = ([], [], [])
+        for article_id in article_ids:
+            number = position.get(article_id)
+            columns[0].append(float(first_best[number]) if number is not None else -1.0)
+            columns[1].append(float(second_best[number]) if number is not None else -1.0)
+            columns[2].append(float(log_proba[number]) if number is not None else float(log_proba.min()))
+        return columns
+
+
+def _per_article_max(
+    scores: npt.NDArray[np.float32], owner: npt.NDArray[np.int_], articles: int
+) -> npt.NDArray[np.float64]:
+    best = np.full(articles, -1.0)
+    np.maximum.at(best, owner, scores.astype(np.float64))
+    return best
+
+
+def _digest(encoder: str, reranker: str, questions: Sequence[LabelledQuestion]) -> str:
+    digest = hashlib.sha256(f"{SUPERVISED_VERSION}\x00{encoder}\x00{reranker}\x00{_C}\x00{_STEPS}".encode())
+    for item in questions:
+        digest.update(f"{item.text}\x00{item.article_id}\x00{item.language}\x00".encode())
+    return digest.hexdigest()
+
+
+def _embed(encoder: Encoder, texts: Sequence[str]) -> Matrix:
+    parts = [encoder.encode_queries(list(texts[start : start + 32])) for start in range(0, len(texts), 32)]
+    return np.vstack(parts).astype(np.float32) if parts else np.zeros((0, encoder.dim), dtype=np.float32)
+
+
+def build_supervised(
+    index_dir: Path,
+    chunks: Sequence[Chunk],
+    encoders: tuple[str, str],
+    load: Callable[[str], Encoder],
+    *,
+    faq_labels_path: Path = DEFAULT_FAQ_LABELS,
+    out_of_scope_path: Path | None = None,
+    nlu_dir: Path = DEFAULT_NLU_DIR,
+    progress: Callable[[str], None] = lambda message: None,
+) -> bool:
+    """Embed the labelled questions, fit the classifier and write it beside the index (False: unchanged).
+
+    ``encoders`` names the index's encoder and reranker; ``load`` is called only when something changed.
+    """
+    out_of_scope = [
+        LabelledQuestion(text, None, language)
+        for language, texts in (read_out_of_scope(out_of_scope_path) if out_of_scope_path else {}).items()
+        for text in texts
+    ]
+    questions = labelled_questions(
+        chunks, read_faq_labels(faq_labels_path), [*out_of_scope, *read_nlu_out_of_scope(nlu_dir)]
+    )
+    digest = _digest(*encoders, questions)
+    meta_path = index_dir / _FILES[1]
+    if meta_path.exists() and json.loads(meta_path.read_text(encoding="utf-8")).get("digest") == digest:
+        progress("labelled questions unchanged")
+        return False
+    article_ids = tuple(sorted({item.article_id for item in questions if item.article_id is not None}))
+    position = {article_id: number for number, article_id in enumerate(article_ids)}
+    texts = [item.text for item in questions]
+    encoder, reranker = load(encoders[0]), load(encoders[1])
+    progress(f"embedding {len(texts)} labelled questions with {encoder.name} and {reranker.name}")
+    first, second = _embed(encoder, texts), _embed(reranker, texts)
+    labels = np.asarray(
+        [position.get(item.article_id, len(article_ids)) if item.article_id else len(article_ids) for item in questions]
+    )
+    weights, bias = fit_softmax(np.hstack([first, second]).astype(np.float64), labels, len(article_ids) + 1)
+    in_scope = labels < len(article_ids)
+    with (index_dir / _FILES[0]).open("wb") as handle:
+        np.savez(
+            handle, first=first[in_scope], second=second[in_scope], owner=labels[in_scope], weights=weights, bias=bias
+        )
+    counts = {"in_scope": int(in_scope.sum()), "out_of_scope": int((~in_scope).sum())}
+    meta_path.write_text(
+        json.dumps(
+            {"digest": digest, "article_ids": list(article_ids), "encoders": [encoder.name, reranker.name], **counts},
+            indent=2,
+        ),
+        encoding="utf-8",
+    )
+    progress(
+        f"article classifier fitted on {counts['in_scope']} labelled, {counts['out_of_scope']} out-of-scope questions"
+    )
+    return True
+
+
+def read_supervised(index_dir: Path, encoder: str, reranker: str) -> SupervisedModel | None:
+    """The stored model, or None when the index has none or it was built with other encoders."""
+    meta_path, data_path = index_dir / _FILES[1], index_dir / _FILES[0]
+    if not meta_path.exists() or not data_path.exists():
+        return None
+    meta = json.loads(meta_path.read_text(encoding="utf-8"))
+    if meta.get("encoders") != [encoder, reranker]:
+        return None
+    with np.load(data_path) as data:
+        return SupervisedModel(
+            article_ids=tuple(meta["article_ids"]),
+            first=data["first"].astype(np.float32),
+            second=data["second"].astype(np.float32),
+            owner=data["owner"].astype(np.int_),
+            weights=data["weights"].astype(np.float64),
+            bias=data["bias"].astype(np.float64),
+        )

@@ -1,0 +1,189 @@
+"""Dependency locks and the offline advisory check: pinned, hashed, current, and free of known-vulnerable versions."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from scripts.advisories import Finding, check_declared, check_pins, load_database, parse_database
+from scripts.audit import summarize_pip_audit
+from scripts.lock import LockError, refuse_unsafe_main_lock, with_digest
+from scripts.lockfile import ENVIRONMENTS, ROOT, declared_requirements, parse_pins, recorded_digest, staleness
+
+DATABASE = load_database()
+
+
+def open_ids(findings: list[Finding]) -> set[str]:
+    """Ids of the advisories a check left open (not accepted for that environment)."""
+    return {f.advisory.id for f in findings if f.accepted is None}
+
+
+@pytest.mark.parametrize(
+    ("package", "version", "advisory", "affected"),
+    [
+        ("python-socketio", "5.9.0", "GHSA-g8c6-8fjj-2r4m", True),  # what .venv-rasa pinned: pickle RCE via Redis
+        ("python-socketio", "5.14.0", "GHSA-g8c6-8fjj-2r4m", False),  # first release without pickle
+        ("python-socketio", "5.14.0", "GHSA-5w7q-77mv-v69f", True),  # still keeps partial binary messages
+        ("python-socketio", "5.16.2", "GHSA-5w7q-77mv-v69f", False),
+        ("starlette", "0.48.0", "GHSA-7f5h-v6xp-fcq8", True),  # in FastAPI 0.115's Starlette range: Range DoS
+        ("starlette", "0.38.6", "GHSA-7f5h-v6xp-fcq8", False),  # Range support only came in 0.39.0
+        ("starlette", "0.49.1", "GHSA-7f5h-v6xp-fcq8", False),
+        ("starlette", "1.0.0", "GHSA-86qp-5c8j-p5mr", True),  # BadHost
+        ("protobuf", "5.29.4", "GHSA-8qvm-5x2c-j2w7", True),  # the middle of three affected ranges
+        ("protobuf", "6.30.0", "GHSA-8qvm-5x2c-j2w7", True),  # a release inside the third range
+        ("protobuf", "4.25.8", "GHSA-8qvm-5x2c-j2w7", False),
+        ("torch", "2.13.0+cpu", "GHSA-53q9-r3pm-6pq6", False),  # local version labels are ignored
+        ("torch", "2.5.1+cpu", "GHSA-53q9-r3pm-6pq6", True),
+    ],
+)
+def test_advisory_ranges(package: str, version: str, advisory: str, affected: bool) -> None:
+    """Each advisory's ranges cover exactly the versions its publication names."""
+    entry = next(a for a in DATABASE.for_package(package) if a.id == advisory)
+    assert affected == entry.affects(version)
+
+
+def test_this_mornings_requirements_are_flagged() -> None:
+    """The ranges pinned before the fix (socketio<5.10 for Rasa, FastAPI with no Starlette floor) fail the check."""
+    rasa = check_declared("rasa", ["rasa==3.6.21", "python-socketio>=5.8,<5.10"], DATABASE)
+    main = check_declared("main", ["fastapi>=0.115,<1", "python-socketio[client]>=5.11,<6"], DATABASE)
+    assert {"GHSA-g8c6-8fjj-2r4m", "GHSA-5w7q-77mv-v69f"} <= open_ids(rasa)
+    assert {"GHSA-7f5h-v6xp-fcq8", "GHSA-86qp-5c8j-p5mr", "GHSA-5w7q-77mv-v69f"} <= open_ids(main)
+    assert {"GHSA-g8c6-8fjj-2r4m"} <= open_ids(check_pins("rasa", {"python-socketio": "5.9.0"}, DATABASE))
+
+
+@pytest.mark.parametrize("name", sorted(ENVIRONMENTS))
+def test_declared_requirements_exclude_every_advised_version(name: str) -> None:
+    """pyproject.toml and bot/requirements.txt put each advised package at or above its fix."""
+    env = ENVIRONMENTS[name]
+    findings = check_declared(name, declared_requirements(env), DATABASE)
+    assert [f.describe() for f in findings] == []
+
+
+@pytest.mark.parametrize("name", sorted(ENVIRONMENTS))
+def test_locks_pin_no_version_with_an_open_advisory(name: str) -> None:
+    """Every pin of both locks is outside every advisory, except the ones accepted (with a reason) for that env."""
+    env = ENVIRONMENTS[name]
+    assert env.lock.exists(), f"{env.lock} is missing: run `make lock`"
+    pins = parse_pins(env.lock.read_text(encoding="utf-8"))
+    assert len(pins) > 20
+    findings = check_pins(name, pins, DATABASE)
+    assert [f.describe() for f in findings if f.accepted is None] == []
+
+
+@pytest.mark.parametrize("name", sorted(ENVIRONMENTS))
+def test_locks_match_their_inputs(name: str) -> None:
+    """A lock is regenerated (`make lock`) whenever its environment's declared requirements change."""
+    assert staleness(ENVIRONMENTS[name]) is None
+
+
+@pytest.mark.parametrize("name", sorted(ENVIRONMENTS))
+def test_every_pin_carries_a_hash(name: str) -> None:
+    """pip --require-hashes accepts the lock: each `name==version` entry is followed by at least one sha256."""
+    text = ENVIRONMENTS[name].lock.read_text(encoding="utf-8")
+    blocks = re.split(r"\n(?=[A-Za-z0-9])", text)
+    pinned = [block for block in blocks if "==" in block.split("\n", 1)[0]]
+    assert pinned
+    assert [block.split()[0] for block in pinned if "--hash=sha256:" not in block] == []
+
+
+def test_the_inputs_digest_sits_once_under_uvs_header() -> None:
+    """Re-locking replaces the digest line instead of stacking a second one, and keeps the pins below the header."""
+    uv_output = "# autogenerated by uv\n#    make lock\n# inputs-sha256: old\nh11==0.16.0 \\\n    --hash=sha256:00\n"
+    text = with_digest(uv_output, "new")
+    assert recorded_digest(text) == "new"
+    assert text.count("# inputs-sha256:") == 1
+    assert parse_pins(text) == {"h11": "0.16.0"}
+
+
+def test_main_lock_pins_the_cpu_torch_wheel_and_no_cuda() -> None:
+    """The main lock installs torch from the local CPU wheel; anything else would pull gigabytes of CUDA."""
+    refuse_unsafe_main_lock(ENVIRONMENTS["main"].lock.read_text(encoding="utf-8"))
+
+
+@pytest.mark.parametrize(
+    "lock_text",
+    [
+        "torch==2.13.0 \\\n    --hash=sha256:00\n",  # the PyPI build, which depends on CUDA
+        "torch==2.13.0+cpu \\\n    --hash=sha256:00\nnvidia-cublas==13.0.0 \\\n    --hash=sha256:00\n",
+        "numpy==2.4.6 \\\n    --hash=sha256:00\n",  # no torch at all
+    ],
+)
+def test_a_lock_with_another_torch_is_refused(lock_text: str) -> None:
+    """`make lock` refuses to write a main lock that would not install the CPU wheel."""
+    with pytest.raises(LockError):
+        refuse_unsafe_main_lock(lock_text)
+
+
+def test_an_accepted_entry_must_name_a_known_advisory() -> None:
+    """A typo in an accepted id fails loudly instead of silently accepting nothing (or something else)."""
+    text = """
+[[advisory]]
+id = "GHSA-aaaa-bbbb-cccc"
+package = "demo"
+affected = ["<1.0"]
+summary = "s"
+
+[[accepted]]
+id = "GHSA-aaaa-bbbb-ccc"
+environment = "rasa"
+reason = "r"
+"""
+    with pytest.raises(ValueError, match="unknown advisories"):
+        parse_database(text)
+
+
+def test_accepted_advisories_stay_open_in_other_environments() -> None:
+    """Accepting an advisory for Rasa's environment does not accept it for the main one."""
+    pins = {"aiohttp": "3.9.5"}
+    assert open_ids(check_pins("rasa", pins, DATABASE)) == set()
+    assert "GHSA-6mq8-rvhq-8wgg" in open_ids(check_pins("main", pins, DATABASE))
+
+
+def test_a_release_acceptance_ends_when_the_pin_moves() -> None:
+    """Accepting a whole release Rasa pins us to covers that exact version in that environment, nothing more."""
+    report = {
+        "dependencies": [
+            {"name": "tensorflow", "version": "2.12.0", "vulns": [{"id": "PYSEC-2"}]},
+            {"name": "tensorflow", "version": "2.12.1", "vulns": [{"id": "PYSEC-3"}]},
+        ]
+    }
+    rasa = summarize_pip_audit(report, set(), "rasa", DATABASE)
+    main = summarize_pip_audit(report, set(), "main", DATABASE)
+    assert (len(rasa.open), len(rasa.accepted)) == (1, 1)
+    assert (len(main.open), len(main.accepted)) == (2, 0)
+
+
+def test_an_online_audit_that_skipped_every_pin_is_not_a_clean_result() -> None:
+    """pip-audit says "no known vulnerabilities" when PyPI returned nothing; that must read as not checked."""
+    report = {"dependencies": [{"name": "aiohttp", "version": "3.9.5", "skip_reason": "not found on PyPI"}]}
+    assert summarize_pip_audit(report, set()).unavailable is not None
+    report = {
+        "dependencies": [
+            {"name": "aiohttp", "version": "3.9.5", "vulns": [{"id": "PYSEC-1", "aliases": ["GHSA-x"]}]},
+            {"name": "h11", "version": "0.14.0", "vulns": [{"id": "GHSA-vqfr-h8mv-ghfj", "fix_versions": ["0.16.0"]}]},
+        ]
+    }
+    result = summarize_pip_audit(report, {"GHSA-x"})
+    assert (result.unavailable, len(result.open), len(result.accepted)) == (None, 1, 1)
+
+
+def test_bootstrap_refuses_a_lock_older_than_its_inputs(tmp_path: Path) -> None:
+    """After a dependency is added to pyproject.toml without `make lock`, bootstrap stops and says what to run."""
+    for relative in ("scripts/bootstrap.sh", "scripts/lockfile.py", "requirements/main.lock", "pyproject.toml"):
+        (tmp_path / relative).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy(ROOT / relative, tmp_path / relative)
+    pyproject = tmp_path / "pyproject.toml"
+    pyproject.write_text(pyproject.read_text().replace('"pyyaml>=6,<7",', '"pyyaml>=6,<7", "leftpad==1.0",'))
+    assert "leftpad" in pyproject.read_text(), "the edit must land, or bootstrap would build a whole venv here"
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+    command = ["bash", str(tmp_path / "scripts" / "bootstrap.sh"), "main"]
+    result = subprocess.run(command, env=env, capture_output=True, text=True, timeout=60)
+    assert result.returncode == 1, result.stderr
+    assert "requirements/main.lock does not match pyproject.toml" in result.stderr
+    assert "make lock" in result.stderr
+    assert not (tmp_path / ".venv").exists()
