@@ -171,7 +171,7 @@ class LineInput(InputChannel):
             if isinstance(profile, dict) and profile.get("language"):
                 language = str(profile["language"])
         except PlatformDeliveryError as error:
-            logger.info("No LINE profile language for %s: %s", user_id, error)
+            logger.info("No LINE profile language for a user: %s", error)
             if error.status is None or error.status >= 500 or error.status == 429:
                 return None  # a passing failure: ask again next time
         self.profile_languages[user_id] = language

@@ -90,9 +90,9 @@ class RestMailboxInput(RestInput):
             try:
                 await on_new_message(UserMessage(text, collector, sender, input_channel=self.name(), metadata=metadata))
             except CancelledError:
-                logger.error("REST message of %s timed out", sender)
+                logger.error("a REST message timed out")
             except Exception:
-                logger.exception("REST message of %s failed", sender)
+                logger.exception("a REST message failed")
             return response.json(collector.messages, headers=headers)
 
         @blueprint.route("/messages", methods=["GET", "OPTIONS"])

@@ -43,10 +43,18 @@ def _events(store: SQLTrackerStore, sender_id: str) -> list[dict[str, Any]]:
 def _delete(store: SQLTrackerStore, sender_ids: list[str]) -> int:
     table = _table(store)
     deleted = 0
+    sqlite = store.engine.dialect.name == "sqlite"
     with store.engine.begin() as connection:
+        if sqlite:
+            # SQLite otherwise leaves deleted rows' bytes in free pages, where erased text could still be read.
+            connection.exec_driver_sql("PRAGMA secure_delete = ON")
         for start in range(0, len(sender_ids), 500):
             batch = sender_ids[start : start + 500]
             deleted += connection.execute(table.delete().where(table.c.sender_id.in_(batch))).rowcount or 0
+    if sqlite and deleted:
+        with store.engine.connect() as connection:
+            # The write-ahead log keeps the old pages until a checkpoint copies them back and truncates it.
+            connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
     return deleted
 
 

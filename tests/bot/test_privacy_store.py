@@ -4,6 +4,7 @@ its in-memory trackers, through the wrappers Rasa puts around it."""
 from __future__ import annotations
 
 import time
+from pathlib import Path
 from typing import Any
 
 from rasa.core.tracker_store import FailSafeTrackerStore, InMemoryTrackerStore, SQLTrackerStore
@@ -32,6 +33,18 @@ def test_erasure_removes_every_row_and_the_cached_tracker(database: dict[str, An
     assert nothing_stored(database, "erase-me")
     assert run(store.retrieve("erase-me")) is None
     assert stored_texts(database, "keep-me") == ["message 1", "message 2"]
+
+
+def test_erased_text_is_not_left_in_the_sqlite_files(tmp_path: Path) -> None:
+    """Deleted rows must not survive as readable bytes in free pages or in the write-ahead log."""
+    database = {"dialect": "sqlite", "db": str(tmp_path / "tracker.db")}
+    store = windowed(database)
+    converse(store, "secret-sender", range(1, 4))
+    run(privacy.erase(store, "secret-sender"))
+    files = [path for path in tmp_path.iterdir() if path.name.startswith("tracker.db")]
+    assert files, "the tracker database was not created where expected"
+    leftovers = [path.name for path in files if b"secret-sender" in path.read_bytes()]
+    assert leftovers == []
 
 
 def test_retention_purges_only_conversations_idle_for_longer_than_the_cutoff(database: dict[str, Any]) -> None:
