@@ -18,8 +18,9 @@ pytestmark = pytest.mark.e2e
 
 
 @pytest.fixture(scope="module")
-def lone_handoff(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveHandoff]:
-    """Replies fail at once (nothing listens where Rasa should be; one attempt counts as failed)."""
+def lone_handoff(built_artifacts: None, tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveHandoff]:
+    """Replies fail at once (nothing listens where Rasa should be; one attempt counts as failed). The KB index must
+    exist: the console asks for reply suggestions when a conversation opens, and a missing index is a 503."""
     env = {"HANDOFF_DELIVERY_MAX_ATTEMPTS": "1", "HANDOFF_DELIVERY_INTERVAL_SECONDS": "0.2"}
     with LiveHandoff(tmp_path_factory.mktemp("console-handoff"), env=env) as service:
         yield service
