@@ -13,6 +13,7 @@ import asyncio
 import contextlib
 import logging
 import sys
+from collections.abc import Callable, Coroutine
 from functools import partial
 from typing import Any
 
@@ -83,21 +84,20 @@ def add_privacy_routes(app: Sanic) -> None:
     """`POST /privacy/export` and `POST /privacy/erase` with `{"conversation_id": id}` over what the server keeps,
     and `POST /privacy/retention` with `{"older_than_seconds": n}`."""
 
-    @app.post("/privacy/export")
-    async def privacy_export(request: Request) -> HTTPResponse:
-        conversation_id = conversation_id_of(_json_body(request))
-        if conversation_id is None:
-            return bad_request('body must be {"conversation_id": "<id>"}')
-        outbox = get_runtime().outbox()
-        return response.json(await asyncio.to_thread(export_conversation, outbox, conversation_id))
+    def over_conversation(
+        operation: Callable[[Any, str], Any],
+    ) -> Callable[[Request], Coroutine[Any, Any, HTTPResponse]]:
+        async def handler(request: Request) -> HTTPResponse:
+            conversation_id = conversation_id_of(_json_body(request))
+            if conversation_id is None:
+                return bad_request('body must be {"conversation_id": "<id>"}')
+            outbox = get_runtime().outbox()
+            return response.json(await asyncio.to_thread(operation, outbox, conversation_id))
 
-    @app.post("/privacy/erase")
-    async def privacy_erase(request: Request) -> HTTPResponse:
-        conversation_id = conversation_id_of(_json_body(request))
-        if conversation_id is None:
-            return bad_request('body must be {"conversation_id": "<id>"}')
-        outbox = get_runtime().outbox()
-        return response.json(await asyncio.to_thread(erase_conversation, outbox, conversation_id))
+        return handler
+
+    app.add_route(over_conversation(export_conversation), "/privacy/export", methods=["POST"], name="privacy_export")
+    app.add_route(over_conversation(erase_conversation), "/privacy/erase", methods=["POST"], name="privacy_erase")
 
     @app.post("/privacy/retention")
     async def privacy_retention(request: Request) -> HTTPResponse:

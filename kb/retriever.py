@@ -172,6 +172,24 @@ class Retriever:
             return self.stored.meta.thresholds.get(language, self.threshold)
         return self.threshold
 
+    def _dense_candidates(
+        self, text: str, language: str, exclude: Iterable[str]
+    ) -> tuple[np.ndarray, list[ArticleScore]]:
+        """The query's embedding (before centring) and the articles the index finds for it, best dense score first."""
+        with self._encode_lock:
+            raw_query = self.encoder.encode_queries([text])
+        # Centred scoring: the index holds centred chunk vectors.
+        query = centre(raw_query, [language], self.stored.language_means) if self.stored.language_means else raw_query
+        scores, ids = self.stored.index.search(query, min(_FETCH, len(self._refs)))
+        ranked = rank_articles(
+            zip(ids[0].tolist(), scores[0].tolist(), strict=True),
+            self._refs,
+            language=language,
+            language_bonus=self.language_bonus,
+            exclude=exclude,
+        )
+        return raw_query, ranked
+
     def search(
         self,
         text: str,
@@ -190,18 +208,7 @@ class Retriever:
         """
         if not text.strip() or not self._refs:
             return []
-        with self._encode_lock:
-            query = self.encoder.encode_queries([text])
-        if self.stored.language_means:  # centred scoring: the index holds centred chunk vectors
-            query = centre(query, [language], self.stored.language_means)
-        scores, ids = self.stored.index.search(query, min(_FETCH, len(self._refs)))
-        ranked = rank_articles(
-            zip(ids[0].tolist(), scores[0].tolist(), strict=True),
-            self._refs,
-            language=language,
-            language_bonus=self.language_bonus,
-            exclude=exclude,
-        )
+        _, ranked = self._dense_candidates(text, language, exclude)
         if not ranked:
             return []
         worth_reranking = rerank_floor is None or ranked[0].score >= rerank_floor  # ranked: best dense score first
@@ -265,17 +272,7 @@ class Retriever:
             return KbDecision(Decision(DecisionKind.NONE), [], top.score)
         if not text.strip() or not self._refs:
             return KbDecision(Decision(DecisionKind.NONE), [], None)
-        with self._encode_lock:
-            raw_query = self.encoder.encode_queries([text])
-        query = centre(raw_query, [language], self.stored.language_means) if self.stored.language_means else raw_query
-        scores, ids = self.stored.index.search(query, min(_FETCH, len(self._refs)))
-        ranked = rank_articles(
-            zip(ids[0].tolist(), scores[0].tolist(), strict=True),
-            self._refs,
-            language=language,
-            language_bonus=self.language_bonus,
-            exclude=exclude,
-        )
+        raw_query, ranked = self._dense_candidates(text, language, exclude)
         if not ranked:
             return KbDecision(Decision(DecisionKind.NONE), [], None)
         article_ids = [item.article_id for item in ranked]

@@ -8,7 +8,6 @@ reach); a store that is down is logged and tried again at the next pass.
 from __future__ import annotations
 
 import logging
-import threading
 from datetime import datetime, timedelta
 
 from sqlalchemy import delete, select
@@ -20,6 +19,7 @@ from handoff.privacy.stores import StoreUnavailable
 from handoff.privacy.tasks import retry_pending
 from handoff.schemas import RetentionResult
 from handoff.services.context import ServiceContext
+from handoff.services.periodic import PeriodicWorker
 from handoff.services.transitions import audit
 from handoff.store.models import Handoff, Message, OutboxEntry
 
@@ -99,31 +99,14 @@ def needs_retry_soon(result: RetentionResult, runtime: PrivacyRuntime) -> bool:
     return result.erasures_still_pending > 0 or any(store in runtime.stores for store in result.errors)
 
 
-class PrivacyWorker:
+class PrivacyWorker(PeriodicWorker):
     """Background thread running :func:`run_privacy_pass` at start and then every ``interval`` seconds."""
 
     def __init__(self, ctx: ServiceContext, runtime: PrivacyRuntime, interval: float) -> None:
+        super().__init__("handoff-privacy", interval, run_at_start=True)
         self._ctx = ctx
         self._runtime = runtime
-        self._interval = interval
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, name="handoff-privacy", daemon=True)
 
-    def start(self) -> None:
-        self._thread.start()
-
-    def stop(self) -> None:
-        self._stop.set()
-        self._thread.join(timeout=10)
-
-    def _run(self) -> None:
-        while True:
-            wait = self._interval
-            try:
-                result = run_privacy_pass(self._ctx, self._runtime)
-                if needs_retry_soon(result, self._runtime):
-                    wait = min(self._interval, RETRY_SOON_SECONDS)
-            except Exception:  # keep the worker alive; the next pass tries again
-                logger.exception("privacy pass failed")
-            if self._stop.wait(wait):
-                return
+    def run_pass(self) -> float | None:
+        result = run_privacy_pass(self._ctx, self._runtime)
+        return min(self._interval, RETRY_SOON_SECONDS) if needs_retry_soon(result, self._runtime) else None

@@ -10,7 +10,6 @@ Both are state transitions, audited with the actor `system:inactivity`.
 from __future__ import annotations
 
 import logging
-import threading
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -21,6 +20,7 @@ from handoff.services.assignment import auto_assign_queue
 from handoff.services.context import ServiceContext
 from handoff.services.delivery import enqueue
 from handoff.services.events import Event
+from handoff.services.periodic import PeriodicWorker
 from handoff.services.transitions import transition
 from handoff.store.models import Handoff, Message
 
@@ -114,25 +114,12 @@ def sweep(ctx: ServiceContext) -> dict[str, int]:
     return counts
 
 
-class InactivityWorker:
+class InactivityWorker(PeriodicWorker):
     """Background thread running :func:`sweep` every `interval` seconds until stopped."""
 
     def __init__(self, ctx: ServiceContext, interval: float) -> None:
+        super().__init__("handoff-inactivity", interval)
         self._ctx = ctx
-        self._interval = interval
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, name="handoff-inactivity", daemon=True)
 
-    def start(self) -> None:
-        self._thread.start()
-
-    def stop(self) -> None:
-        self._stop.set()
-        self._thread.join(timeout=10)
-
-    def _run(self) -> None:
-        while not self._stop.wait(self._interval):
-            try:
-                sweep(self._ctx)
-            except Exception:  # keep the worker alive; the next pass tries again
-                logger.exception("inactivity sweep failed")
+    def run_pass(self) -> None:
+        sweep(self._ctx)
