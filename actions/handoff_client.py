@@ -40,7 +40,8 @@ class HandoffAnswer:
 
 
 class HandoffClient:
-    """Creates handoffs and relays customer messages; retries transient failures with exponential back-off."""
+    """Creates handoffs, relays customer messages and posts their ratings; retries transient failures with
+    exponential back-off."""
 
     def __init__(
         self,
@@ -69,6 +70,18 @@ class HandoffClient:
                 return False
             raise
         return True
+
+    async def rate(self, handoff_id: str, conversation_id: str, score: int) -> dict[str, Any]:
+        """POST the customer's rating of a closed handoff of their conversation (409: refused, e.g. rated twice)."""
+        body = {"conversation_id": conversation_id, "score": score}
+        response = await self._post(f"/api/v1/handoffs/{quote(handoff_id, safe='')}/csat", body, "rating")
+        return dict(response.json())
+
+    async def comment(self, handoff_id: str, conversation_id: str, text: str) -> dict[str, Any]:
+        """POST the customer's comment on their rating."""
+        body = {"conversation_id": conversation_id, "comment": text}
+        response = await self._post(f"/api/v1/handoffs/{quote(handoff_id, safe='')}/csat/comment", body, "comment")
+        return dict(response.json())
 
     async def _post(self, path: str, payload: Mapping[str, Any], what: str) -> httpx.Response:
         """POSTs with retries; logs name `what`, never the path, which holds the conversation id."""

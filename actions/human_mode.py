@@ -12,6 +12,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions import transcript
+from actions.csat import SURVEY_OVER, survey_start
 from actions.handoff import build_payload
 from actions.handoff_client import HandoffServiceError
 from actions.identity import ChannelMismatchError
@@ -190,7 +191,8 @@ class ActionDeliverAgentReply(Action):
 
 
 class ActionHandback(Action):
-    """Ends human mode: the bot greets back and asks if anything else is needed, or says goodbye on a close."""
+    """Ends human mode: the bot greets back and asks if anything else is needed (then for a rating, when the close
+    notice offers one), or says goodbye on a close."""
 
     def __init__(self, runtime: Runtime | None = None) -> None:
         self._runtime = runtime
@@ -206,9 +208,12 @@ class ActionHandback(Action):
         # The handoff is over: which of its messages were relayed no longer matters (a new handoff starts afresh).
         (self._runtime or get_runtime()).outbox().forget_relayed(tracker.sender_id)
         dispatcher.utter_message(response="utter_bot_back" if intent == "agent_handback" else "utter_goodbye")
+        # A conversation the agent ended (agent_close) is not asked for a rating; the service offers none then either.
+        survey = survey_start(tracker, dispatcher) if intent == "agent_handback" else list(SURVEY_OVER)
         return [
             SlotSet("human_mode", False),
             SlotSet("handoff_id", None),
             SlotSet("handoff_status", "closed"),
             SlotSet("kb_no_answer_count", 0),
+            *survey,
         ]

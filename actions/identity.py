@@ -9,7 +9,7 @@ from __future__ import annotations
 __all__ = ["NAMESPACED_CHANNELS", "REST_CHANNEL", "ChannelMismatchError", "channel_of", "recorded_channel"]
 
 # Input channel names of bot/credentials.yml that namespace their conversation ids.
-NAMESPACED_CHANNELS = frozenset({"whatsapp", "messenger", "line", "twilio", "socketio"})
+NAMESPACED_CHANNELS = frozenset({"whatsapp", "messenger", "line", "twilio", "socketio", "email"})
 REST_CHANNEL = "rest"
 
 

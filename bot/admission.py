@@ -71,7 +71,7 @@ def install(limit: int | None = None) -> None:
     limit = configured_limit() if limit is None else limit
     _original = MessageProcessor.handle_message
     if limit > 0:
-        MessageProcessor.handle_message = bounded(_original, limit)  # type: ignore[method-assign]
+        MessageProcessor.handle_message = bounded(_original, limit)
 
 
 __all__ = ["DEFAULT_LIMIT", "LIMIT_VARIABLE", "bounded", "configured_limit", "install"]

@@ -8,8 +8,9 @@ edge around them, each said at start-up:
   `RASA_CORS_ORIGINS` (exact origins, also for socket.io; never `*`), plus the limits and secrets of
   bot/security/settings.py;
 * a log record factory that masks `token=...` and bearer values in every record;
-* Rasa hot-path fixes (bot/speedups), the bound on turns in work (bot/admission.py) and the rule that customer `/...`
-  text is read as text unless it is an offered button payload (bot/security/processor_guard.py);
+* the supported Rasa version (the `rasa` line of bot/requirements.txt), checked before anything else;
+* every Rasa method this project replaces (bot/patches.py: hot-path fixes, the bound on turns in work, the rule that
+  customer `/...` text is read as text unless it is an offered button payload), one log line per replaced method;
 * body-size and rate limits on every webhook, channel-bound REST mailbox tokens, signed web-chat sessions;
 * `GET /nimbus/ready` (open; 200 once the model is loaded) and the admin-JWT privacy routes (bot/nimbus_routes.py).
 """
@@ -21,12 +22,14 @@ import logging
 import os
 import sys
 from functools import partial
+from pathlib import Path
 
 import rasa
 import rasa.core.run
 import rasa.core.utils
 import rasa.utils.common
 import rasa.utils.tensorflow.environment as tf_env
+from packaging.requirements import Requirement
 from rasa.constants import ENV_SANIC_BACKLOG
 from rasa.core.channels.channel import InputChannel
 from rasa.core.utils import AvailableEndpoints
@@ -34,20 +37,30 @@ from rasa.shared.exceptions import RasaException
 from rasa.utils.log_utils import configure_structlog
 from sanic import Sanic
 
-from bot import admission, speedups
+from bot import patches
 from bot.nimbus_routes import nimbus_blueprint
-from bot.security import logfilter, processor_guard
+from bot.security import logfilter
 from bot.security.edge import Edge
 from bot.security.sanic_edge import install_edge
 from bot.security.settings import EdgeSettings, SettingsError
 
 logger = logging.getLogger("bot.server")
 
-SUPPORTED_RASA = "3.6."
+# The Rasa environment's requirements: the `rasa` line there is the one statement of the supported versions.
+RASA_REQUIREMENTS = Path(__file__).resolve().parent / "requirements.txt"
 
 
 class StartupError(RuntimeError):
     """The server cannot start as configured (the message says why)."""
+
+
+def supported_rasa(requirements: Path = RASA_REQUIREMENTS) -> Requirement:
+    """The `rasa` requirement of bot/requirements.txt (for example `rasa==3.6.21`)."""
+    for line in requirements.read_text(encoding="utf-8").splitlines():
+        text = line.split("#", 1)[0].strip()
+        if text and Requirement(text).name.lower() == "rasa":
+            return Requirement(text)
+    raise StartupError(f"{requirements} names no rasa version")
 
 
 def parse_args(argv: list[str]) -> argparse.Namespace:
@@ -59,10 +72,17 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
-def check_rasa_version(version: str = rasa.__version__) -> None:
-    """The edge replaces parts of Rasa's behaviour: refuse any Rasa it was not written against."""
-    if not version.startswith(SUPPORTED_RASA):
-        raise StartupError(f"bot.server supports Rasa {SUPPORTED_RASA}x only, found {version}")
+def check_rasa_version(version: str | None = None, requirements: Path = RASA_REQUIREMENTS) -> str:
+    """The installed Rasa version; `StartupError` unless bot/requirements.txt allows it (the patches and the edge
+    replace Rasa internals of exactly those versions)."""
+    version = rasa.__version__ if version is None else version
+    wanted = supported_rasa(requirements)
+    if not wanted.specifier.contains(version, prereleases=True):
+        raise StartupError(
+            f"Rasa {version} is installed, but this server supports only {wanted} (from {requirements}): "
+            "its patches replace Rasa methods of that version. Run `make env` to install it."
+        )
+    return version
 
 
 def secure_channels(channels: list[InputChannel], edge: Edge) -> list[str]:
@@ -71,22 +91,18 @@ def secure_channels(channels: list[InputChannel], edge: Edge) -> list[str]:
     secured = []
     for channel in channels:
         if hasattr(type(channel), "edge"):
-            channel.edge = edge  # type: ignore[attr-defined]
+            channel.edge = edge
             secured.append(channel.name())
     return secured
 
 
 def install_process_fixes() -> list[str]:
-    """Process-wide changes to Rasa's behaviour, installed once before the app is built."""
-    speedups.install()
-    admission.install()
-    processor_guard.install()
-    limit = admission.configured_limit()
-    return [
-        "Rasa hot-path fixes (bot/speedups)",
-        f"at most {limit} customer messages in work at once" if limit else "no bound on messages in work",
-        "customer '/...' text is read by NLU unless it is a button payload the domain offers",
-    ]
+    """Every Rasa method this project replaces (bot/patches.py), installed once before the app is built, whatever
+    the endpoints configure; one line per patch for the start-up log."""
+    try:
+        return patches.install_all()
+    except (patches.PatchError, ValueError) as problem:
+        raise StartupError(str(problem)) from problem
 
 
 def build_app(args: argparse.Namespace, settings: EdgeSettings) -> tuple[Sanic, AvailableEndpoints, list[str]]:
@@ -137,10 +153,10 @@ def main(argv: list[str] | None = None) -> int:
     try:
         check_rasa_version()
         settings = EdgeSettings.from_env()
+        installed = ["log records mask token query values and Authorization credentials", *install_process_fixes()]
     except (StartupError, SettingsError) as problem:
         print(f"bot.server: {problem}", file=sys.stderr)
         return 2
-    installed = ["log records mask token query values and Authorization credentials", *install_process_fixes()]
     try:
         app, endpoints, built = build_app(args, settings)
     except RasaException as problem:

@@ -9,7 +9,6 @@ from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 
 import httpx
-import redis
 from fastapi import FastAPI, Request
 from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
@@ -17,7 +16,12 @@ from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
 from starlette.types import Scope
 
-from handoff.api import admin, agents, assist, console, customers, handoffs, health, realtime
+from handoff.api import admin, agents, assist, console, csat, customers, handoffs, health, realtime
+from handoff.api import macros as macros_api
+from handoff.api import qa as qa_api
+from handoff.api import reports as reports_api
+from handoff.api import translation as translation_api
+from handoff.api import unanswered as unanswered_api
 from handoff.auth import Credentials
 from handoff.errors import (
     ConflictError,
@@ -27,8 +31,10 @@ from handoff.errors import (
     StartupRefusedError,
 )
 from handoff.log_masking import install_secret_masking
+from handoff.macros.seed import seed_if_empty as seed_macros
 from handoff.middleware import BodySizeLimit, PerTokenRateLimit, SecurityHeaders
 from handoff.privacy import lifecycle as privacy
+from handoff.qa import runtime as quality
 from handoff.secrets_store import load_or_create_secret, private_dir
 from handoff.services.config_loader import DEMO_DIR, agents_with_documented_tokens, demo_token_refusal, load_if_empty
 from handoff.services.context import Clock, ServiceContext, utc_now
@@ -37,9 +43,10 @@ from handoff.services.events import EventHub
 from handoff.services.gauges import read_queue_gauges
 from handoff.services.inactivity import InactivityWorker
 from handoff.services.metrics import Metrics
-from handoff.services.redis_hub import RedisEventHub
 from handoff.settings import Settings
 from handoff.store.db import make_engine, make_session_factory, startup_lock, upgrade_schema
+from handoff.translation.factory import build_translator
+from handoff.translation.provider import TranslationConfigError
 
 logger = logging.getLogger("handoff")
 
@@ -96,6 +103,8 @@ def create_app(
             with sessions() as session:
                 if settings.demo_mode and settings.load_demo and load_if_empty(session, settings.demo_dir):
                     _say(f"demo mode: loaded the demo queues and agents (documented tokens) from {settings.demo_dir}")
+                if settings.demo_mode and settings.load_demo and seed_macros(session, settings.demo_dir, clock()):
+                    _say(f"demo mode: loaded the demo canned replies from {settings.demo_dir}")
                 refusal = demo_token_refusal(
                     settings.demo_mode, agents_with_documented_tokens(session, [DEMO_DIR, settings.demo_dir])
                 )
@@ -113,11 +122,34 @@ def create_app(
         metrics = Metrics()
         hub: EventHub = EventHub()
         if settings.redis_url:
+            import redis  # the `redis` extra: only installations with HANDOFF_REDIS_URL need it
+
+            from handoff.services.redis_hub import RedisEventHub
+
             hub = RedisEventHub(redis.Redis.from_url(settings.redis_url), settings.redis_channel)
         hub.start()
         context = ServiceContext(sessions=sessions, settings=settings, hub=hub, metrics=metrics, clock=clock)
         metrics.watch_queues(lambda: read_queue_gauges(context))
         app.state.context = context
+        translation_client = httpx.Client(timeout=settings.translation_timeout_seconds)
+        try:
+            app.state.translator = build_translator(settings, translation_client)
+        except TranslationConfigError as e:
+            _say(f"refusing to start: {e}")
+            translation_client.close()
+            hub.stop()
+            engine.dispose()
+            raise StartupRefusedError(str(e)) from e
+        if app.state.translator.enabled:
+            _say(f"translation between agents and customers through {app.state.translator.provider_name}")
+        try:
+            app.state.qa_reviewer, stop_quality = quality.start(context)
+        except StartupRefusedError as e:
+            _say(f"refusing to start: {e}")
+            translation_client.close()
+            hub.stop()
+            engine.dispose()
+            raise
         app.state.privacy, stop_privacy = privacy.start(context, privacy_transport)
         if delivery_port_factory is not None:
             port, close_port = delivery_port_factory(settings)
@@ -138,6 +170,7 @@ def create_app(
         try:
             yield
         finally:
+            stop_quality()
             if inactivity is not None:
                 inactivity.stop()
             if worker is not None:
@@ -145,6 +178,7 @@ def create_app(
             stop_privacy()
             hub.stop()
             close_port()
+            translation_client.close()
             engine.dispose()
 
     docs = settings.docs_public
@@ -164,8 +198,14 @@ def create_app(
     app.include_router(health.router)
     app.include_router(console.router)
     app.mount("/static", StaticFiles(directory=console.WEB_DIR), name="static")
-    for module in (handoffs, agents, admin, assist, customers, realtime):
+    for module in (handoffs, agents, admin, assist, customers, realtime, csat):
         app.include_router(module.router, prefix=API_PREFIX)
+    app.include_router(translation_api.router, prefix=API_PREFIX)
+    # Before the reports router: its /reports/{name} would otherwise take /reports/unanswered.
+    app.include_router(unanswered_api.router, prefix=API_PREFIX)
+    app.include_router(reports_api.router, prefix=API_PREFIX)
+    app.include_router(macros_api.router, prefix=API_PREFIX)
+    app.include_router(qa_api.router, prefix=API_PREFIX)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
     app.add_middleware(PerTokenRateLimit, limit_for=lambda scope, token: _rate_limit(settings, scope, token))
     csp = console.content_security_policy(settings.web_chat_rasa_url)

@@ -5,7 +5,9 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from handoff.customers.schemas import CustomerRecordOut
 
 Language = Literal["en", "es", "pt", "fr", "ar", "zh"]
 Reason = Literal[
@@ -17,7 +19,7 @@ Reason = Literal[
     "transactional",
     "no_kb_answer",
 ]
-Topic = Literal["general", "orders", "billing"]
+Topic = Literal["general", "orders", "billing", "account"]
 Priority = Literal["normal", "high", "urgent"]
 Role = Literal["customer", "bot", "agent"]
 Status = Literal["queued", "assigned", "closed"]
@@ -72,6 +74,15 @@ class HandoffCreate(BaseModel):
 DeliveryStatus = Literal["pending", "delivered", "failed"]
 
 
+class MessageTranslation(BaseModel):
+    """A message in the reading agent's language; when ``failed``, ``text`` is the original, shown with a marker."""
+
+    language: str
+    text: str
+    provider: str
+    failed: bool = False
+
+
 class MessageOut(BaseModel):
     """A stored transcript line, relayed message, reply or private note.
 
@@ -93,6 +104,13 @@ class MessageOut(BaseModel):
     delivery_status: DeliveryStatus | None = None
     delivery_error: str | None = None
     delivery_attempts: int = 0
+    original_text: str | None = Field(
+        default=None, description="a translated reply: the agent's own words (``text`` is what the customer received)"
+    )
+    original_language: str | None = None
+    translation: MessageTranslation | None = Field(
+        default=None, description="for an agent who does not speak the message's language: it in theirs"
+    )
 
 
 class HandoffOut(BaseModel):
@@ -129,11 +147,34 @@ class HandoffOut(BaseModel):
     resolution: str | None
     return_to_bot: bool | None
     routing_rule: str | None = None
+    routing_via: str | None = Field(
+        default=None, description="on creation: language | translation | overflow (how the customer is served)"
+    )
+    routing_skill_from: str | None = Field(
+        default=None, description="on creation: what chose the skill (``topic``): intent | topic | kb_article | default"
+    )
+    routing_agent: str | None = Field(
+        default=None, description="on creation: last_agent when the customer went straight to the agent of last time"
+    )
+    customer_record_id: str | None = Field(default=None, description="the customer's record (history across channels)")
     window_closes_at: datetime | None = Field(
         default=None, description="until when the platform accepts an agent reply (WhatsApp, Messenger); null: always"
     )
     window_open: bool = True
+    csat_score: int | None = Field(default=None, description="the customer's rating, 1 (poor) to 5 (excellent)")
+    csat_comment: str | None = None
+    csat_at: datetime | None = Field(default=None, description="when the rating arrived")
     messages: list[MessageOut] | None = None
+
+
+class HandoffFacets(BaseModel):
+    """How many handoffs a listing's filters match, and per language, channel and queue value how many would match
+    with that value chosen for its dimension (the other filters applied)."""
+
+    total: int
+    language: dict[str, int]
+    channel: dict[str, int]
+    queue: dict[str, int]
 
 
 class CustomerMessageIn(BaseModel):
@@ -164,6 +205,41 @@ class ReplyIn(BaseModel):
 
     text: str = Field(min_length=1)
     message_id: str | None = Field(default=None, min_length=1, max_length=128)
+    original_text: str | None = Field(
+        default=None, min_length=1, description="when ``text`` is a translation: what the agent wrote"
+    )
+    original_language: Language | None = None
+
+    @model_validator(mode="after")
+    def _original_pair(self) -> ReplyIn:
+        """The agent's own words and their language come together or not at all."""
+        if (self.original_text is None) != (self.original_language is None):
+            raise ValueError("original_text and original_language go together")
+        return self
+
+
+class TranslatePreviewIn(BaseModel):
+    """What the agent wrote, to see in the customer's language before sending."""
+
+    text: str = Field(min_length=1, max_length=8000)
+
+
+class TranslationInfo(BaseModel):
+    """Whether agents and customers without a common language are served through machine translation."""
+
+    enabled: bool
+    provider: str
+
+
+class TranslatePreviewOut(BaseModel):
+    """The reply as the customer would receive it; when ``failed`` (or not ``needed``), ``translated`` is the text."""
+
+    translated: str
+    source_language: str
+    target_language: str
+    provider: str
+    needed: bool
+    failed: bool
 
 
 class NoteIn(BaseModel):
@@ -187,10 +263,42 @@ class CloseIn(BaseModel):
     return_to_bot: bool = True
 
 
+class CsatIn(BaseModel):
+    """The customer's rating of a closed handoff, sent by the bot for the conversation it belongs to."""
+
+    conversation_id: str = _ID
+    score: int = Field(ge=1, le=5, description="1 (poor) to 5 (excellent)")
+
+
+class CsatCommentIn(BaseModel):
+    """The customer's optional comment after their rating."""
+
+    conversation_id: str = _ID
+    comment: str = Field(min_length=1, max_length=2000)
+
+
+class CsatOut(BaseModel):
+    """A handoff's customer-satisfaction fields."""
+
+    handoff_id: str
+    conversation_id: str
+    queue: str
+    language: str
+    channel: str
+    agent_id: str | None
+    closed_at: datetime | None
+    score: int | None
+    comment: str | None
+    rated_at: datetime | None
+
+
 class QueueIn(BaseModel):
     """Create or replace a queue (supervisor/admin)."""
 
-    languages: list[Language] = Field(min_length=1)
+    languages: list[Language] = Field(default_factory=list)
+    translation_languages: list[Language] = Field(
+        default_factory=list, description="languages served through machine translation (when it is configured)"
+    )
     skills: list[str] = Field(min_length=1)
     timezone: str = "UTC"
     hours: dict[str, list[str]] = Field(default_factory=dict)
@@ -200,6 +308,16 @@ class QueueIn(BaseModel):
     auto_assign: bool = False
     sla_seconds: int = Field(default=300, ge=1)
     region: str = ""
+    prefer_last_agent: bool = Field(
+        default=False, description="a returning customer goes to the agent of last time when they can take them now"
+    )
+
+    @model_validator(mode="after")
+    def _serves_something(self) -> QueueIn:
+        """A queue serves at least one language, itself or through translation."""
+        if not self.languages and not self.translation_languages:
+            raise ValueError("give languages or translation_languages")
+        return self
 
 
 class QueueOut(QueueIn):
@@ -307,6 +425,9 @@ class CustomerExport(BaseModel):
     customer_id: str
     pseudonym: str = Field(description="the keyed pseudonym under which the audit log records this customer")
     handoffs: list[HandoffOut]
+    records: list[CustomerRecordOut] = Field(
+        default_factory=list, description="the customer's records (profile, identities) across channels"
+    )
     audit: list[AuditOut]
     stores: dict[str, dict[str, Any]] = Field(
         default_factory=dict, description="per store (rasa, actions, redis), per conversation id: what it holds"
@@ -346,6 +467,7 @@ class RetentionResult(BaseModel):
     handoffs_purged: int = 0
     messages_purged: int = 0
     rasa_trackers_purged: int | None = None
+    customer_records_purged: int = 0
     errors: dict[str, str] = Field(default_factory=dict)
     erasures_retried: int = 0
     erasures_still_pending: int = 0

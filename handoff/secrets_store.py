@@ -1,5 +1,6 @@
 """Secrets from settings, or generated once into 0600 files under the var directory (0700), and the helpers that
-create the service's other data files just as privately."""
+create the service's other data files just as privately. The launcher (scripts/run.py) keeps its secrets with the same
+helper, so a secret file means the same thing to every process."""
 
 from __future__ import annotations
 
@@ -8,6 +9,13 @@ import os
 import secrets
 from dataclasses import dataclass
 from pathlib import Path
+
+from handoff.errors import StartupRefusedError
+
+
+class SecretFileError(StartupRefusedError):
+    """A secret file exists but holds no secret: an empty secret would authenticate anyone, and a new one would
+    silently lock out whoever holds the old."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -19,11 +27,19 @@ class LoadedSecret:
 
 
 def load_or_create_secret(configured: str | None, path: Path) -> LoadedSecret:
-    """Return ``configured`` if set, else the file's content, else a new token written with mode 0600."""
+    """Return ``configured`` if set, else the file's content, else a new token written with mode 0600.
+
+    A file that exists but is empty (or only white space) is a `SecretFileError`, never an empty secret.
+    """
     if configured:
         return LoadedSecret(configured, generated=False)
     if path.exists():
-        return LoadedSecret(path.read_text(encoding="utf-8").strip(), generated=False)
+        value = path.read_text(encoding="utf-8").strip()
+        if not value:
+            raise SecretFileError(
+                f"the secret file {path} is empty: write the secret into it, or delete it to have a new one generated"
+            )
+        return LoadedSecret(value, generated=False)
     private_dir(path.parent)
     value = secrets.token_urlsafe(32)
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)

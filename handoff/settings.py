@@ -11,7 +11,8 @@ Every setting, with its environment variable (``.env`` in the working directory 
 ``HANDOFF_ADMIN_TOKEN``         admin bearer token; if unset, generated once into ``{var}/handoff_admin_token``
                                 (0600); only the file's path is logged, never the token.
 ``HANDOFF_DEMO_DIR``            directory with ``queues.yml``, ``agents.yml``, ``holidays.yml`` loaded into an empty
-                                database at start; default ``handoff/demo`` beside this file.
+                                database at start, and ``macros.yml`` (canned replies) into an empty canned-reply table;
+                                default ``handoff/demo`` beside this file.
 ``HANDOFF_LOAD_DEMO``           load the demo configuration into an empty database (default true; only in demo mode).
 ``NIMBUS_MODE``                 ``demo`` or ``production`` (default, also when unset). Demo mode loads the demo roster
                                 with its documented tokens and serves the API docs; in production the service refuses
@@ -46,17 +47,41 @@ Every setting, with its environment variable (``.env`` in the working directory 
 ``HANDOFF_PUBLIC_RASA_URL``     Rasa URL as customers' browsers reach it, for the web chat's socket.io connection
                                 (default: ``RASA_URL``).
 ``KB_INDEX_DIR``                knowledge-base index used for the console's reply suggestions (default ``models/kb``).
+``HANDOFF_REPORTS_TRACKER_DB_URL`` Rasa's SQL tracker store (SQLAlchemy URL), read-only, for the bot-side reports
+                                (``REPORTS_TRACKER_DB_URL`` too; ``make run`` sets it). Unset: reported unavailable.
 ``HANDOFF_REDACT_PII``          (see above) when unset: on in production mode, off in demo mode.
 ``HANDOFF_PSEUDONYM_KEY``       HMAC key of customer pseudonyms in the audit log; if unset, generated once into
                                 ``{var}/handoff_pseudonym_key`` (0600).
 ``HANDOFF_RETENTION_DAYS``      closed handoffs and Rasa trackers older than this are purged (default 90; 0 keeps all).
 ``HANDOFF_RETENTION_CHECK_SECONDS`` how often the retention and erasure-retry job runs (default 3600; 0: never).
-``HANDOFF_CUSTOMERS_FILE``      YAML customer directory (VIP, tier) keyed by conversation id; in demo mode
+``HANDOFF_CUSTOMERS_FILE``      YAML or CSV customer directory (VIP, tier) keyed by conversation id; in demo mode
                                 ``{demo_dir}/customers.yml`` when unset.
+``HANDOFF_CUSTOMER_DATA_URL``   customer-data provider (CRM) over HTTP: ``POST {"channel", "id"}`` per handoff,
+                                answered ``{"vip", "tier", "priority"}`` or 404; unset: the directory file (YAML/CSV).
+``HANDOFF_CUSTOMER_DATA_TOKEN`` its bearer token; ``HANDOFF_CUSTOMER_DATA_TIMEOUT_SECONDS`` its timeout (default 2),
+                                after which routing proceeds without CRM data.
 ``HANDOFF_PRIVACY_REDIS_URLS``  comma-separated Redis URLs whose keys about a conversation are erased (the
                                 ``HANDOFF_REDIS_URL`` is always included), e.g. Rasa's lock store and channel dedup.
 ``ACTION_SERVER_URL``           action server base URL (its ``/privacy/export|erase`` endpoints).
 ``ACTION_SERVER_TOKEN``         bearer token of the action server.
+``TRANSLATION_PROVIDER``        ``libretranslate``, ``deepl``, ``google`` or ``none`` (default: ``libretranslate`` when
+                                ``TRANSLATION_URL`` is set, else ``none``): machine translation between agents and
+                                customers who do not share a language.
+``TRANSLATION_URL``             LibreTranslate server base URL; ``TRANSLATION_API_KEY`` its optional key (sent in the
+                                request body).
+``DEEPL_API_KEY``               DeepL key (header ``Authorization: DeepL-Auth-Key``); ``DEEPL_API_URL`` overrides the
+                                host (default: the Free API for keys ending in ``:fx``, else the Pro API).
+``GOOGLE_TRANSLATE_PROJECT``    Google Cloud project of Cloud Translation v3; with ``GOOGLE_TRANSLATE_ACCESS_TOKEN``
+                                (``Authorization: Bearer``) or ``GOOGLE_TRANSLATE_API_KEY`` (``X-Goog-Api-Key``);
+                                ``GOOGLE_TRANSLATE_URL`` overrides ``https://translation.googleapis.com``.
+``TRANSLATION_TIMEOUT_SECONDS`` HTTP timeout towards the provider (default 5); on a failure the original text is
+                                shown, marked, and the provider is left alone for ``TRANSLATION_RETRY_SECONDS`` (15).
+``TRANSLATION_CACHE_SIZE``      translations kept in memory per process (default 4096).
+``HANDOFF_QA_INTERVAL_SECONDS`` how often the quality review of closed handoffs runs (default 60; 0: never); it
+                                catches up on every closed handoff without a review, the longest closed first.
+``HANDOFF_QA_BATCH_SIZE``       handoffs reviewed per batch (default 50).
+``HANDOFF_QA_RULES_FILE``       quality review rules (YAML); default ``{demo_dir}/qa_rules.yml`` (built-in defaults
+                                without phrase lists when that file is missing; a configured file must exist).
 """
 
 from __future__ import annotations
@@ -124,11 +149,28 @@ class Settings(BaseSettings):
     kb_index_dir: Path = Field(
         default=Path("models/kb"), validation_alias=AliasChoices("KB_INDEX_DIR", "HANDOFF_KB_INDEX_DIR", "kb_index_dir")
     )
+    reports_tracker_db_url: str | None = Field(
+        default=None,
+        validation_alias=AliasChoices(
+            "HANDOFF_REPORTS_TRACKER_DB_URL", "REPORTS_TRACKER_DB_URL", "reports_tracker_db_url"
+        ),
+    )
+    # The NLU training data the unanswered-questions export appends to (its existing examples are kept).
+    content_nlu_dir: Path = Field(
+        default=Path("nlu_data"), validation_alias=AliasChoices("HANDOFF_CONTENT_NLU_DIR", "content_nlu_dir")
+    )
 
     pseudonym_key: str | None = None
     retention_days: int = Field(default=90, ge=0)
     retention_check_seconds: float = Field(default=3600.0, ge=0)
+    qa_interval_seconds: float = Field(default=60.0, ge=0)
+    qa_batch_size: int = Field(default=50, ge=1, le=1000)
+    qa_rules_file: Path | None = None
     customers_file: Path | None = None
+    # Customer-data provider (CRM): HTTP when a URL is set, else the customer directory file.
+    customer_data_url: str | None = None
+    customer_data_token: str | None = None
+    customer_data_timeout_seconds: float = Field(default=2.0, gt=0, le=30)
     privacy_redis_urls: str = ""
     action_server_url: str | None = Field(
         default=None,
@@ -138,11 +180,77 @@ class Settings(BaseSettings):
         default=None,
         validation_alias=AliasChoices("ACTION_SERVER_TOKEN", "HANDOFF_ACTION_SERVER_TOKEN", "action_server_token"),
     )
+    translation_provider: Literal["libretranslate", "deepl", "google", "none"] | None = Field(
+        default=None, validation_alias=AliasChoices("TRANSLATION_PROVIDER", "translation_provider")
+    )
+    translation_url: str | None = Field(
+        default=None, validation_alias=AliasChoices("TRANSLATION_URL", "translation_url")
+    )
+    translation_api_key: str | None = Field(
+        default=None, validation_alias=AliasChoices("TRANSLATION_API_KEY", "translation_api_key")
+    )
+    translation_timeout_seconds: float = Field(
+        default=5.0, gt=0, validation_alias=AliasChoices("TRANSLATION_TIMEOUT_SECONDS", "translation_timeout_seconds")
+    )
+    translation_retry_seconds: float = Field(
+        default=15.0, ge=0, validation_alias=AliasChoices("TRANSLATION_RETRY_SECONDS", "translation_retry_seconds")
+    )
+    translation_cache_size: int = Field(
+        default=4096, ge=0, validation_alias=AliasChoices("TRANSLATION_CACHE_SIZE", "translation_cache_size")
+    )
+    deepl_api_key: str | None = Field(default=None, validation_alias=AliasChoices("DEEPL_API_KEY", "deepl_api_key"))
+    deepl_api_url: str | None = Field(default=None, validation_alias=AliasChoices("DEEPL_API_URL", "deepl_api_url"))
+    google_translate_project: str | None = Field(
+        default=None, validation_alias=AliasChoices("GOOGLE_TRANSLATE_PROJECT", "google_translate_project")
+    )
+    google_translate_access_token: str | None = Field(
+        default=None, validation_alias=AliasChoices("GOOGLE_TRANSLATE_ACCESS_TOKEN", "google_translate_access_token")
+    )
+    google_translate_api_key: str | None = Field(
+        default=None, validation_alias=AliasChoices("GOOGLE_TRANSLATE_API_KEY", "google_translate_api_key")
+    )
+    google_translate_url: str = Field(
+        default="https://translation.googleapis.com",
+        validation_alias=AliasChoices("GOOGLE_TRANSLATE_URL", "google_translate_url"),
+    )
+
+    @property
+    def translation_engine(self) -> str:
+        """The translation provider in use: as configured, else LibreTranslate when its URL is set, else none."""
+        if self.translation_provider is not None:
+            return self.translation_provider
+        return "libretranslate" if self.translation_url else "none"
+
+    @property
+    def translation_enabled(self) -> bool:
+        """Agents and customers without a common language are served through machine translation."""
+        return self.translation_engine != "none"
+
+    @field_validator(
+        "translation_provider",
+        "translation_url",
+        "translation_api_key",
+        "deepl_api_key",
+        "deepl_api_url",
+        "google_translate_project",
+        "google_translate_access_token",
+        "google_translate_api_key",
+        mode="before",
+    )
+    @classmethod
+    def _translation_empty_is_none(cls, value: object) -> object:
+        """An empty ``TRANSLATION_URL=`` (as in ``.env.example``) means not set."""
+        return None if isinstance(value, str) and not value.strip() else value
 
     @property
     def redaction_on(self) -> bool:
         """Redact stored and logged text: as configured, else in production mode (data minimisation by default)."""
         return self.redact_pii if self.redact_pii is not None else not self.demo_mode
+
+    @property
+    def qa_rules_path(self) -> Path:
+        """The quality review rules file: the configured one, else ``qa_rules.yml`` in the demo directory."""
+        return self.qa_rules_file if self.qa_rules_file is not None else self.demo_dir / "qa_rules.yml"
 
     @property
     def customer_directory_path(self) -> Path | None:
@@ -186,7 +294,19 @@ class Settings(BaseSettings):
             return value.strip().lower() or "production"
         return value
 
-    @field_validator("customers_file", mode="before")
+    @field_validator("qa_rules_file", mode="before")
+    @classmethod
+    def _qa_rules_empty_is_none(cls, value: object) -> object:
+        """An empty ``HANDOFF_QA_RULES_FILE=`` means the default file."""
+        return None if isinstance(value, str) and not value.strip() else value
+
+    @field_validator("reports_tracker_db_url", mode="before")
+    @classmethod
+    def _reports_tracker_empty_is_none(cls, value: object) -> object:
+        """An empty ``HANDOFF_REPORTS_TRACKER_DB_URL=`` means not configured."""
+        return None if isinstance(value, str) and not value.strip() else value
+
+    @field_validator("customers_file", "customer_data_url", "customer_data_token", mode="before")
     @classmethod
     def _empty_is_none(cls, value: object) -> object:
         """An empty ``HANDOFF_CUSTOMERS_FILE=`` (as in ``.env.example``) means no file, not the current directory."""

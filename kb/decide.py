@@ -45,7 +45,7 @@ class DecisionParams:
 
     answer_gap: float = 1.0
     clarify_gap: float = 1.5
-    rescue_probability: float = 0.45
+    rescue_probability: float = 0.25
     clarify_probability: float = 0.2
     max_choices: int = 3
 

@@ -270,11 +270,34 @@ class Retriever:
             if top.score >= self.threshold_for(language):
                 return KbDecision(Decision(DecisionKind.ANSWER, (top.article_id,)), [top], top.score)
             return KbDecision(Decision(DecisionKind.NONE), [], top.score)
-        if not text.strip() or not self._refs:
+        measured = self.candidates(text, language, exclude=exclude)
+        if measured is None:
             return KbDecision(Decision(DecisionKind.NONE), [], None)
+        candidates, ranked, second = measured
+        decision = decide(candidates, self.threshold_for(language), self.decision_params)
+        by_id = {item.article_id: (item, second[n]) for n, item in enumerate(ranked)}
+        hits = [
+            self._hit(
+                article_id, by_id[article_id][0].score, by_id[article_id][0].chunk_index, language, by_id[article_id][1]
+            )
+            for article_id in decision.articles
+        ]
+        return KbDecision(decision, hits, max(item.score for item in ranked))
+
+    def candidates(
+        self, text: str, language: str, *, exclude: Iterable[str] = ()
+    ) -> tuple[list[Candidate], list[ArticleScore], list[float]] | None:
+        """Every signal fused per candidate article (kb.decide's input), the dense ranking and the reranker's scores.
+
+        None when there is nothing to decide on (empty text, empty index, or an index without labelled questions).
+        """
+        if self.supervised is None or self.reranker is None or self.stored.rerank_embeddings is None:
+            return None
+        if not text.strip() or not self._refs:
+            return None
         raw_query, ranked = self._dense_candidates(text, language, exclude)
         if not ranked:
-            return KbDecision(Decision(DecisionKind.NONE), [], None)
+            return None
         article_ids = [item.article_id for item in ranked]
         dense = [item.score for item in ranked]
         lexical = self._lexical(text, article_ids) if self.lexical_weight else [0.0] * len(article_ids)
@@ -287,15 +310,7 @@ class Retriever:
             Candidate(article_id, fused[n], dense[n], float(np.exp(log_proba[n])))
             for n, article_id in enumerate(article_ids)
         ]
-        decision = decide(candidates, self.threshold_for(language), self.decision_params)
-        by_id = {item.article_id: (item, second[n]) for n, item in enumerate(ranked)}
-        hits = [
-            self._hit(
-                article_id, by_id[article_id][0].score, by_id[article_id][0].chunk_index, language, by_id[article_id][1]
-            )
-            for article_id in decision.articles
-        ]
-        return KbDecision(decision, hits, max(dense))
+        return candidates, ranked, [float(value) for value in second]
 
     def hit_for(self, article_id: str, language: str) -> Hit | None:
         """The article ``article_id`` as a hit in the best language for ``language``, or None when unknown.

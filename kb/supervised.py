@@ -1,12 +1,14 @@
 """Labelled questions per article as a supervised signal: nearest labelled question and a small article classifier.
 
-The articles' titles and sample questions (all six languages) and the `faq` training examples of
-``nlu_data/<lang>/nlu.yml`` (labelled with their article in ``kb/calibration/faq_labels.yml``) are questions
-whose article is known, as Rasa's retrieval intents use them. Out-of-scope examples (the calibration set and
-the ``out_of_scope`` training examples) form one more class. At build time both encoders embed them as
-queries and a multinomial logistic regression over the two embeddings side by side is fitted (numpy, a few
-hundred full-batch steps); at query time the retriever reads, per article, the best cosine to its labelled
-questions under each encoder and the classifier's log-probability (kb.decide fuses them with the rest).
+The articles' titles and sample questions (all six languages), the `faq` training examples of
+``nlu_data/<lang>/nlu.yml`` (labelled with their article in ``kb/calibration/faq_labels.yml``) and the content
+team's chat-register questions (``kb/calibration/chat_questions/<lang>.yml``: dialects, typos, mixed languages)
+are questions whose article is known, as Rasa's retrieval intents use them. Out-of-scope examples (the
+calibration set, the ``out_of_scope`` training examples and the chat-register ones) form one more class. At
+build time both encoders embed them as queries and a multinomial logistic regression over the two embeddings
+side by side is fitted (numpy, a few hundred full-batch steps); at query time the retriever reads, per article,
+the best cosine to its labelled questions under each encoder and the classifier's log-probability (kb.decide
+fuses them with the rest).
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ from kb.encoders import Encoder
 from kb.errors import IndexError_
 
 __all__ = [
+    "DEFAULT_CHAT_QUESTIONS",
     "DEFAULT_FAQ_LABELS",
     "DEFAULT_NLU_DIR",
     "SUPERVISED_VERSION",
@@ -35,6 +38,7 @@ __all__ = [
     "build_supervised",
     "fit_softmax",
     "labelled_questions",
+    "read_chat_questions",
     "read_faq_labels",
     "read_nlu_out_of_scope",
     "read_supervised",
@@ -43,6 +47,7 @@ __all__ = [
 SUPERVISED_VERSION = 1
 DEFAULT_FAQ_LABELS = Path(__file__).resolve().parent / "calibration" / "faq_labels.yml"
 DEFAULT_NLU_DIR = Path(__file__).resolve().parents[1] / "nlu_data"
+DEFAULT_CHAT_QUESTIONS = Path(__file__).resolve().parent / "calibration" / "chat_questions"
 # Inverse regularisation strength as in scikit-learn's LogisticRegression(C=...): strong enough that
 # the classifier's probabilities stay soft on a thousand short questions.
 _C = 10.0
@@ -76,6 +81,26 @@ def read_faq_labels(path: Path) -> list[LabelledQuestion]:
         for article_id, texts in (articles or {}).items()
         for text in texts or []
     ]
+
+
+def read_chat_questions(directory: Path) -> list[LabelledQuestion]:
+    """The chat-register questions of every ``<lang>.yml`` in ``directory``: per article, and out of scope.
+
+    Shape: ``{language: xx, articles: {article_id: [text, ...]}, out_of_scope: [text, ...]}``.
+    """
+    found: list[LabelledQuestion] = []
+    for path in sorted(directory.glob("*.yml")) if directory.is_dir() else []:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        if not isinstance(raw, dict) or not isinstance(raw.get("articles"), dict):
+            raise IndexError_(f"{path}: expected 'language', 'articles' and 'out_of_scope'", index_dir=directory)
+        language = str(raw.get("language") or path.stem)
+        found += [
+            LabelledQuestion(str(text), str(article_id), language)
+            for article_id, texts in raw["articles"].items()
+            for text in texts or []
+        ]
+        found += [LabelledQuestion(str(text), None, language) for text in raw.get("out_of_scope") or []]
+    return found
 
 
 def read_nlu_out_of_scope(nlu_dir: Path) -> list[LabelledQuestion]:
@@ -204,6 +229,7 @@ def build_supervised(
     faq_labels_path: Path = DEFAULT_FAQ_LABELS,
     out_of_scope_path: Path | None = None,
     nlu_dir: Path = DEFAULT_NLU_DIR,
+    chat_questions_dir: Path = DEFAULT_CHAT_QUESTIONS,
     progress: Callable[[str], None] = lambda message: None,
 ) -> bool:
     """Embed the labelled questions, fit the classifier and write it beside the index (False: unchanged).
@@ -215,8 +241,11 @@ def build_supervised(
         for language, texts in (read_out_of_scope(out_of_scope_path) if out_of_scope_path else {}).items()
         for text in texts
     ]
+    chat = read_chat_questions(chat_questions_dir)
     questions = labelled_questions(
-        chunks, read_faq_labels(faq_labels_path), [*out_of_scope, *read_nlu_out_of_scope(nlu_dir)]
+        chunks,
+        [*read_faq_labels(faq_labels_path), *(item for item in chat if item.article_id is not None)],
+        [*out_of_scope, *read_nlu_out_of_scope(nlu_dir), *(item for item in chat if item.article_id is None)],
     )
     digest = _digest(*encoders, questions)
     meta_path = index_dir / _FILES[1]

@@ -63,7 +63,7 @@ def compile_command(env: Environment, output: Path, links: list[str], upgrade: b
     command = [str(uv_binary()), "pip", "compile", str(env.inputs.relative_to(ROOT)), "--quiet", "--generate-hashes"]
     command += ["--python-version", env.python, "--custom-compile-command", "make lock", "--output-file", str(output)]
     if env.name == "main":
-        command += ["--extra", "dev"]
+        command.append("--all-extras")  # one environment for development and tests: every optional path
         for link in links:
             command += ["--find-links", link]
     if upgrade:

@@ -57,14 +57,16 @@ def requirement_lines(text: str) -> list[str]:
 
 
 def declared_requirements(env: Environment, text: str | None = None) -> list[str]:
-    """The requirement strings an environment is resolved from (pyproject's main and dev lists, or requirements.txt)."""
+    """The requirement strings an environment is resolved from (pyproject's main list and every extra, or
+    requirements.txt)."""
     source = env.inputs.read_text(encoding="utf-8") if text is None else text
     if env.inputs.suffix != ".toml":
         return requirement_lines(source)
     import tomllib  # imported here: Python 3.11+ only, and only the main environment's inputs are TOML
 
     project = tomllib.loads(source)["project"]
-    listed = [*project.get("dependencies", []), *project.get("optional-dependencies", {}).get("dev", [])]
+    extras = project.get("optional-dependencies", {}).values()
+    listed = [*project.get("dependencies", []), *(item for extra in extras for item in extra)]
     return sorted(re.sub(r"\s+", "", item) for item in listed)
 
 

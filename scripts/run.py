@@ -11,8 +11,8 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from handoff.secrets_store import SecretFileError, load_or_create_secret
 from scripts.scaling import Scaling
-from scripts.secrets import load_or_create_secret
 from scripts.stack import (
     KB_INDEX_DIR,
     MODEL_PATH,
@@ -53,7 +53,7 @@ class LauncherSettings:
 def load_internal_secrets(data_dir: Path, given: dict[str, str | None]) -> InternalSecrets:
     """Each internal secret from the environment, else generated once into `data_dir` (0600)."""
     values = {
-        name: load_or_create_secret(data_dir / name, given.get(variable))[0]
+        name: load_or_create_secret(given.get(variable), data_dir / name).value
         for name, variable in zip(InternalSecrets.NAMES, InternalSecrets.VARIABLES, strict=True)
     }
     return InternalSecrets(**values)
@@ -83,9 +83,14 @@ def main(argv: list[str] | None = None) -> int:
     settings = LauncherSettings.from_env()
     data_dir: Path = args.data_dir.resolve()
     make_private_dir(data_dir)
-    token, _ = load_or_create_secret(data_dir / "rasa_api_token", settings.rasa_api_token)
-    service_key, _ = load_or_create_secret(data_dir / "handoff_service_key", settings.handoff_service_key)
-    admin_token, _ = load_or_create_secret(data_dir / "handoff_admin_token", settings.handoff_admin_token)
+    try:
+        token = load_or_create_secret(settings.rasa_api_token, data_dir / "rasa_api_token").value
+        service_key = load_or_create_secret(settings.handoff_service_key, data_dir / "handoff_service_key").value
+        admin_token = load_or_create_secret(settings.handoff_admin_token, data_dir / "handoff_admin_token").value
+        internal = load_internal_secrets(data_dir, settings.internal)
+    except SecretFileError as error:
+        print(error, file=sys.stderr)
+        return 2
     if not args.model.exists():
         print(f"No Rasa model at {args.model}: run `make train` (or `make run`, which trains first).", file=sys.stderr)
         return 2
@@ -98,7 +103,7 @@ def main(argv: list[str] | None = None) -> int:
         rasa_api_token=token,
         handoff_service_key=service_key,
         handoff_admin_token=admin_token,
-        internal=load_internal_secrets(data_dir, settings.internal),
+        internal=internal,
         demo=settings.demo,
         scaling=Scaling(workers=args.workers, postgres_url=args.postgres_url, redis_url=args.redis_url),
     )

@@ -6,8 +6,8 @@
 from __future__ import annotations
 
 import os
+import secrets
 import signal
-import socket
 import subprocess
 import time
 from collections.abc import Mapping
@@ -17,6 +17,7 @@ from typing import Any
 
 import httpx
 
+from scripts.ports import free_port
 from scripts.scaling import Scaling
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -33,13 +34,6 @@ class StackError(RuntimeError):
 
 # Children create their databases, logs and caches readable by their owner only.
 CHILD_UMASK = 0o077
-
-
-def free_port() -> int:
-    """A TCP port nothing listens on right now."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 @dataclass(frozen=True)
@@ -193,6 +187,9 @@ CHANNEL_VARIABLES = (
     "LINE_CHANNEL_SECRET", "LINE_CHANNEL_ACCESS_TOKEN",
     "TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN", "TWILIO_WHATSAPP_NUMBER", "TWILIO_WEBHOOK_URL",
     "META_GRAPH_BASE", "LINE_API_BASE", "TWILIO_API_BASE", "CHANNELS_DEDUP_REDIS_URL", "WEBCHAT_REDIS_URL",
+    "EMAIL_FROM_ADDRESS", "EMAIL_SMTP_HOST", "EMAIL_SMTP_PORT", "EMAIL_SMTP_SECURITY", "EMAIL_SMTP_USERNAME",
+    "EMAIL_SMTP_PASSWORD", "EMAIL_SMTP_PASSWORD_FILE", "EMAIL_SMTP_CA_FILE", "EMAIL_INGEST_SECRET",
+    "EMAIL_MAILGUN_SIGNING_KEY", "EMAIL_STATE_PATH",
 )  # fmt: skip
 
 
@@ -216,6 +213,8 @@ def _base_env(config: StackConfig) -> dict[str, str]:
             "ACTION_SERVER_URL": config.actions_url,
             "KB_INDEX_DIR": str(config.kb_index_dir),
             "RASA_TRACKER_DB": str(config.data_dir / "rasa_tracker.sqlite3"),
+            # The handoff service's reports read Rasa's tracker store (read-only).
+            "HANDOFF_REPORTS_TRACKER_DB_URL": f"sqlite:///{config.data_dir / 'rasa_tracker.sqlite3'}",
             "ACTIONS_OUTBOX_PATH": str(config.data_dir / "actions_outbox.sqlite3"),
             "HANDOFF_DATABASE_URL": f"sqlite:///{config.data_dir / 'handoff.sqlite3'}",
             "HANDOFF_DATA_DIR": str(config.data_dir),
@@ -225,12 +224,24 @@ def _base_env(config: StackConfig) -> dict[str, str]:
     if config.handoff_admin_token:
         env["HANDOFF_ADMIN_TOKEN"] = config.handoff_admin_token
     env.update(config.scaling.environment())
+    if config.scaling.scaled:
+        env["HANDOFF_REPORTS_TRACKER_DB_URL"] = config.scaling.database_url(config.scaling.rasa_database)
     env.update(config.extra_env)
+    _email_env(env, config.data_dir)
     return env
 
 
+def _email_env(env: dict[str, str], data_dir: Path) -> None:
+    """The e-mail channel's state files in the data directory, and the secret the IMAP poller signs its posts to
+    Rasa with (random per start unless configured: only these two processes use it)."""
+    env["EMAIL_STATE_PATH"] = env.get("EMAIL_STATE_PATH") or str(data_dir / "email_threads.sqlite3")
+    env["EMAIL_IMAP_STATE_PATH"] = env.get("EMAIL_IMAP_STATE_PATH") or str(data_dir / "email_imap.sqlite3")
+    env["EMAIL_INGEST_SECRET"] = env.get("EMAIL_INGEST_SECRET") or secrets.token_urlsafe(32)
+
+
 def build_services(config: StackConfig) -> list[Service]:
-    """The three processes, handoff service first (the others call it), Rasa last (it is slowest to start)."""
+    """The three processes, handoff service first (the others call it), Rasa last (it is slowest to start), and the
+    IMAP poller when a mailbox is configured."""
     env = _base_env(config)
     return [
         Service(
@@ -279,7 +290,16 @@ def build_services(config: StackConfig) -> list[Service]:
             ready_url=f"{config.rasa_url}/nimbus/ready",
             log_path=config.log_dir / "rasa.log",
         ),
+        *_email_poller(env, config),
     ]
+
+
+def _email_poller(env: dict[str, str], config: StackConfig) -> list[Service]:
+    """The IMAP poller (bot/channels/imap_poller.py), only when a mailbox is configured (`EMAIL_IMAP_HOST`)."""
+    if not env.get("EMAIL_IMAP_HOST"):
+        return []
+    command = [str(RASA_PYTHON_BIN), "-m", "bot.channels.imap_poller"]
+    return [Service("email-poller", command, env, ready_url="", log_path=config.log_dir / "email-poller.log")]
 
 
 def wait_ready(service: Service, http: httpx.Client, deadline: float) -> None:
@@ -288,6 +308,8 @@ def wait_ready(service: Service, http: httpx.Client, deadline: float) -> None:
         code = service.exited()
         if code is not None:
             raise StackError(f"{service.name} exited with code {code}; log tail:\n{service.log_tail()}")
+        if not service.ready_url:  # a worker without an HTTP port is ready once it runs
+            return
         try:
             if http.get(service.ready_url).status_code == 200:
                 return

@@ -12,8 +12,9 @@ from pathlib import Path
 
 import httpx
 
+from scripts.ports import free_port
 from scripts.scaling import Scaling
-from scripts.stack import RASA_BIN, ROOT, Service, Stack, StackConfig, StackError, free_port, wait_ready
+from scripts.stack import RASA_BIN, ROOT, Service, Stack, StackConfig, StackError, wait_ready
 
 
 @dataclass(frozen=True)

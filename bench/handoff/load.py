@@ -12,7 +12,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
-import socket
 import subprocess
 import sys
 import tempfile
@@ -22,16 +21,11 @@ from pathlib import Path
 import httpx
 from common import ROOT, markdown_table, percentile, throwaway_database
 
+from scripts.ports import free_port
+
 SERVICE_KEY = "bench-service-key"
 ADMIN_TOKEN = "bench-admin-token"
 AGENTS = 8
-
-
-def free_port() -> int:
-    """An unused local TCP port."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def start_service(url: str, var_dir: Path, port: int) -> subprocess.Popen[bytes]:

@@ -71,8 +71,8 @@ class RestMailboxInput(RestInput):
                 return error(400, "the body must be a JSON object with 'sender' and 'message'")
             sender = body.get("sender")
             problem = rest_sender_problem(sender, self.edge.reserved_channels)
-            if problem:
-                return error(400, problem)
+            if problem or not isinstance(sender, str):  # the second test only tells mypy what the first checked
+                return error(400, problem or "'sender' must be a non-empty string")
             text = body.get("message")
             if text is not None and not isinstance(text, str):
                 return error(400, "'message' must be a string")

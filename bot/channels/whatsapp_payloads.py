@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from bot.channels.buttons import Choice, choices, numbered_fallback
+from bot.channels.buttons import Choice, choices, numbered_fallback, shorten
 from bot.channels.inbound import SHARE_MEDIA, InboundMessage, PayloadError, attachment, compact
 from bot.channels.phone_country import country_of
 from bot.channels.splitting import split_message
@@ -21,6 +21,7 @@ MAX_REPLY_BUTTONS = 3
 BUTTON_TITLE_LIMIT = 20
 MAX_LIST_ROWS = 10
 ROW_TITLE_LIMIT = 24
+ROW_DESCRIPTION_LIMIT = 72
 LIST_BUTTON_LABEL = "☰"  # the button that opens a list; language-neutral so it suits every customer
 
 _MEDIA_TYPES = {"image": "image", "sticker": "sticker", "audio": "audio", "voice": "audio", "video": "video"}
@@ -104,9 +105,12 @@ def text_payload(to: str, text: str) -> dict[str, Any]:
     return _envelope(to, "text", {"preview_url": False, "body": text})
 
 
-def buttons_payload(to: str, text: str, items: Sequence[Choice]) -> dict[str, Any]:
-    """Reply buttons (up to 3) or a list (up to 10 rows); the caller falls back to text beyond that."""
-    if len(items) <= MAX_REPLY_BUTTONS:
+def buttons_payload(to: str, text: str, items: Sequence[Choice], descriptions: Sequence[str] = ()) -> dict[str, Any]:
+    """Reply buttons (up to 3, none with a description) or a list (up to 10 rows, each with its description, if any).
+
+    The caller falls back to text beyond that.
+    """
+    if len(items) <= MAX_REPLY_BUTTONS and not any(descriptions):
         action: dict[str, Any] = {
             "buttons": [
                 {"type": "reply", "reply": {"id": item.payload[:256], "title": item.title[:BUTTON_TITLE_LIMIT]}}
@@ -116,6 +120,9 @@ def buttons_payload(to: str, text: str, items: Sequence[Choice]) -> dict[str, An
         interactive = {"type": "button", "body": {"text": text}, "action": action}
     elif len(items) <= MAX_LIST_ROWS:
         rows = [{"id": item.payload[:200], "title": item.title[:ROW_TITLE_LIMIT]} for item in items]
+        for row, description in zip(rows, descriptions, strict=False):
+            if description:
+                row["description"] = description[:ROW_DESCRIPTION_LIMIT]
         action = {"button": LIST_BUTTON_LABEL, "sections": [{"rows": rows}]}
         interactive = {"type": "list", "body": {"text": text}, "action": action}
     else:
@@ -136,13 +143,20 @@ def text_messages(to: str, text: str) -> list[dict[str, Any]]:
 def button_messages(to: str, text: str, buttons: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
     """Rasa buttons as WhatsApp messages: reply buttons (up to 3), a list (up to 10), else a numbered text.
 
-    A text longer than an interactive body allows goes first as plain text; the buttons come with its last part.
+    A title longer than a reply button allows (an article title in a clarification, say) makes the choices a list,
+    whose rows carry the full title as their description, so no choice is reduced to a few ambiguous words. A text
+    longer than an interactive body allows goes first as plain text; the buttons come with its last part.
     """
-    title_limit = BUTTON_TITLE_LIMIT if len(buttons) <= MAX_REPLY_BUTTONS else ROW_TITLE_LIMIT
-    items = choices(buttons, title_limit)
-    if not items:
+    full = choices(buttons, ROW_TITLE_LIMIT + ROW_DESCRIPTION_LIMIT)
+    if not full:
         return text_messages(to, text)
-    if len(items) > MAX_LIST_ROWS:
-        return text_messages(to, numbered_fallback(text, items))
+    if len(full) > MAX_LIST_ROWS:
+        return text_messages(to, numbered_fallback(text, full))
+    fits_buttons = len(full) <= MAX_REPLY_BUTTONS and all(len(item.title) <= BUTTON_TITLE_LIMIT for item in full)
+    title_limit = BUTTON_TITLE_LIMIT if fits_buttons else ROW_TITLE_LIMIT
+    items = choices(buttons, title_limit)
+    descriptions = [
+        shorten(whole.title, ROW_DESCRIPTION_LIMIT) if len(whole.title) > title_limit else "" for whole in full
+    ]
     parts = split_message(text, INTERACTIVE_BODY_LIMIT) or ["…"]
-    return [text_payload(to, part) for part in parts[:-1]] + [buttons_payload(to, parts[-1], items)]
+    return [text_payload(to, part) for part in parts[:-1]] + [buttons_payload(to, parts[-1], items, descriptions)]

@@ -10,9 +10,10 @@ intent block of nlu_data/<lang>/); the lexicon is learned at training time and p
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any
 
-from rasa.engine.graph import ExecutionContext, GraphComponent
+from rasa.engine.graph import GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
@@ -35,6 +36,7 @@ from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from bot.components.domain_lexicon import DomainLexicon
+from bot.components.stored import StoredComponent
 
 LEXICON_FILE = "lexicon.json"
 DETECTION_PROPERTY = "language_detection"
@@ -56,7 +58,7 @@ def plausible(language: str, scores: dict[str, float], top: int) -> bool:
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.ENTITY_EXTRACTOR, is_trainable=True)
-class DomainLanguageLexicon(GraphComponent, EntityExtractorMixin):
+class DomainLanguageLexicon(StoredComponent, GraphComponent, EntityExtractorMixin):
     """Language of short messages from the vocabulary of the assistant's own training examples."""
 
     @staticmethod
@@ -79,27 +81,9 @@ class DomainLanguageLexicon(GraphComponent, EntityExtractorMixin):
             "entity_name": "detected_language",
         }
 
-    def __init__(
-        self,
-        config: dict[str, Any],
-        model_storage: ModelStorage,
-        resource: Resource,
-        lexicon: DomainLexicon | None = None,
-    ) -> None:
-        self._config = {**self.get_default_config(), **config}
-        self._storage = model_storage
-        self._resource = resource
-        self._lexicon = lexicon or DomainLexicon(min_count=int(self._config["min_count"]))
-
-    @classmethod
-    def create(
-        cls,
-        config: dict[str, Any],
-        model_storage: ModelStorage,
-        resource: Resource,
-        execution_context: ExecutionContext,
-    ) -> DomainLanguageLexicon:
-        return cls(config, model_storage, resource)
+    def __init__(self, config: dict[str, Any], model_storage: ModelStorage, resource: Resource) -> None:
+        super().__init__({**self.get_default_config(), **config}, model_storage, resource)
+        self._lexicon = DomainLexicon(min_count=int(self._config["min_count"]))
 
     def train(self, training_data: TrainingData) -> Resource:
         """Learns the lexicon from examples whose intent block declares a language; persists it."""
@@ -112,22 +96,13 @@ class DomainLanguageLexicon(GraphComponent, EntityExtractorMixin):
         self._lexicon = DomainLexicon.learn(
             examples, min_count=int(self._config["min_count"]), written_forms=bool(self._config["written_forms"])
         )
-        with self._storage.write_to(self._resource) as directory:
-            (directory / LEXICON_FILE).write_text(json.dumps(self._lexicon.as_dict()), encoding="utf-8")
-        return self._resource
+        return self.save()
 
-    @classmethod
-    def load(
-        cls,
-        config: dict[str, Any],
-        model_storage: ModelStorage,
-        resource: Resource,
-        execution_context: ExecutionContext,
-        **kwargs: Any,
-    ) -> DomainLanguageLexicon:
-        with model_storage.read_from(resource) as directory:
-            data = json.loads((directory / LEXICON_FILE).read_text(encoding="utf-8"))
-        return cls(config, model_storage, resource, DomainLexicon.from_dict(data))
+    def persist(self, directory: Path) -> None:
+        (directory / LEXICON_FILE).write_text(json.dumps(self._lexicon.as_dict()), encoding="utf-8")
+
+    def restore(self, directory: Path) -> None:
+        self._lexicon = DomainLexicon.from_dict(json.loads((directory / LEXICON_FILE).read_text(encoding="utf-8")))
 
     def process_training_data(self, training_data: TrainingData) -> TrainingData:
         return training_data

@@ -19,11 +19,12 @@ from __future__ import annotations
 
 import json
 import logging
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 import scipy.sparse
-from rasa.engine.graph import ExecutionContext, GraphComponent
+from rasa.engine.graph import GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
@@ -38,6 +39,7 @@ from rasa.shared.nlu.training_data.training_data import TrainingData
 from bot.components.embedding_cascade import NEVER_SKIP, choose_skip_confidence
 from bot.components.linear_intent import BlockWeights, LinearIntentModel, Platt, fit_linear_model
 from bot.components.sentence_features import ENCODERS, SentenceEncoder, load_encoder
+from bot.components.stored import StoredComponent
 
 logger = logging.getLogger(__name__)
 
@@ -64,8 +66,10 @@ def dense_origins(message: Message) -> set[str]:
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=True)
-class LinearIntentClassifier(GraphComponent, IntentClassifier):
+class LinearIntentClassifier(StoredComponent, GraphComponent, IntentClassifier):
     """Linear SVM intent classifier with calibrated confidences; embeds only the messages its counts are unsure of."""
+
+    may_be_unsaved = True  # trained without intents: nothing was persisted
 
     @classmethod
     def required_components(cls) -> list[type]:
@@ -100,24 +104,12 @@ class LinearIntentClassifier(GraphComponent, IntentClassifier):
         encoder: SentenceEncoder | None = None,
     ) -> None:
         _validate(config)
-        self._config = config
-        self._storage = model_storage
-        self._resource = resource
+        super().__init__(config, model_storage, resource)
         self.model: LinearIntentModel | None = None  # over the counts (and any dense featurizer)
         self.embedding_model: LinearIntentModel | None = None  # the same blocks plus the encoder's embedding
         self.skip_embedding_above = NEVER_SKIP
         name = config["sentence_encoder"]
         self._encoder = encoder or (load_encoder(str(name), int(config["encoder_threads"])) if name else None)
-
-    @classmethod
-    def create(
-        cls,
-        config: dict[str, Any],
-        model_storage: ModelStorage,
-        resource: Resource,
-        execution_context: ExecutionContext,
-    ) -> LinearIntentClassifier:
-        return cls(config, model_storage, resource)
 
     @property
     def _exclusive(self) -> bool:
@@ -162,8 +154,7 @@ class LinearIntentClassifier(GraphComponent, IntentClassifier):
                 exclusive=exclusive,
             )
             self.skip_embedding_above = self._skip_confidence(held_out, embedded_held_out, labels)
-        self._persist()
-        return self._resource
+        return self.save()
 
     def _skip_confidence(self, held_out: np.ndarray, embedded_held_out: np.ndarray, labels: list[str]) -> float:
         setting = self._config["skip_embedding_above"]
@@ -206,48 +197,34 @@ class LinearIntentClassifier(GraphComponent, IntentClassifier):
             message.set(INTENT_RANKING_KEY, ranking, add_to_output=True)
         return messages
 
-    def _persist(self) -> None:
+    def persist(self, directory: Path) -> None:
         models = {"counts": self.model, "embedding": self.embedding_model}
-        with self._storage.write_to(self._resource) as directory:
-            meta: dict[str, Any] = {"skip_embedding_above": self.skip_embedding_above, "models": {}}
-            arrays: dict[str, np.ndarray] = {}
-            for key, model in models.items():
-                if model is None:
-                    continue
-                meta["models"][key] = {
-                    "intents": model.intents,
-                    "blocks": model.blocks,
-                    "dense_blocks": [name for name, w in zip(model.blocks, model.weights, strict=True) if w.dense],
-                    "calibration": {"slope": model.calibration.slope, "offset": model.calibration.offset},
-                }
-                arrays.update({f"{key}_coef": model.coef, f"{key}_intercept": model.intercept})
-                arrays.update({f"{key}_idf_{number}": weights.idf for number, weights in enumerate(model.weights)})
-            (directory / MODEL_FILE).write_text(json.dumps(meta), encoding="utf-8")
-            np.savez(directory / ARRAYS_FILE, **arrays)
+        meta: dict[str, Any] = {"skip_embedding_above": self.skip_embedding_above, "models": {}}
+        arrays: dict[str, np.ndarray] = {}
+        for key, model in models.items():
+            if model is None:
+                continue
+            meta["models"][key] = {
+                "intents": model.intents,
+                "blocks": model.blocks,
+                "dense_blocks": [name for name, w in zip(model.blocks, model.weights, strict=True) if w.dense],
+                "calibration": {"slope": model.calibration.slope, "offset": model.calibration.offset},
+            }
+            arrays.update({f"{key}_coef": model.coef, f"{key}_intercept": model.intercept})
+            arrays.update({f"{key}_idf_{number}": weights.idf for number, weights in enumerate(model.weights)})
+        (directory / MODEL_FILE).write_text(json.dumps(meta), encoding="utf-8")
+        np.savez(directory / ARRAYS_FILE, **arrays)
 
-    @classmethod
-    def load(
-        cls,
-        config: dict[str, Any],
-        model_storage: ModelStorage,
-        resource: Resource,
-        execution_context: ExecutionContext,
-        **kwargs: Any,
-    ) -> LinearIntentClassifier:
-        component = cls(config, model_storage, resource)
-        try:
-            with model_storage.read_from(resource) as directory:
-                meta = json.loads((directory / MODEL_FILE).read_text(encoding="utf-8"))
-                with np.load(directory / ARRAYS_FILE) as arrays:
-                    if "models" not in meta:  # saved before the embedding model existed: one model, unprefixed
-                        meta = {"skip_embedding_above": NEVER_SKIP, "models": {"counts": {**meta, "prefix": ""}}}
-                    models = {key: _model_from(key, saved, arrays) for key, saved in meta["models"].items()}
-        except (ValueError, FileNotFoundError):
-            return component  # trained without intents: nothing was persisted
-        component.model = models["counts"]
-        component.embedding_model = models.get("embedding")
-        component.skip_embedding_above = float(meta["skip_embedding_above"])
-        return component
+    def restore(self, directory: Path) -> None:
+        meta = json.loads((directory / MODEL_FILE).read_text(encoding="utf-8"))
+        with np.load(directory / ARRAYS_FILE) as arrays:
+            if "models" not in meta:  # saved before the embedding model existed: one model, unprefixed
+                meta = {"skip_embedding_above": NEVER_SKIP, "models": {"counts": {**meta, "prefix": ""}}}
+            models = {key: _model_from(key, saved, arrays) for key, saved in meta["models"].items()}
+        skip_embedding_above = float(meta["skip_embedding_above"])
+        self.model = models["counts"]
+        self.embedding_model = models.get("embedding")
+        self.skip_embedding_above = skip_embedding_above
 
 
 def _validate(config: dict[str, Any]) -> None:

@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
-from rasa.engine.graph import ExecutionContext, GraphComponent
+from rasa.engine.graph import GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
@@ -31,14 +32,17 @@ from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from bot.components.phrases import PhraseTable
+from bot.components.stored import StoredComponent
 
 PHRASES_FILE = "phrases.json"
 TOKENS = "text_tokens"
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.ENTITY_EXTRACTOR, is_trainable=True)
-class PhraseEntityExtractor(GraphComponent, EntityExtractorMixin):
+class PhraseEntityExtractor(StoredComponent, GraphComponent, EntityExtractorMixin):
     """Tags the phrases of a closed-list entity and gives their normalised value."""
+
+    may_be_unsaved = True  # trained on data without such entities: nothing to find
 
     @classmethod
     def required_components(cls) -> list[type]:
@@ -54,26 +58,18 @@ class PhraseEntityExtractor(GraphComponent, EntityExtractorMixin):
             raise InvalidConfigException(
                 f"PhraseEntityExtractor: `entities` must be a list of entity names, got {config['entities']!r}"
             )
-        self._config = config
-        self._storage = model_storage
-        self._resource = resource
+        super().__init__(config, model_storage, resource)
         self.table = PhraseTable({})
-
-    @classmethod
-    def create(
-        cls,
-        config: dict[str, Any],
-        model_storage: ModelStorage,
-        resource: Resource,
-        execution_context: ExecutionContext,
-    ) -> PhraseEntityExtractor:
-        return cls(config, model_storage, resource)
 
     def train(self, training_data: TrainingData) -> Resource:
         self.table = PhraseTable.learn(self._entries(training_data))
-        with self._storage.write_to(self._resource) as directory:
-            (directory / PHRASES_FILE).write_text(json.dumps(self.table.as_dict(), ensure_ascii=False), "utf-8")
-        return self._resource
+        return self.save()
+
+    def persist(self, directory: Path) -> None:
+        (directory / PHRASES_FILE).write_text(json.dumps(self.table.as_dict(), ensure_ascii=False), "utf-8")
+
+    def restore(self, directory: Path) -> None:
+        self.table = PhraseTable.from_dict(json.loads((directory / PHRASES_FILE).read_text("utf-8")))
 
     def _entries(self, training_data: TrainingData) -> Iterator[tuple[str, str, str]]:
         """(surface, entity, value): annotations first, then synonyms of their values, then lookup tables."""
@@ -117,20 +113,3 @@ class PhraseEntityExtractor(GraphComponent, EntityExtractorMixin):
             if found:
                 message.set(ENTITIES, message.get(ENTITIES, []) + self.add_extractor_name(found), add_to_output=True)
         return messages
-
-    @classmethod
-    def load(
-        cls,
-        config: dict[str, Any],
-        model_storage: ModelStorage,
-        resource: Resource,
-        execution_context: ExecutionContext,
-        **kwargs: Any,
-    ) -> PhraseEntityExtractor:
-        component = cls(config, model_storage, resource)
-        try:
-            with model_storage.read_from(resource) as directory:
-                component.table = PhraseTable.from_dict(json.loads((directory / PHRASES_FILE).read_text("utf-8")))
-        except (ValueError, FileNotFoundError):
-            pass  # trained on data without such entities: nothing to find
-        return component

@@ -39,6 +39,9 @@ def _parser() -> argparse.ArgumentParser:
     report.add_argument(
         "--predictions", type=Path, default=None, help="also write every held-out prediction here (JSONL)"
     )
+    report.add_argument(
+        "--history", type=Path, default=None, help="append per-language accuracy here (JSONL) and chart it (.svg)"
+    )
     return parser
 
 
@@ -91,8 +94,10 @@ def _run(args: argparse.Namespace) -> int:
         return 0
     from bot.content.report.run import run_report
 
-    written = run_report(settings, args.out, args.test_fraction, args.seed, args.epochs, args.predictions)
+    written = run_report(settings, args.out, args.test_fraction, args.seed, args.epochs, args.predictions, args.history)
     print(f"report written to {written}")
+    if args.history is not None:
+        print(f"accuracy history: {args.history} (chart {args.history.with_suffix('.svg')})")
     return 0
 
 

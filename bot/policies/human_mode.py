@@ -11,20 +11,17 @@ from __future__ import annotations
 
 from typing import Any
 
-from rasa.core.policies.policy import Policy, PolicyPrediction
-from rasa.engine.graph import ExecutionContext
+from rasa.core.policies.policy import PolicyPrediction
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
-from rasa.engine.storage.resource import Resource
-from rasa.engine.storage.storage import ModelStorage
 from rasa.shared.core.domain import Domain
-from rasa.shared.core.generator import TrackerWithCachedStates
 from rasa.shared.core.trackers import DialogueStateTracker
 
+from bot.policies.fixed import FixedPolicy
 from bot.policies.human_mode_rules import next_action
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.POLICY_WITHOUT_END_TO_END_SUPPORT, is_trainable=False)
-class HumanModePolicy(Policy):
+class HumanModePolicy(FixedPolicy):
     """Routes every turn of a conversation in human mode to the relay actions."""
 
     @staticmethod
@@ -36,20 +33,8 @@ class HumanModePolicy(Policy):
             "human_mode_slot": "human_mode",
         }
 
-    def __init__(
-        self,
-        config: dict[str, Any],
-        model_storage: ModelStorage,
-        resource: Resource,
-        execution_context: ExecutionContext,
-        featurizer: Any | None = None,
-    ) -> None:
-        super().__init__(config, model_storage, resource, execution_context, featurizer)
+    def configure(self, config: dict[str, Any]) -> None:
         self._slot = config["human_mode_slot"]
-
-    def train(self, training_trackers: list[TrackerWithCachedStates], domain: Domain, **kwargs: Any) -> Resource:
-        """Nothing to learn: the behaviour is fixed."""
-        return self._resource
 
     def predict_action_probabilities(
         self,

@@ -11,17 +11,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from rasa.core.policies.policy import Policy, PolicyPrediction
-from rasa.engine.graph import ExecutionContext
+from rasa.core.policies.policy import PolicyPrediction
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
-from rasa.engine.storage.resource import Resource
-from rasa.engine.storage.storage import ModelStorage
 from rasa.shared.core.constants import ACTION_LISTEN_NAME
 from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import Event, SlotSet, UserUttered
-from rasa.shared.core.generator import TrackerWithCachedStates
 from rasa.shared.core.trackers import DialogueStateTracker
 
+from bot.policies.fixed import FixedPolicy
 from bot.policies.language_rules import Detected, LanguageState, next_state
 
 # Intents the handoff service sends through Rasa's external-event endpoint: an agent's words are not the customer's.
@@ -51,7 +48,7 @@ def already_decided(tracker: DialogueStateTracker, marker_slot: str) -> bool:
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.POLICY_WITHOUT_END_TO_END_SUPPORT, is_trainable=False)
-class LanguagePolicy(Policy):
+class LanguagePolicy(FixedPolicy):
     """Sets the conversation language from the NLU's per-message detection; predicts no action."""
 
     @staticmethod
@@ -72,24 +69,12 @@ class LanguagePolicy(Policy):
             "long_message_letters": 15,
         }
 
-    def __init__(
-        self,
-        config: dict[str, Any],
-        model_storage: ModelStorage,
-        resource: Resource,
-        execution_context: ExecutionContext,
-        featurizer: Any | None = None,
-    ) -> None:
-        super().__init__(config, model_storage, resource, execution_context, featurizer)
+    def configure(self, config: dict[str, Any]) -> None:
         self._entity = str(config["entity_name"])
         self._language = str(config["language_slot"])
         self._established = str(config["established_slot"])
         self._candidate = str(config["candidate_slot"])
         self._long_message_letters = int(config["long_message_letters"])
-
-    def train(self, training_trackers: list[TrackerWithCachedStates], domain: Domain, **kwargs: Any) -> Resource:
-        """Nothing to learn: the rules are fixed."""
-        return self._resource
 
     def predict_action_probabilities(
         self,

@@ -9,7 +9,18 @@ from bot.security.ratelimit import RateLimiter
 from bot.security.settings import EdgeSettings
 
 # Channel names a REST sender may never start with (with a ':'), besides every channel the server registers.
-KNOWN_CHANNELS = ("whatsapp", "messenger", "line", "twilio", "socketio", "facebook", "telegram", "slack", "rest")
+KNOWN_CHANNELS = (
+    "whatsapp",
+    "messenger",
+    "line",
+    "twilio",
+    "socketio",
+    "email",
+    "facebook",
+    "telegram",
+    "slack",
+    "rest",
+)
 
 
 @dataclass

@@ -1,4 +1,4 @@
-"""Rasa 3.6 hot-path fixes that change no behaviour, installed once per Rasa process.
+"""Rasa 3.6 hot-path fixes that change no behaviour, installed once per Rasa process by bot/patches.py.
 
 Each was picked from a py-spy profile of the Rasa server under the e2e benchmark's load (bench/e2e) and is tested
 against Rasa's own code path (tests/bot/test_speedups.py):

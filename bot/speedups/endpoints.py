@@ -95,4 +95,4 @@ async def endpoint_request(
 
 
 def install() -> None:
-    EndpointConfig.request = endpoint_request  # type: ignore[method-assign]
+    EndpointConfig.request = endpoint_request

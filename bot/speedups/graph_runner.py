@@ -69,4 +69,4 @@ def run_graph(
 
 
 def install() -> None:
-    DaskGraphRunner.run = run_graph  # type: ignore[method-assign]
+    DaskGraphRunner.run = run_graph

@@ -52,7 +52,7 @@ class RecentTurns:
         return getattr(self._tracker, name)
 
     def past_states(self, domain: Domain, **options: Any) -> list[State]:
-        return domain.states_for_tracker_history(self, **options)  # type: ignore[arg-type]
+        return domain.states_for_tracker_history(self, **options)
 
     def generate_all_prior_trackers(self) -> Iterator[tuple[DialogueStateTracker, bool]]:
         """`DialogueStateTracker.generate_all_prior_trackers`, skipping all but the last `turns` yields."""
@@ -79,9 +79,9 @@ def rule_prediction_states(
 ) -> list[State]:
     """Drop-in for ``RulePolicy._prediction_states``: the states of the turns the rules can look at."""
     if not isinstance(tracker, TrackerWithCachedStates):
-        tracker = RecentTurns(tracker, turns_needed(self))  # type: ignore[assignment]
+        tracker = RecentTurns(tracker, turns_needed(self))
     return _rasa_prediction_states(self, tracker, domain, use_text_for_last_user_input, rule_only_data)
 
 
 def install() -> None:
-    RulePolicy._prediction_states = rule_prediction_states  # type: ignore[method-assign]
+    RulePolicy._prediction_states = rule_prediction_states

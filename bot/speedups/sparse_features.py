@@ -39,4 +39,4 @@ def combine_sparse_features(self: Features, additional_features: Features) -> No
 
 
 def install() -> None:
-    Features._combine_sparse_features = combine_sparse_features  # type: ignore[method-assign]
+    Features._combine_sparse_features = combine_sparse_features

@@ -62,6 +62,8 @@ class CachedTracker:
 class WindowedSQLTrackerStore(SQLTrackerStore):
     """Rasa's SQL tracker store with a bounded tracker and an in-process cache (see the module docstring)."""
 
+    engine: sa.engine.Engine  # set by Rasa's SQLTrackerStore; re-created by _reopen_sqlite for SQLite
+
     def __init__(
         self,
         domain: Domain | None = None,
@@ -81,7 +83,6 @@ class WindowedSQLTrackerStore(SQLTrackerStore):
         table = self.SQLEvent.__table__
         self._newest_id = sa.select(sa.func.max(table.c.id)).where(table.c.sender_id == sa.bindparam("sender_id"))
         self._insert = table.insert()
-        _wrappers_delegate_init_tracker()
 
     def _reopen_sqlite(self) -> None:
         """SQLAlchemy 1.4 opens a new SQLite connection per session (NullPool); keep one open, in WAL mode.
@@ -240,8 +241,8 @@ def _holds_an_earlier_session(tracker: DialogueStateTracker) -> bool:
     )
 
 
-def _wrappers_delegate_init_tracker() -> None:
-    """Make the stores Rasa wraps ours in ask ours for new trackers.
+def install_wrapper_delegation() -> None:
+    """Make the stores Rasa wraps ours in ask ours for new trackers (installed by bot/patches.py, idempotent).
 
     Rasa's agent wraps the configured store in a `FailSafeTrackerStore` (and synchronous stores in an
     `AwaitableTrackerStore`); neither passes `init_tracker` on, so a new conversation's tracker came from the base
@@ -251,7 +252,7 @@ def _wrappers_delegate_init_tracker() -> None:
     """
     for wrapper in (AwaitableTrackerStore, FailSafeTrackerStore):
         if "init_tracker" not in vars(wrapper):
-            wrapper.init_tracker = _delegated_init_tracker  # type: ignore[method-assign]
+            wrapper.init_tracker = _delegated_init_tracker
 
 
 def _delegated_init_tracker(self: AwaitableTrackerStore | FailSafeTrackerStore, sender_id: str) -> DialogueStateTracker:

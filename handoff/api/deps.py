@@ -9,6 +9,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from handoff.auth import Credentials, Principal, authenticate
 from handoff.services.context import ServiceContext
+from handoff.translation.service import Translator
 
 _bearer = HTTPBearer(auto_error=False, description="service key, admin token or agent token")
 
@@ -20,6 +21,15 @@ def get_context(request: Request) -> ServiceContext:
 
 
 Context = Annotated[ServiceContext, Depends(get_context)]
+
+
+def get_translator(request: Request) -> Translator:
+    """The process's translator (created in the lifespan; it may have no provider)."""
+    translator: Translator = request.app.state.translator
+    return translator
+
+
+Translation = Annotated[Translator, Depends(get_translator)]
 
 
 def principal_for_token(request_state_app: object, ctx: ServiceContext, token: str) -> Principal | None:

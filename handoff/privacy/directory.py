@@ -11,12 +11,18 @@ or listing ``channel`` + ``id`` pairs::
     customers:
       - {channel: messenger, id: "6543210987654321", vip: true, priority: urgent}
 
-The bot's payload may claim anything about the customer; only this file makes one a VIP, and the bot may ask
-for ``high`` priority only for frustration it observed itself.
+or, for a file whose name ends in ``.csv``, a header ``channel,id,vip,tier,priority`` and one customer a row
+(``channel`` empty or ``rest`` for a REST sender id; ``vip`` is ``true``/``yes``/``1`` or empty).
+
+The bot's payload may claim anything about the customer; only this file (or the HTTP customer-data provider,
+:mod:`handoff.customers.http_provider`) makes one a VIP, and the bot may ask for ``high`` priority only for
+frustration it observed itself.
 """
 
 from __future__ import annotations
 
+import csv
+import io
 import threading
 from dataclasses import dataclass
 from pathlib import Path
@@ -69,6 +75,29 @@ def parse_directory(document: Any) -> dict[str, DirectoryEntry]:
     return entries
 
 
+_TRUE = frozenset({"true", "yes", "1", "y"})
+
+
+def parse_csv_directory(text: str) -> dict[str, DirectoryEntry]:
+    """Entries by conversation id from a CSV file with the columns ``channel,id,vip,tier,priority``."""
+    rows = list(csv.DictReader(io.StringIO(text)))
+    items: list[dict[str, Any]] = []
+    for index, row in enumerate(rows):
+        if not (row.get("id") or "").strip():
+            raise DirectoryError(f"row {index + 2}: expected an 'id' column with a value")
+        item: dict[str, Any] = {
+            "channel": (row.get("channel") or "").strip() or None,
+            "id": row["id"].strip(),
+            "vip": (row.get("vip") or "").strip().lower() in _TRUE,
+        }
+        if (row.get("tier") or "").strip():
+            item["tier"] = row["tier"].strip()
+        if (row.get("priority") or "").strip():
+            item["priority"] = row["priority"].strip()
+        items.append(item)
+    return parse_directory({"customers": items})
+
+
 def more_urgent(a: str, b: str) -> str:
     """The more urgent of two priorities."""
     return a if PRIORITIES.index(a) >= PRIORITIES.index(b) else b
@@ -99,7 +128,12 @@ class CustomerDirectory:
             stamp = self._path.stat().st_mtime if self._path.exists() else None
             if stamp != self._stamp:
                 text = self._path.read_text(encoding="utf-8") if stamp is not None else ""
-                self._entries = parse_directory(yaml.safe_load(text)) if text else {}
+                if not text:
+                    self._entries = {}
+                elif self._path.suffix.lower() == ".csv":
+                    self._entries = parse_csv_directory(text)
+                else:
+                    self._entries = parse_directory(yaml.safe_load(text))
                 self._stamp = stamp
             return self._entries.get(conversation_id)
 

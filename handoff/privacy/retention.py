@@ -1,4 +1,5 @@
-"""Retention: closed conversations and Rasa trackers go after ``HANDOFF_RETENTION_DAYS``; erasures are retried.
+"""Retention: closed conversations, Rasa trackers and customer records without conversations go after
+``HANDOFF_RETENTION_DAYS``; erasures are retried.
 
 The privacy worker runs one pass at start (so a service that was down catches up at once) and then every
 ``HANDOFF_RETENTION_CHECK_SECONDS``. Each pass that purges something is audited (with any store it could not
@@ -19,6 +20,7 @@ from handoff.privacy.stores import StoreUnavailable
 from handoff.privacy.tasks import retry_pending
 from handoff.schemas import RetentionResult
 from handoff.services.context import ServiceContext
+from handoff.services.customer_records import purge_idle_records
 from handoff.services.periodic import PeriodicWorker
 from handoff.services.transitions import audit
 from handoff.store.models import Handoff, Message, OutboxEntry
@@ -70,6 +72,10 @@ def run_privacy_pass(ctx: ServiceContext, runtime: PrivacyRuntime) -> RetentionR
     if cutoff is None:
         return result
     result.handoffs_purged, result.messages_purged = purge_closed(ctx, cutoff)
+    with ctx.sessions() as session:
+        # A record whose handoffs are all gone would otherwise keep the customer's identities forever.
+        result.customer_records_purged = purge_idle_records(session, cutoff)
+        session.commit()
     if result.handoffs_purged:
         checkpoint_deleted(ctx)
     if runtime.rasa is not None:
@@ -80,7 +86,12 @@ def run_privacy_pass(ctx: ServiceContext, runtime: PrivacyRuntime) -> RetentionR
             logger.warning("retention: Rasa trackers not purged this time: %s", e)
     else:
         result.errors.update({k: v for k, v in runtime.not_configured.items() if k == "rasa"})
-    if result.handoffs_purged or result.messages_purged or result.rasa_trackers_purged:
+    if (
+        result.handoffs_purged
+        or result.messages_purged
+        or result.rasa_trackers_purged
+        or result.customer_records_purged
+    ):
         with ctx.sessions() as session:
             audit(
                 session,

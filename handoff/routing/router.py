@@ -7,14 +7,18 @@ Rules, in order (each names itself in :attr:`RouteDecision.rule`):
    wins (then the name, for determinism).
 2. ``follow_the_sun``: none of those is open, so another team that serves the language with the
    ``general`` skill and is open now takes it.
-3. ``overflow``: the configured overflow queue of a candidate queue, when open, takes it;
+3. ``translation``: nobody who speaks the language is working, so an open queue that serves it
+   through machine translation (``QueueState.translation_languages``, filled only when a provider is
+   configured) and has the skill (or ``general``) takes it; the customer is answered in their language.
+4. ``overflow``: the configured overflow queue of a candidate queue, when open, takes it;
    ``language_covered`` says whether that team speaks the language.
-4. ``scheduled``: nobody suitable is working; the candidate queue that opens first takes it and
+5. ``scheduled``: nobody suitable is working; the candidate queue that opens first takes it and
    ``opens_at`` says when.
 
 Candidates are the language+skill queues; when no team has the skill in that language, the
 language's ``general`` queues stand in; when nobody speaks the language at all, only overflow
-targets remain (``language_covered`` false).
+targets remain (``language_covered`` false). :attr:`RouteDecision.via` says in one word how the customer
+will be served: ``language`` (a team that speaks it), ``translation`` or ``overflow`` (a team that may not).
 """
 
 from __future__ import annotations
@@ -53,6 +57,7 @@ class QueueState:
     avg_handle_seconds: float = 300.0
     region: str = ""
     capacity: int | None = None
+    translation_languages: frozenset[str] = frozenset()
 
     @property
     def full(self) -> bool:
@@ -70,6 +75,13 @@ class RouteDecision:
     opens_at: datetime | None
     expected_wait_seconds: int
     considered: tuple[str, ...] = field(default=())
+
+    @property
+    def via(self) -> str:
+        """How the customer is served: ``language``, ``translation`` or ``overflow`` (nobody may speak it)."""
+        if self.rule == "translation":
+            return "translation"
+        return "language" if self.language_covered else "overflow"
 
 
 def _wait(queue: QueueState, now: datetime, opens_at: datetime | None) -> int:
@@ -108,6 +120,13 @@ def route(queues: Sequence[QueueState], language: str, skill: str, now: datetime
     best = _best_open(sun, now)
     if best is not None:
         return RouteDecision(best.name, "follow_the_sun", True, None, _wait(best, now, None), considered)
+
+    translated = [
+        q for q in queues if language in q.translation_languages and (skill in q.skills or GENERAL_SKILL in q.skills)
+    ]
+    best = _best_open(translated, now)
+    if best is not None:
+        return RouteDecision(best.name, "translation", True, None, _wait(best, now, None), considered)
 
     sources = candidates or list(queues)
     overflow_names = [q.overflow_queue for q in sources if q.overflow_queue and q.overflow_queue in by_name]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -14,6 +14,7 @@ from handoff.errors import CapacityError, ConflictError, InvalidInputError, NotF
 from handoff.schemas import CloseIn, HandoffOut, MessageCreated, MessageOut, NoteIn, ReplyIn, TransferIn
 from handoff.services.assignment import assign, auto_assign_queue
 from handoff.services.context import ServiceContext
+from handoff.services.csat import OFFER_ENTITY, RATING_OFFERED, offers_rating
 from handoff.services.delivery import enqueue, retry_now
 from handoff.services.events import Event
 from handoff.services.handoffs import clean_text
@@ -81,12 +82,19 @@ def claim_next(ctx: ServiceContext, caller: Principal, queue: str | None = None)
         queues = [queue] if queue else list(agent.queues)
         if queue and queue not in agent.queues and not caller.is_manager:
             raise PermissionDeniedError(f"queue {queue} is not one of your queues")
+        serves: ColumnElement[bool] = Handoff.language.in_(list(agent.languages))
+        if ctx.settings.translation_enabled:
+            # Queues that serve other languages through translation let any of their agents take those too.
+            for translating in session.scalars(select(Queue).where(Queue.name.in_(queues))):
+                if translating.translation_languages:
+                    served = Handoff.language.in_(list(translating.translation_languages))
+                    serves = serves | ((Handoff.queue == translating.name) & served)
         candidates = session.scalars(
             select(Handoff)
             .where(
                 Handoff.status == "queued",
                 Handoff.queue.in_(queues),
-                Handoff.language.in_(list(agent.languages)),
+                serves,
             )
             .order_by(Handoff.priority_rank, Handoff.queued_at, Handoff.id)
             .limit(CLAIM_NEXT_ATTEMPTS)
@@ -119,16 +127,21 @@ def _store_message(
     private: bool,
     client_message_id: str | None,
     now: datetime,
+    original_text: str | None = None,
+    original_language: str | None = None,
 ) -> Message:
     message = Message(
         handoff_id=handoff.id,
         role=role,
         text=text,
-        language=None,
+        # A translated reply is in the customer's language; other replies and notes are not labelled.
+        language=handoff.language if original_text is not None else None,
         timestamp=now,
         client_message_id=client_message_id,
         agent_id=agent_id,
         private=private,
+        original_text=original_text,
+        original_language=original_language,
     )
     session.add(message)
     return message
@@ -162,6 +175,7 @@ def reply(
         agent = _agent(session, caller)
         # What the agent deliberately sends is stored and delivered as written: redaction never rewrites it.
         text = truncate(body.text, ctx.settings.max_text_chars)
+        original = truncate(body.original_text, ctx.settings.max_text_chars) if body.original_text else None
         message = _store_message(
             session,
             handoff,
@@ -171,6 +185,8 @@ def reply(
             private=False,
             client_message_id=body.message_id,
             now=now,
+            original_text=original,
+            original_language=body.original_language if original else None,
         )
         entities = {"agent_message": text, "agent_name": agent.display_name}
         if window.tag:
@@ -327,6 +343,7 @@ def close(
         if handoff.status == "assigned" and handoff.agent_id != caller.agent_id and not caller.is_manager:
             raise PermissionDeniedError(f"handoff {handoff_id} is assigned to another agent")
         resolution = clean_text(ctx, body.resolution)
+        offered = offers_rating(return_to_bot=body.return_to_bot, agent_id=handoff.agent_id)
         updated = transition(
             session,
             handoff_id,
@@ -336,10 +353,13 @@ def close(
             action="closed",
             at=now,
             changes={"closed_at": now, "resolution": resolution, "return_to_bot": body.return_to_bot},
-            details={"return_to_bot": body.return_to_bot},
+            details={"return_to_bot": body.return_to_bot, RATING_OFFERED: offered},
         )
         intent = "agent_handback" if body.return_to_bot else "agent_close"
-        enqueue(session, updated, intent, {"resolution": resolution}, now)
+        notice: dict[str, str] = {"resolution": resolution}
+        if offered:
+            notice[OFFER_ENTITY] = updated.id  # the bot asks the customer to rate this handoff
+        enqueue(session, updated, intent, notice, now)
         if updated.agent_id:
             owner = session.get(Agent, updated.agent_id)
             if owner is not None:

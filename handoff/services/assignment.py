@@ -78,7 +78,8 @@ def auto_assign_queue(session: Session, queue_name: str, now: datetime, metrics:
         .limit(100)
     ).all()
     for handoff in waiting:
-        agent = choose_agent(agent_states(session, now), queue_name, handoff.language, handoff.topic)
+        translated = handoff.language in queue.translation_languages
+        agent = choose_agent(agent_states(session, now), queue_name, handoff.language, handoff.topic, translated)
         if agent is None:
             continue
         try:

@@ -2,7 +2,8 @@
 
 The handoff database is handled here in one transaction; Rasa (tracker store, mailbox, web-chat state), the action
 server's outbox and Redis are reached through :mod:`handoff.privacy.stores`. The customer's conversation ids are
-the customer id itself (the bot uses the conversation id as customer id) and those of every handoff of theirs.
+the customer id itself (the bot uses the conversation id as customer id) and those of every handoff of theirs,
+including the handoffs of every identity linked to their customer record; erasure deletes those records too.
 Every export and erasure is audited under the customer's keyed pseudonym, never the identifier.
 """
 
@@ -22,13 +23,23 @@ from handoff.privacy.stores import StoreUnavailable, holds_data
 from handoff.privacy.tasks import add_tasks, run_tasks
 from handoff.schemas import AuditOut, CustomerExport, ErasureResult, StoreReport
 from handoff.services.context import ServiceContext
+from handoff.services.customer_records import erase_records, record_out, records_of
 from handoff.services.presenter import present
 from handoff.services.transitions import OPEN_STATUSES, audit, transition
-from handoff.store.models import AuditEntry, Handoff, Message, OutboxEntry
+from handoff.store.models import AuditEntry, CustomerRecord, Handoff, Message, OutboxEntry
 
 
 def _conversation_ids(customer_id: str, handoffs: list[Handoff]) -> list[str]:
     return sorted({customer_id, *(h.conversation_id for h in handoffs)})
+
+
+def _customer_handoffs(session: Any, customer_id: str) -> tuple[list[Handoff], list[CustomerRecord]]:
+    """The customer's handoffs: under this id and, through their customer records, on every linked channel."""
+    own = list(session.scalars(select(Handoff).where(Handoff.customer_id == customer_id)).all())
+    records = records_of(session, customer_id, own)
+    linked = select(Handoff).where(Handoff.customer_record_id.in_([r.id for r in records]))
+    by_id = {h.id: h for h in [*own, *session.scalars(linked)]}
+    return sorted(by_id.values(), key=lambda h: (h.created_at, h.id)), records
 
 
 def export_customer(
@@ -38,11 +49,7 @@ def export_customer(
     now = ctx.clock()
     customer = runtime.pseudonym(customer_id)
     with ctx.sessions() as session:
-        handoffs = list(
-            session.scalars(
-                select(Handoff).where(Handoff.customer_id == customer_id).order_by(Handoff.created_at)
-            ).all()
-        )
+        handoffs, records = _customer_handoffs(session, customer_id)
         ids = [h.id for h in handoffs]
         entries = session.scalars(
             select(AuditEntry).where(AuditEntry.handoff_id.in_(ids)).order_by(AuditEntry.id)
@@ -53,6 +60,7 @@ def export_customer(
         ]
         audit_out = [AuditOut.model_validate(e) for e in [*entries, *_privacy_history(session, customer)]]
         conversation_ids = _conversation_ids(customer_id, handoffs)
+        records_out = [record_out(session, r) for r in records]
     stores: dict[str, dict[str, Any]] = {}
     unavailable = dict(runtime.not_configured)
     for name, store in runtime.stores.items():
@@ -82,12 +90,13 @@ def export_customer(
             },
         )
         session.commit()
-    if not handoffs and not stores and not (set(unavailable) & set(runtime.stores)):
+    if not handoffs and not records_out and not stores and not (set(unavailable) & set(runtime.stores)):
         raise NotFoundError("customer", customer)
     return CustomerExport(
         customer_id=customer_id,
         pseudonym=customer,
         handoffs=presented,
+        records=records_out,
         audit=audit_out,
         stores=stores,
         unavailable=unavailable,
@@ -134,12 +143,14 @@ def _erase_local(
     outbox = session.execute(delete(OutboxEntry).where(OutboxEntry.handoff_id.in_(ids)))
     for index, handoff in enumerate(session.scalars(select(Handoff).where(Handoff.id.in_(ids)))):
         handoff.customer_id = customer
+        handoff.customer_record_id = None
         handoff.conversation_id = f"{customer}:{index}"
         handoff.open_conversation_key = None
         handoff.customer = {}
         handoff.slots = {}
         handoff.summary = None
         handoff.resolution = None
+        handoff.csat_comment = None  # the customer's own words; the score alone stays for the statistics
     return _count(messages), _count(outbox)
 
 
@@ -153,9 +164,10 @@ def erase_customer(ctx: ServiceContext, runtime: PrivacyRuntime, caller: Princip
     customer = runtime.pseudonym(customer_id)
     request_id = str(uuid.uuid4())
     with ctx.sessions() as session:
-        handoffs = list(session.scalars(select(Handoff).where(Handoff.customer_id == customer_id)).all())
+        handoffs, records = _customer_handoffs(session, customer_id)
         conversation_ids = _conversation_ids(customer_id, handoffs)
         messages_deleted, outbox_deleted = _erase_local(ctx, session, caller, handoffs, customer)
+        records_deleted, identities_deleted = erase_records(session, records)
         add_tasks(
             session,
             runtime,
@@ -172,7 +184,13 @@ def erase_customer(ctx: ServiceContext, runtime: PrivacyRuntime, caller: Princip
         StoreReport(
             store="handoff_db",
             status="done",
-            result={"handoffs": len(handoffs), "messages": messages_deleted, "outbox": outbox_deleted},
+            result={
+                "handoffs": len(handoffs),
+                "messages": messages_deleted,
+                "outbox": outbox_deleted,
+                "customer_records": records_deleted,
+                "identities": identities_deleted,
+            },
         )
     ]
     for name in runtime.stores:

@@ -4,14 +4,19 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
+from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from handoff.customers.identity import conversation_identity
+from handoff.customers.runtime import lookup_soft, provider_for
 from handoff.errors import ConflictError, NotFoundError
-from handoff.privacy.directory import directory_for, trusted_priority
+from handoff.privacy.directory import trusted_priority
+from handoff.routing.assign import returning_agent
 from handoff.routing.router import NoRouteError, route
+from handoff.routing.skill import choose_skill
 from handoff.routing.wait import priority_rank
 from handoff.schemas import (
     CustomerMessageIn,
@@ -21,16 +26,18 @@ from handoff.schemas import (
     MessageOut,
     TranscriptEntry,
 )
-from handoff.services.assignment import auto_assign_queue
+from handoff.services.assignment import SYSTEM_ACTOR, assign, auto_assign_queue
 from handoff.services.context import ServiceContext
+from handoff.services.customer_records import ensure_record, last_agent_id, record_entry, update_record
 from handoff.services.events import Event
+from handoff.services.kb_topics import article_topics
 from handoff.services.language_change import apply_language_change
 from handoff.services.presenter import present
-from handoff.services.queue_stats import queue_states
+from handoff.services.queue_stats import agent_states, queue_states
 from handoff.services.redaction import redact, redact_value, truncate
 from handoff.services.summary import build_summary
 from handoff.services.transitions import OPEN_STATUSES, audit
-from handoff.store.models import Handoff, Message
+from handoff.store.models import Handoff, Message, Queue
 
 SERVICE_ACTOR = "service"
 
@@ -68,15 +75,24 @@ def create_handoff(ctx: ServiceContext, body: HandoffCreate, actor: str = SERVIC
     """Route and store a handoff, or return the conversation's open one (idempotent)."""
     now = ctx.clock()
     entries = keep_recent(body.transcript, ctx.settings.max_transcript_messages)
+    skill = choose_skill(body.topic, body.intents, body.kb_articles_tried, article_topics(ctx.settings.kb_index_dir))
     with ctx.sessions() as session:
         existing = _open_for_conversation(session, body.conversation_id)
         if existing is not None:
             return CreateResult(present(session, existing, settings=ctx.settings, now=now), created=False)
+        # VIP status and priority come from the customer-data provider; the payload's claims are ignored.
+        entry = lookup_soft(provider_for(ctx.settings), conversation_identity(body.channel, body.conversation_id))
         try:
             decision = route(
-                queue_states(session, ctx.settings.handle_time_window, ctx.settings.default_handle_seconds, now),
+                queue_states(
+                    session,
+                    ctx.settings.handle_time_window,
+                    ctx.settings.default_handle_seconds,
+                    now,
+                    translation=ctx.settings.translation_enabled,
+                ),
                 body.language,
-                body.topic,
+                skill.skill,
                 now,
             )
         except NoRouteError as e:
@@ -91,12 +107,14 @@ def create_handoff(ctx: ServiceContext, body: HandoffCreate, actor: str = SERVIC
             for entry in entries
         ]
         last_customer = next((m.text for m in reversed(transcript) if m.role == "customer"), None)
-        # VIP status and priority come from the customer directory; the payload's claims are ignored.
-        entry = directory_for(ctx.settings.customer_directory_path).lookup(body.conversation_id)
-        priority, vip = trusted_priority(body.priority, body.reason, entry)
-        customer = {**body.customer.model_dump(), "vip": vip, **({"tier": entry.tier} if entry and entry.tier else {})}
+        profile = body.customer.model_dump()
         if ctx.settings.redaction_on:
-            customer = redact_value(customer)
+            profile = redact_value(profile)
+        record_id = ensure_record(ctx.sessions, channel=body.channel, conversation_id=body.conversation_id, now=now)
+        record = update_record(session, record_id, profile=profile, entry=entry, now=now)
+        known = entry or record_entry(record)
+        priority, vip = trusted_priority(body.priority, body.reason, known)
+        customer = {**profile, "vip": vip, **({"tier": known.tier} if known and known.tier else {})}
         summary = body.summary or build_summary(
             reason=body.reason,
             language=body.language,
@@ -118,7 +136,7 @@ def create_handoff(ctx: ServiceContext, body: HandoffCreate, actor: str = SERVIC
             intents=body.intents,
             slots=redact_value(body.slots) if ctx.settings.redaction_on else body.slots,
             reason=body.reason,
-            topic=body.topic,
+            topic=skill.skill,
             priority=priority,
             priority_rank=priority_rank(priority, vip),
             kb_articles_tried=body.kb_articles_tried,
@@ -128,6 +146,7 @@ def create_handoff(ctx: ServiceContext, body: HandoffCreate, actor: str = SERVIC
             opens_at=decision.opens_at,
             created_at=now,
             queued_at=now,
+            customer_record_id=record.id,
             version=1,
         )
         session.add(handoff)
@@ -141,7 +160,14 @@ def create_handoff(ctx: ServiceContext, body: HandoffCreate, actor: str = SERVIC
             action="created",
             handoff_id=handoff.id,
             to_status="queued",
-            details={"queue": decision.queue, "rule": decision.rule, "language_covered": decision.language_covered},
+            details={
+                "queue": decision.queue,
+                "rule": decision.rule,
+                "language_covered": decision.language_covered,
+                "via": decision.via,
+                "skill": skill.skill,
+                "skill_from": skill.source,
+            },
         )
         try:
             session.commit()
@@ -160,12 +186,41 @@ def create_handoff(ctx: ServiceContext, body: HandoffCreate, actor: str = SERVIC
                 data={"language": handoff.language, "priority": handoff.priority, "summary": handoff.summary},
             )
         ]
+        routed_to_last = _assign_returning(ctx, session, handoff, now)
+        if routed_to_last is not None:
+            events.append(routed_to_last)
         events += auto_assign_queue(session, handoff.queue, now, ctx.metrics)
         session.commit()
         session.refresh(handoff)
-        result = present(session, handoff, settings=ctx.settings, now=now, routing_rule=decision.rule)
+        result = present(
+            session, handoff, settings=ctx.settings, now=now, routing_rule=decision.rule, routing_via=decision.via
+        ).model_copy(
+            update={"routing_skill_from": skill.source, "routing_agent": "last_agent" if routed_to_last else None}
+        )
     ctx.hub.publish(events)
     return CreateResult(result, created=True)
+
+
+def _assign_returning(ctx: ServiceContext, session: Session, handoff: Handoff, now: datetime) -> Event | None:
+    """In a ``prefer_last_agent`` queue, give a returning customer to the agent of their last handoff if they can."""
+    queue = session.get(Queue, handoff.queue)
+    if queue is None or not queue.prefer_last_agent or handoff.opens_at is not None or not handoff.customer_record_id:
+        return None
+    translated = handoff.language in queue.translation_languages
+    previous = last_agent_id(session, handoff.customer_record_id, exclude=handoff.id)
+    agent = returning_agent(agent_states(session, now), previous, queue.name, handoff.language, translated)
+    if agent is None:
+        return None
+    try:
+        _, event = assign(
+            session, handoff, agent.id, actor=SYSTEM_ACTOR, action="assigned_last_agent", now=now, metrics=ctx.metrics
+        )
+    except ConflictError:
+        # Lost to a concurrent claim (or the agent filled up meanwhile): the handoff simply waits in its queue.
+        session.rollback()
+        return None
+    session.commit()
+    return event
 
 
 def get_handoff(ctx: ServiceContext, handoff_id: str, *, include_private: bool) -> HandoffOut:
@@ -191,39 +246,6 @@ def load_handoff(ctx: ServiceContext, handoff_id: str) -> Handoff:
         if handoff is None:
             raise NotFoundError("handoff", handoff_id)
         return handoff
-
-
-def list_handoffs(
-    ctx: ServiceContext,
-    *,
-    conversation_id: str | None = None,
-    status: str | None = None,
-    queue: str | None = None,
-    language: str | None = None,
-    queues_visible: frozenset[str] | None = None,
-    agent_id: str | None = None,
-    limit: int = 100,
-    offset: int = 0,
-) -> list[HandoffOut]:
-    """Filtered list, oldest first; ``queues_visible``/``agent_id`` restrict what an agent sees."""
-    query = select(Handoff)
-    if conversation_id is not None:
-        query = query.where(Handoff.conversation_id == conversation_id)
-    if status == "open":
-        query = query.where(Handoff.status.in_(OPEN_STATUSES))
-    elif status is not None:
-        query = query.where(Handoff.status == status)
-    if queue is not None:
-        query = query.where(Handoff.queue == queue)
-    if language is not None:
-        query = query.where(Handoff.language == language)
-    if queues_visible is not None:
-        visible = Handoff.queue.in_(list(queues_visible))
-        query = query.where(visible | (Handoff.agent_id == agent_id) if agent_id else visible)
-    query = query.order_by(Handoff.priority_rank, Handoff.queued_at, Handoff.id).limit(limit).offset(offset)
-    now = ctx.clock()
-    with ctx.sessions() as session:
-        return [present(session, h, settings=ctx.settings, now=now) for h in session.scalars(query)]
 
 
 def add_customer_message(

@@ -137,7 +137,13 @@ def _reroute(
 ) -> RouteDecision | None:
     try:
         return route(
-            queue_states(session, ctx.settings.handle_time_window, ctx.settings.default_handle_seconds, now),
+            queue_states(
+                session,
+                ctx.settings.handle_time_window,
+                ctx.settings.default_handle_seconds,
+                now,
+                translation=ctx.settings.translation_enabled,
+            ),
             language,
             handoff.topic,
             now,

@@ -42,6 +42,7 @@ def present(
     with_messages: bool = False,
     include_private: bool = False,
     routing_rule: str | None = None,
+    routing_via: str | None = None,
 ) -> HandoffOut:
     """API view of a handoff; queued ones get their live position and expected wait."""
     position: int | None = None
@@ -92,7 +93,12 @@ def present(
         resolution=handoff.resolution,
         return_to_bot=handoff.return_to_bot,
         routing_rule=routing_rule,
+        routing_via=routing_via,
         window_closes_at=window.closes_at if window else None,
         window_open=window.open if window else True,
+        csat_score=handoff.csat_score,
+        csat_comment=handoff.csat_comment,
+        csat_at=handoff.csat_at,
+        customer_record_id=handoff.customer_record_id,
         messages=messages,
     )

@@ -111,9 +111,11 @@ def recent_handle_seconds_by_queue(session: Session, window: int, since: datetim
     return durations
 
 
-def queue_states(session: Session, window: int, default_handle: float, now: datetime) -> list[QueueState]:
+def queue_states(
+    session: Session, window: int, default_handle: float, now: datetime, *, translation: bool = False
+) -> list[QueueState]:
     """Routing view of every queue: schedule, depth, staffing and recent handling time (a fixed number of
-    queries whatever the number of queues)."""
+    queries whatever the number of queues); languages served through translation only when ``translation``."""
     depths = queue_depths(session)
     agents = agent_states(session, now)
     calendars = {c.name: list(c.dates) for c in session.scalars(select(HolidayCalendar))}
@@ -140,6 +142,7 @@ def queue_states(session: Session, window: int, default_handle: float, now: date
                 avg_handle_seconds=average_handle_seconds(handle.get(queue.name, []), default_handle),
                 region=queue.region,
                 capacity=queue.capacity,
+                translation_languages=frozenset(queue.translation_languages) if translation else frozenset(),
             )
         )
     return states

@@ -6,8 +6,6 @@ process's life; a failed load (no index built yet) is not cached, so the next re
 
 from __future__ import annotations
 
-import threading
-from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -28,23 +26,14 @@ class SuggestionsUnavailable(RuntimeError):
     """The knowledge-base index cannot be loaded (not built, or built with another encoder)."""
 
 
-_load_lock = threading.Lock()
-
-
-@lru_cache(maxsize=2)
-def _retriever_at(index_dir: Path) -> Retriever:
-    from kb import Retriever  # imported here: the service starts without loading numpy/FAISS/encoders
-
-    return Retriever.load(index_dir)
-
-
 def retriever_for(index_dir: Path) -> Retriever:
-    """The process's retriever for ``index_dir``, loading it once."""
-    with _load_lock:
-        try:
-            return _retriever_at(index_dir.resolve())
-        except Exception as error:  # any load failure means "no suggestions", with the reason
-            raise SuggestionsUnavailable(f"knowledge base not available at {index_dir}: {error}") from error
+    """The process's retriever for ``index_dir``, loading it once (kb/lazy.py)."""
+    try:
+        from kb.lazy import shared_retriever  # imported here: the service starts without loading numpy/FAISS/encoders
+
+        return shared_retriever(index_dir).get()
+    except Exception as error:  # any load failure means "no suggestions", with the reason
+        raise SuggestionsUnavailable(f"knowledge base not available at {index_dir}: {error}") from error
 
 
 def last_customer_text(ctx: ServiceContext, handoff: Handoff) -> str:

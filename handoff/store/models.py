@@ -67,6 +67,10 @@ class Queue(Base):
     capacity: Mapped[int] = mapped_column(Integer, default=100)
     auto_assign: Mapped[bool] = mapped_column(Boolean, default=False)
     sla_seconds: Mapped[int] = mapped_column(Integer, default=300)
+    # Languages this queue's agents serve through machine translation (used only when a provider is configured).
+    translation_languages: Mapped[list[Any]] = mapped_column(default=list, server_default="[]")
+    # A returning customer goes to the agent who last helped them when that agent can take them now.
+    prefer_last_agent: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
 
 class HolidayCalendar(Base):
@@ -139,6 +143,11 @@ class Handoff(Base):
     closed_at: Mapped[datetime | None] = mapped_column(nullable=True)
     resolution: Mapped[str | None] = mapped_column(Text, nullable=True)
     return_to_bot: Mapped[bool | None] = mapped_column(Boolean, nullable=True)
+    csat_score: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    csat_comment: Mapped[str | None] = mapped_column(Text, nullable=True)
+    csat_at: Mapped[datetime | None] = mapped_column(nullable=True)
+    # The customer record (``customers.id``) this handoff belongs to: the customer's history across channels.
+    customer_record_id: Mapped[str | None] = mapped_column(String(36), nullable=True, index=True)
     version: Mapped[int] = mapped_column(Integer, default=1)
 
 
@@ -157,6 +166,27 @@ class Message(Base):
     client_message_id: Mapped[str | None] = mapped_column(String(128), nullable=True)
     agent_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
     private: Mapped[bool] = mapped_column(Boolean, default=False)
+    # A translated agent reply: ``text`` is what the customer received, these are the agent's own words.
+    original_text: Mapped[str | None] = mapped_column(Text, nullable=True)
+    original_language: Mapped[str | None] = mapped_column(String(8), nullable=True)
+    # Machine translations of ``text`` by language, so a reload does not translate again.
+    translations: Mapped[dict[str, Any]] = mapped_column(default=dict, server_default="{}")
+
+
+class CannedReply(Base):
+    """A supervisor-managed reply text in one language, with ``{placeholder}`` fields filled at use."""
+
+    __tablename__ = "canned_replies"
+    __table_args__ = (UniqueConstraint("shortcut", "language", name="uq_canned_replies_shortcut_language"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    shortcut: Mapped[str] = mapped_column(String(32))
+    language: Mapped[str] = mapped_column(String(8), index=True)
+    title: Mapped[str] = mapped_column(String(128))
+    text: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+    updated_by: Mapped[str] = mapped_column(String(96))
 
 
 class AuditEntry(Base):
@@ -229,3 +259,73 @@ class PrivacyTask(Base):
     result: Mapped[dict[str, Any]] = mapped_column(default=dict)
     created_at: Mapped[datetime]
     finished_at: Mapped[datetime | None] = mapped_column(nullable=True)
+
+
+class CustomerRecord(Base):
+    """One customer across conversations and channels: profile, and VIP/tier from the customer-data provider."""
+
+    __tablename__ = "customers"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    name: Mapped[str | None] = mapped_column(String(256), nullable=True)
+    locale: Mapped[str | None] = mapped_column(String(35), nullable=True)
+    timezone: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    country: Mapped[str | None] = mapped_column(String(8), nullable=True)
+    vip: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    tier: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+
+
+class CustomerIdentity(Base):
+    """A channel id (or an e-mail / phone a channel vouched for) that belongs to one customer record.
+
+    ``verified_by`` says which fact linked it: ``channel`` (the platform's own id or a contact it verified) or
+    ``agent:<id>`` (an explicit, audited agent action); customer claims never create an identity.
+    """
+
+    __tablename__ = "customer_identities"
+    __table_args__ = (UniqueConstraint("channel", "external_id", name="uq_customer_identities_channel_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    customer_id: Mapped[str] = mapped_column(ForeignKey("customers.id", ondelete="CASCADE"), index=True)
+    channel: Mapped[str] = mapped_column(String(32))
+    external_id: Mapped[str] = mapped_column(String(256))
+    verified_by: Mapped[str] = mapped_column(String(96))
+    created_at: Mapped[datetime]
+
+
+class QaReview(Base):
+    """The automatic quality review of one closed handoff; the row is inserted first as a worker's claim."""
+
+    __tablename__ = "qa_reviews"
+    __table_args__ = (Index("ix_qa_reviews_state_score", "state", "score"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    handoff_id: Mapped[str] = mapped_column(ForeignKey("handoffs.id", ondelete="CASCADE"), unique=True)
+    state: Mapped[str] = mapped_column(String(16), default="pending")
+    claimed_by: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    claimed_at: Mapped[datetime]
+    reviewed_at: Mapped[datetime | None] = mapped_column(nullable=True)
+    score: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    rules_version: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    # What every check did (enabled, applicable, passed, weight), so a score can be explained.
+    checks: Mapped[list[Any]] = mapped_column(default=list)
+
+
+class QaFinding(Base):
+    """A failed check of a review, with the ids of the messages at fault, until a supervisor decides on it."""
+
+    __tablename__ = "qa_findings"
+    __table_args__ = (Index("ix_qa_findings_status", "status"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    review_id: Mapped[int] = mapped_column(ForeignKey("qa_reviews.id", ondelete="CASCADE"), index=True)
+    check: Mapped[str] = mapped_column(String(32))
+    severity: Mapped[str] = mapped_column(String(16))
+    message_ids: Mapped[list[Any]] = mapped_column(default=list)
+    detail: Mapped[str] = mapped_column(Text, default="")
+    status: Mapped[str] = mapped_column(String(16), default="open")
+    decided_by: Mapped[str | None] = mapped_column(String(96), nullable=True)
+    decided_at: Mapped[datetime | None] = mapped_column(nullable=True)
+    decision_note: Mapped[str | None] = mapped_column(Text, nullable=True)

@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
 import threading
@@ -20,16 +19,11 @@ import httpx
 import pytest
 
 from actions.outbox import Outbox
+from scripts.ports import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 TOKEN = "unit-action-server-token-5f1c"
 SERVICE_KEY = "unit-service-key"
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 @dataclass

@@ -18,7 +18,7 @@ from bot.channels.webchat import WebChatInput
 from bot.security import processor_guard
 from bot.security.edge import Edge
 from bot.security.settings import EdgeSettings
-from bot.server import StartupError, check_rasa_version, parse_args, secure_channels
+from bot.server import StartupError, check_rasa_version, parse_args, secure_channels, supported_rasa
 
 DOMAIN = Domain.from_dict(
     {
@@ -35,11 +35,27 @@ DOMAIN = Domain.from_dict(
 )
 
 
-def test_only_rasa_3_6_is_supported() -> None:
-    """The edge replaces parts of Rasa 3.6's behaviour; another Rasa refuses to start."""
-    check_rasa_version("3.6.21")
-    with pytest.raises(StartupError, match=r"3\.6\."):
-        check_rasa_version("3.7.0")
+def test_only_the_rasa_of_the_requirements_is_supported() -> None:
+    """The patches replace methods of the Rasa that bot/requirements.txt pins; any other Rasa refuses to start."""
+    assert str(supported_rasa()) == "rasa==3.6.21"
+    assert check_rasa_version() == "3.6.21"
+    for other in ("3.6.20", "3.7.0", "3.6.21rc1"):
+        with pytest.raises(
+            StartupError, match=rf"Rasa {other} is installed, but this server supports only rasa==3\.6\.21"
+        ):
+            check_rasa_version(other)
+
+
+def test_the_supported_range_is_read_from_the_requirements(tmp_path: Path) -> None:
+    """A range in bot/requirements.txt is honoured; a file without a rasa line is a clear error."""
+    requirements = tmp_path / "requirements.txt"
+    requirements.write_text("pytest>=8  # tests\nrasa>=3.6.20,<3.7  # a range\n", encoding="utf-8")
+    assert check_rasa_version("3.6.20", requirements) == "3.6.20"
+    with pytest.raises(StartupError, match=r"3\.7\.1"):
+        check_rasa_version("3.7.1", requirements)
+    requirements.write_text("pytest>=8\n", encoding="utf-8")
+    with pytest.raises(StartupError, match="names no rasa version"):
+        check_rasa_version("3.6.21", requirements)
 
 
 def test_secrets_never_come_from_the_command_line() -> None:

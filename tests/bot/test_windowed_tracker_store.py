@@ -18,7 +18,7 @@ from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import ActionExecuted, BotUttered, SessionStarted, SlotSet, UserUttered
 from rasa.utils.endpoints import EndpointConfig
 
-from bot.stores.windowed_sql import WindowedSQLTrackerStore
+from bot.stores.windowed_sql import WindowedSQLTrackerStore, install_wrapper_delegation
 
 DOMAIN = Domain.from_dict(
     {
@@ -145,7 +145,9 @@ def test_a_new_conversation_is_cached_from_its_first_turn(database: dict[str, An
 
 
 def test_a_new_conversation_is_ours_through_rasas_wrappers(database: dict[str, Any]) -> None:
-    """Built from endpoints.yml and wrapped as Rasa's agent wraps it: a new conversation's first save is ours too."""
+    """Built from endpoints.yml and wrapped as Rasa's agent wraps it, with the delegation bot/server.py installs
+    (bot/patches.py): a new conversation's first save is ours too."""
+    install_wrapper_delegation()
     options = dict(database)
     host = options.pop("host", None)  # endpoints.yml's `url` is the database host
     config = EndpointConfig(host, type="bot.stores.windowed_sql.WindowedSQLTrackerStore", max_events=60, **options)

@@ -36,6 +36,21 @@ def test_whatsapp_list_rows_for_four_to_ten_choices() -> None:
     assert all(len(row["title"]) <= whatsapp.ROW_TITLE_LIMIT for row in rows)
 
 
+def test_whatsapp_long_titles_become_list_rows_with_the_whole_title() -> None:
+    """A clarification's article titles do not fit 20-character reply buttons: a list whose rows keep the whole
+    title as their description, while short titles stay reply buttons."""
+    titles = ["¿Puedo cancelar mi pedido antes del envío?", "¿Cómo cancelo mi suscripción Nimbus Plus?", "Ninguno"]
+    buttons = [{"title": title, "payload": f'/faq{{"kb_article":"a{n}"}}'} for n, title in enumerate(titles)]
+    [listed] = whatsapp.button_messages("521", "¿Cuál de estos?", buttons)
+    rows = listed["interactive"]["action"]["sections"][0]["rows"]
+    assert listed["interactive"]["type"] == "list"
+    assert [row.get("description") for row in rows] == [titles[0], titles[1], None]
+    assert all(len(row["title"]) <= whatsapp.ROW_TITLE_LIMIT for row in rows)
+    assert rows[2]["title"] == "Ninguno"
+    [short] = whatsapp.button_messages("521", "¿Cuál?", buttons[2:] + YES_NO)
+    assert short["interactive"]["type"] == "button"
+
+
 def test_messenger_plans() -> None:
     """Up to 3 buttons: a button template; quick replies when asked or for 4 to 13; beyond 13 a numbered text."""
     [template] = messenger.button_messages("PSID", "Autre chose ?", YES_NO, RESPONSE)

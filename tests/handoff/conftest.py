@@ -91,6 +91,7 @@ def settings(database_url: str, tmp_path: Path) -> Settings:
         delivery_interval_seconds=0,
         inactivity_check_seconds=0,
         retention_check_seconds=0,
+        qa_interval_seconds=0,
         rasa_url="http://rasa.test:5005",
         rasa_jwt_secret=RASA_JWT_SECRET,
         mode="demo",

@@ -4,7 +4,6 @@ console in a browser) when a test needs settings the shared ``system`` fixture d
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -14,16 +13,11 @@ from pathlib import Path
 
 import httpx
 
+from scripts.ports import free_port
+
 ROOT = Path(__file__).resolve().parents[2]
 SERVICE_KEY = "live-service-key-0123456789abcdef"
 ADMIN_TOKEN = "live-admin-token-0123456789abcdef"
-
-
-def free_port() -> int:
-    """A TCP port nothing listens on right now."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 @dataclass

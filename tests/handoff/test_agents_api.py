@@ -158,7 +158,8 @@ def test_transfer_to_queue_and_to_agent(client: TestClient) -> None:
 
 
 def test_close_hands_back_to_bot_or_ends(client: TestClient, rasa: RasaStandIn) -> None:
-    """return_to_bot true → agent_handback; false → agent_close; a second close is 409."""
+    """return_to_bot true → agent_handback offering the customer a rating of that handoff; false → agent_close
+    without one; a second close is 409."""
     back = create(client, language="fr", topic="general")
     end = create(client, language="fr", topic="general")
     for handoff in (back, end):
@@ -176,7 +177,7 @@ def test_close_hands_back_to_bot_or_ends(client: TestClient, rasa: RasaStandIn) 
     assert again.status_code == 409
     deliver_due(client.app.state.context, client.app.state.delivery_port)  # type: ignore[attr-defined]
     assert [(c["json"]["name"], c["json"]["entities"]) for c in rasa.calls] == [
-        ("agent_handback", {"resolution": "refund issued"}),
+        ("agent_handback", {"resolution": "refund issued", "csat_handoff_id": back["id"]}),
         ("agent_close", {"resolution": "customer left"}),
     ]
 

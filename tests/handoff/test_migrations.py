@@ -13,12 +13,17 @@ from handoff.store.models import Base, Queue
 TABLES = {
     "agents",
     "audit_log",
+    "canned_replies",
     "realtime_tickets",
     "handoffs",
     "holiday_calendars",
     "messages",
     "outbox",
     "privacy_tasks",
+    "qa_findings",
+    "qa_reviews",
+    "customers",
+    "customer_identities",
     "queues",
     "alembic_version",
 }

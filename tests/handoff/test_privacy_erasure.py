@@ -111,6 +111,33 @@ def test_a_customer_known_only_to_rasa_is_exported_and_erased(client: TestClient
     assert client.get("/api/v1/customers/web-only-customer/export", headers=ADMIN).status_code == 404
 
 
+def test_erasure_takes_the_customer_record_its_identities_and_the_linked_channels(
+    client: TestClient, stores: StoresStandIn
+) -> None:
+    """The WhatsApp customer also wrote on Twilio (the verified number linked both): the export shows the record,
+    and erasure deletes it, its identities and the Twilio conversation's handoff and tracker too."""
+    twilio_id = "twilio:+34600000042"
+    stores.trackers[twilio_id] = [{"event": "user", "text": "otra vez yo"}]
+    first = _hand_off(client)
+    body = handoff_body(conversation_id=twilio_id, customer_id=twilio_id, channel="twilio")
+    second = client.post("/api/v1/handoffs", json=body, headers=SERVICE).json()
+    record = first["customer_record_id"]
+    assert second["customer_record_id"] == record
+    exported = client.get(f"/api/v1/customers/{PHONE_ID}/export", headers=ADMIN).json()
+    assert [record] == [r["id"] for r in exported["records"]]
+    assert {"whatsapp", "phone", "twilio"} == {i["channel"] for i in exported["records"][0]["identities"]}
+    assert {first["id"], second["id"]} == {h["id"] for h in exported["handoffs"]}
+    result = client.delete(f"/api/v1/customers/{PHONE_ID}", headers=ADMIN).json()
+    db = next(r for r in result["stores"] if r["store"] == "handoff_db")["result"]
+    assert (db["handoffs"], db["customer_records"], db["identities"]) == (2, 1, 3)
+    assert client.get(f"/api/v1/customer-records/{record}", headers=ADMIN).status_code == 404
+    left = client.get(f"/api/v1/handoffs/{second['id']}", headers=ADMIN).json()
+    assert (left["customer_record_id"], "+34600000042" in str(left)) == (None, False)
+    assert twilio_id not in stores.trackers
+    again = client.post("/api/v1/handoffs", json=body, headers=SERVICE).json()
+    assert again["customer_record_id"] != record  # a new start: nothing of the old record is found
+
+
 @pytest.mark.parametrize(
     ("key", "about"),
     [

@@ -45,8 +45,8 @@ def _closed_handoff(client: TestClient) -> str:
 def test_closed_handoffs_older_than_the_period_are_purged_with_rasa_trackers(
     client: TestClient, clock: FrozenClock, stores: StoresStandIn
 ) -> None:
-    """A handoff closed 91 days ago goes with its messages; one closed 10 days ago and an open one stay; Rasa is
-    asked to purge trackers idle for 90 days; the pass is audited."""
+    """A handoff closed 91 days ago goes with its messages and its customer record; one closed 10 days ago and an
+    open one stay; Rasa is asked to purge trackers idle for 90 days; the pass is audited."""
     old = _closed_handoff(client)
     clock.advance(days=81)
     recent = _closed_handoff(client)
@@ -59,6 +59,7 @@ def test_closed_handoffs_older_than_the_period_are_purged_with_rasa_trackers(
         result["messages_purged"],
         result["rasa_trackers_purged"],
     ) == (True, 1, 3, 2)
+    assert result["customer_records_purged"] == 1  # the old handoff's customer has nothing left, the others do
     assert stores.purged_older_than == [90 * DAY]
     assert client.get(f"/api/v1/handoffs/{old}", headers=ADMIN).status_code == 404
     assert {200} == {client.get(f"/api/v1/handoffs/{h}", headers=ADMIN).status_code for h in (recent, still_open)}

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
 import sys
 import threading
@@ -19,20 +18,15 @@ import pytest
 
 from actions.kb_runtime import RetrieverHolder
 from kb import Retriever
+from scripts.ports import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 @contextmanager
 def running_action_server(index_dir: Path) -> Iterator[str]:
     """Start `python -m rasa_sdk --actions actions.faq` on a free port with KB_INDEX_DIR=index_dir; yield its URL."""
-    port = _free_port()
+    port = free_port()
     env = {**os.environ, "KB_INDEX_DIR": str(index_dir), "PYTHONPATH": str(ROOT)}
     process = subprocess.Popen(
         [sys.executable, "-m", "rasa_sdk", "--actions", "actions.faq", "--port", str(port)],

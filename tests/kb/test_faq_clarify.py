@@ -58,7 +58,8 @@ def _slots(body: dict[str, Any]) -> dict[str, Any]:
     ("language", "question", "none_of_these"),
     [
         ("es", "quiero cancelar", "Ninguno de estos"),
-        ("fr", "annuler", "Aucun de ceux-ci"),
+        ("pt", "quero cancelar", "Nenhum destes"),
+        ("zh", "我要取消", "都不是"),
         ("en", "i want to cancel", "None of these"),
     ],
 )

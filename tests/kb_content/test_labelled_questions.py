@@ -85,3 +85,27 @@ def test_dialect_set_is_complete_and_held_out(language: str) -> None:
     calibration = yaml.safe_load(CALIBRATION_FILE.read_text(encoding="utf-8")) or {}
     seen.update(normalise(str(text)) for text in calibration.get(language, []))
     assert [text for text in texts if text in seen] == []
+
+
+CHAT_DIR = ROOT / "kb" / "calibration" / "chat_questions"
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_chat_questions_cover_every_article_and_stay_apart_from_the_held_out_sets(language: str) -> None:
+    """The chat-register questions name real articles (8+ each), 20+ out-of-scope ones, no duplicates, and none is
+    a question of either held-out set (the sets must measure questions the retriever never learnt from)."""
+    data = yaml.safe_load((CHAT_DIR / f"{language}.yml").read_text(encoding="utf-8"))
+    assert data["language"] == language
+    articles: dict[str, list[str]] = data["articles"]
+    assert set(articles) == set(ARTICLE_IDS)
+    assert min(len(texts) for texts in articles.values()) >= 8
+    assert len(data["out_of_scope"]) >= 20
+    texts = [normalise(str(text)) for texts in articles.values() for text in texts]
+    texts += [normalise(str(text)) for text in data["out_of_scope"]]
+    assert [text for text, count in Counter(texts).items() if count > 1] == []
+    held_out = {
+        normalise(str(item["text"]))
+        for directory in (QUESTIONS_DIR, DIALECT_DIR)
+        for item in _questions(directory, language)
+    }
+    assert sorted(set(texts) & held_out) == []

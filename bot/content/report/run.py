@@ -10,6 +10,7 @@ import time
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
@@ -129,9 +130,11 @@ def run_report(
     seed: int = 42,
     epochs: int | None = None,
     predictions_path: Path | None = None,
+    history: Path | None = None,
 ) -> Path:
     """Trains, evaluates and writes `report.md` plus one confusion PNG per language into `out` (and every held-out
-    prediction to `predictions_path`)."""
+    prediction to `predictions_path`; with `history`, appends the run's per-language accuracy there and redraws the
+    accuracy-over-time chart beside it)."""
     corpus, issues = load_nlu(settings.path(settings.nlu_dir), settings.languages)
     if not corpus.examples:
         raise ReportError(f"no NLU examples under {settings.path(settings.nlu_dir)}")
@@ -174,4 +177,10 @@ def run_report(
     )
     target = out / "report.md"
     target.write_text(report, encoding="utf-8")
+    if history is not None:
+        from bot.content.report.history import record_and_chart
+
+        details = {"config": str(settings.config), "seed": seed, "test_fraction": test_fraction,
+                   "train_examples": len(split.train), "test_examples": len(split.test)}  # fmt: skip
+        record_and_chart(history, metrics, datetime.now(timezone.utc), details)
     return target

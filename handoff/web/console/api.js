@@ -35,6 +35,14 @@ export class Api {
     return this.request("GET", path);
   }
 
+  // A page of a listing and the size of the whole listing (the X-Total-Count header).
+  async list(path) {
+    const response = await fetch(this.base + path, { headers: { Authorization: `Bearer ${this.token}` } });
+    const data = await response.json().catch(() => null);
+    if (!response.ok) throw new ApiError(response.status, data && typeof data.detail === "string" ? data.detail : `GET ${path}: HTTP ${response.status}`);
+    return { items: data, total: Number(response.headers.get("X-Total-Count") || data.length) };
+  }
+
   post(path, body = {}) {
     return this.request("POST", path, body);
   }

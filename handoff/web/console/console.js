@@ -6,7 +6,10 @@ import { languageLabel } from "/static/common/languages.js";
 import { duration, secondsSince } from "/static/common/time.js";
 import { Api, ApiError, LiveUpdates } from "/static/console/api.js";
 import { ConversationView } from "/static/console/conversation.js";
+import { QualityView } from "/static/console/quality.js";
+import { ReportsView } from "/static/console/reports.js";
 import { SupervisorView } from "/static/console/supervisor.js";
+import { WaitingList } from "/static/console/waiting.js";
 
 const TOKEN_KEY = "nimbus.console.token";
 
@@ -15,10 +18,13 @@ class Console {
     this.api = null;
     this.me = null;
     this.live = null;
-    this.handoffs = [];
+    this.mine = [];
+    this.waiting = null; // the paged, filtered waiting list, built once the page is shown
     this.refreshTimer = null;
     this.conversation = new ConversationView($("#conversation"), $("#details"), this);
     this.supervisor = new SupervisorView($("#view-supervisor"), this);
+    this.reports = new ReportsView($("#view-reports"), this);
+    this.quality = new QualityView($("#view-quality"), this);
   }
 
   async signIn(token) {
@@ -32,6 +38,8 @@ class Console {
     $("#me-name").textContent = `${me.display_name} · ${me.role}`;
     $("#my-status").value = me.status;
     $("#tab-supervisor").hidden = !["supervisor", "admin"].includes(me.role);
+    $("#tab-reports").hidden = !["supervisor", "admin"].includes(me.role);
+    $("#tab-quality").hidden = !["supervisor", "admin"].includes(me.role);
     this.live = new LiveUpdates(() => api.liveUrl(), (event) => this.onEvent(event), (up) => this.onLive(up));
     this.live.start();
     await this.refresh();
@@ -67,12 +75,16 @@ class Console {
     this.refreshTimer = setTimeout(() => this.refresh().catch((error) => this.report(error)), 100);
   }
 
+  // The waiting list is one page from the server (it can hold thousands); "my conversations" are few.
   async refresh() {
-    const [queues, handoffs] = await Promise.all([
+    this.waiting ??= new WaitingList(this, (h) => this.card(h));
+    const mine = new URLSearchParams({ status: "assigned", agent_id: this.me.id, limit: "200" });
+    const [queues, assigned] = await Promise.all([
       this.api.get("/agents/me/queues"),
-      this.api.get("/handoffs?status=open&limit=500"),
+      this.api.get(`/handoffs?${mine}`),
+      this.waiting.load(),
     ]);
-    this.handoffs = handoffs;
+    this.mine = assigned;
     this.renderQueues(queues);
     this.renderLists();
   }
@@ -93,10 +105,8 @@ class Console {
   }
 
   renderLists() {
-    const waiting = this.handoffs.filter((h) => h.status === "queued");
-    const mine = this.handoffs.filter((h) => h.status === "assigned" && h.agent_id === this.me.id);
-    $("#waiting-count").textContent = `(${waiting.length})`;
-    replaceChildren($("#waiting"), waiting.length ? waiting.map((h) => this.card(h)) : el("li", { class: "none" }, "Nobody is waiting."));
+    this.waiting.render();
+    const mine = this.mine;
     replaceChildren($("#mine"), mine.length ? mine.map((h) => this.card(h)) : el("li", { class: "none" }, "No open conversations."));
   }
 
@@ -145,13 +155,14 @@ class Console {
   }
 
   showView(name) {
-    const supervisor = name === "supervisor";
-    $("#view-conversations").hidden = supervisor;
-    $("#view-supervisor").hidden = !supervisor;
-    $("#tab-conversations").setAttribute("aria-pressed", String(!supervisor));
-    $("#tab-supervisor").setAttribute("aria-pressed", String(supervisor));
-    if (supervisor) this.supervisor.show();
+    for (const view of ["conversations", "supervisor", "reports", "quality"]) {
+      $(`#view-${view}`).hidden = view !== name;
+      $(`#tab-${view}`).setAttribute("aria-pressed", String(view === name));
+    }
+    if (name === "supervisor") this.supervisor.show();
     else this.supervisor.hide();
+    if (name === "reports") this.reports.show();
+    if (name === "quality") this.quality.show();
   }
 
   report(error) {
@@ -184,6 +195,8 @@ function start() {
   $("#signout").addEventListener("click", () => app.signOut());
   $("#tab-conversations").addEventListener("click", () => app.showView("conversations"));
   $("#tab-supervisor").addEventListener("click", () => app.showView("supervisor"));
+  $("#tab-reports").addEventListener("click", () => app.showView("reports"));
+  $("#tab-quality").addEventListener("click", () => app.showView("quality"));
   $("#claim-next").addEventListener("click", async () => {
     try {
       const claimed = await app.api.post("/handoffs/claim-next");

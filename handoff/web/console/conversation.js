@@ -3,9 +3,11 @@
 import { $, el, replaceChildren } from "/static/common/dom.js";
 import { isRightToLeft, languageLabel } from "/static/common/languages.js";
 import { clockTime, duration } from "/static/common/time.js";
+import { MacroPicker } from "/static/console/macros.js";
+import { CustomerPanel } from "/static/console/customer_panel.js";
 
 const ROLE_NAMES = { customer: "Customer", bot: "Bot", agent: "Agent" };
-const KEPT_INPUTS = ["reply", "resolution", "transfer-agent", "transfer-queue", "kb-query"];
+const KEPT_INPUTS = ["reply", "reply-translation", "resolution", "transfer-agent", "transfer-queue", "kb-query"];
 const WINDOW_NAMES = { whatsapp: "WhatsApp", twilio: "WhatsApp", twilio_whatsapp: "WhatsApp", messenger: "Messenger", facebook: "Messenger" };
 
 function messageId() {
@@ -29,15 +31,40 @@ export class ConversationView {
     this.reloadTimer = null;
     this.suggestions = null; // the last answer (items or an error message), kept across live reloads
     this.suggestionRequest = 0; // only the answer to the latest request is shown
+    this.translation = null; // {enabled, provider} of the service, asked once
+    this.preview = null; // the reply's translation the agent is checking before it goes
+    this.originalsShown = new Set(); // messages whose original text the agent asked to see
+    this.customerPanel = new CustomerPanel(app); // the customer's record and earlier handoffs, beside the transcript
+  }
+
+  // The agent's own languages come from their profile; the first one is the one the console shows.
+  agentLanguage() {
+    return (this.app.me.languages || [])[0] || "en";
+  }
+
+  // Translation happens only when it is configured and the agent does not speak the customer's language.
+  translating(h) {
+    return Boolean(this.translation?.enabled && h.language && !(this.app.me.languages || []).includes(h.language));
   }
 
   async open(handoffId) {
+    const same = handoffId === this.handoffId; // clicking the open conversation again keeps the draft and preview
     this.handoffId = handoffId;
-    const [handoff, queues] = await Promise.all([this.app.api.get(`/handoffs/${handoffId}`), this.app.api.get("/queues")]);
+    const [handoff, queues, translation] = await Promise.all([
+      this.app.api.get(`/handoffs/${handoffId}`),
+      this.app.api.get("/queues"),
+      this.translation ? Promise.resolve(this.translation) : this.app.api.get("/translation"),
+    ]);
     this.queues = queues;
+    this.translation = translation;
     this.suggestions = null;
-    this.show(handoff, { keepDraft: false });
+    if (!same) {
+      this.preview = null;
+      this.originalsShown = new Set();
+    }
+    this.show(handoff, { keepDraft: same });
     this.loadSuggestions();
+    if (!same) this.customerPanel.load(handoffId, this.details);
   }
 
   onEvent(event) {
@@ -121,11 +148,52 @@ export class ConversationView {
         "li",
         { class: `message ${kind}`, dataset: { role: kind, messageId: String(m.id), ...(m.delivery_status ? { delivery: m.delivery_status } : {}) } },
         el("span", { class: "meta" }, label, " · ", el("time", { datetime: m.timestamp }, clockTime(m.timestamp))),
-        el("p", { class: "text", dir: direction(language), lang: language || false }, m.text),
+        this.messageBody(m, language),
         m.delivery_status ? this.deliveryMarker(h, m) : null,
       );
     });
     return el("ol", { class: "transcript", "aria-label": "Transcript", "aria-live": "polite" }, items);
+  }
+
+  // A message in the agent's language when it was translated for them, with the original one click away; a
+  // translated reply shows the agent's words and what the customer received.
+  messageBody(m, language) {
+    const text = (value, lang, extra = {}) => el("p", { class: "text", dir: direction(lang), lang: lang || false, ...extra }, value);
+    if (m.original_text) {
+      return [
+        text(m.original_text, m.original_language),
+        el(
+          "p",
+          { class: "sent-translation" },
+          el("small", {}, `Customer received (${languageLabel(m.language)}): `),
+          el("span", { dir: direction(m.language), lang: m.language || false }, m.text),
+        ),
+      ];
+    }
+    const t = m.translation;
+    if (!t) return text(m.text, language);
+    if (t.failed) {
+      return [text(m.text, language), el("p", { class: "translation-failed", role: "note" }, "Translation unavailable: original shown")];
+    }
+    const showOriginal = this.originalsShown.has(m.id);
+    const toggle = el(
+      "button",
+      {
+        type: "button",
+        class: "link show-original",
+        "aria-pressed": String(showOriginal),
+        onclick: () => {
+          if (this.originalsShown.has(m.id)) this.originalsShown.delete(m.id);
+          else this.originalsShown.add(m.id);
+          this.show(this.handoff, { keepDraft: true });
+        },
+      },
+      showOriginal ? "Show translation" : "Show original",
+    );
+    return [
+      showOriginal ? text(m.text, language, { "data-shown": "original" }) : text(t.text, t.language, { "data-shown": "translation" }),
+      el("p", { class: "translated-note" }, el("small", {}, showOriginal ? `${languageLabel(language)} original` : `Translated from ${languageLabel(language)}`), " ", toggle),
+    ];
   }
 
   // Whether the customer got the reply; a failed one says why and can be sent again (it is also retried by itself
@@ -154,15 +222,20 @@ export class ConversationView {
   }
 
   composer(h) {
+    const translating = this.translating(h);
+    const own = this.agentLanguage();
     const reply = el("textarea", {
       id: "reply",
       rows: 3,
-      dir: direction(h.language),
-      lang: h.language,
-      placeholder: "Reply to the customer (Enter sends, Shift+Enter for a new line)",
+      dir: direction(translating ? own : h.language),
+      lang: translating ? own : h.language,
+      placeholder: translating
+        ? `Write in ${languageLabel(own)} (Enter translates to ${languageLabel(h.language)}, Shift+Enter for a new line)`
+        : "Reply to the customer (Enter sends, Shift+Enter for a new line)",
       "aria-label": "Reply",
     });
-    const send = () => this.send(reply, false);
+    const send = () => (translating ? this.translateDraft(reply) : this.send(reply, false));
+    const macros = new MacroPicker(this, h, reply); // before the Enter handler: Enter picks a canned reply first
     reply.addEventListener("keydown", (event) => {
       if (event.key === "Enter" && !event.shiftKey && !event.isComposing) {
         event.preventDefault();
@@ -173,14 +246,90 @@ export class ConversationView {
     return el(
       "div",
       { class: "composer" },
+      translating
+        ? el("p", { class: "translation-info", id: "translation-info" }, `You write in ${languageLabel(own)}; the customer reads ${languageLabel(h.language)}. Translate, check, then send.`)
+        : null,
       reply,
+      macros.element,
       el(
         "div",
         { class: "composer-buttons" },
-        el("button", { type: "button", id: "send", onclick: send, disabled: windowClosed }, "Send"),
+        translating
+          ? el("button", { type: "button", id: "translate", onclick: send, disabled: windowClosed }, "Translate")
+          : el("button", { type: "button", id: "send", onclick: send, disabled: windowClosed }, "Send"),
         el("button", { type: "button", id: "add-note", class: "secondary", onclick: () => this.send(reply, true) }, "Add private note"),
       ),
+      translating && this.preview ? this.previewBox(h, windowClosed) : null,
     );
+  }
+
+  // The reply in the customer's language, editable; what is in this box is exactly what the customer receives.
+  previewBox(h, windowClosed) {
+    const p = this.preview;
+    const edited = el("textarea", {
+      id: "reply-translation",
+      rows: 3,
+      dir: direction(p.target_language),
+      lang: p.target_language,
+      "aria-label": `Reply in ${languageLabel(p.target_language)}`,
+    });
+    edited.value = p.translated;
+    return el(
+      "div",
+      { class: "translation-preview", id: "translation-preview", dataset: { failed: String(p.failed) } },
+      el(
+        "p",
+        { class: p.failed ? "translation-failed" : "preview-label" },
+        p.failed
+          ? "Translation unavailable: edit the text below or send it as written."
+          : `${languageLabel(p.target_language)}, as the customer will receive it (${p.provider}); edit if needed:`,
+      ),
+      edited,
+      el(
+        "div",
+        { class: "composer-buttons" },
+        el("button", { type: "button", id: "send-translation", disabled: windowClosed, onclick: () => this.sendTranslation(edited) }, "Send translation"),
+        el("button", { type: "button", id: "discard-translation", class: "secondary", onclick: () => { this.preview = null; this.show(this.handoff, { keepDraft: true }); } }, "Discard"),
+      ),
+    );
+  }
+
+  async translateDraft(textarea) {
+    const text = textarea.value.trim();
+    const handoffId = this.handoffId;
+    if (!text) return;
+    try {
+      const preview = await this.app.api.post(`/handoffs/${handoffId}/translate-preview`, { text });
+      if (handoffId !== this.handoffId) return; // the agent opened another conversation meanwhile
+      this.preview = { ...preview, original: text };
+      this.show(this.handoff, { keepDraft: true });
+      const box = document.getElementById("reply-translation");
+      if (box) {
+        box.value = preview.translated; // a new preview replaces whatever the previous one held
+        box.focus();
+      }
+    } catch (error) {
+      this.app.report(error);
+    }
+  }
+
+  async sendTranslation(textarea) {
+    const text = textarea.value.trim();
+    const p = this.preview;
+    if (!text || !p) return;
+    // A failed translation is sent as the agent's own text, so the transcript does not claim a translation.
+    const body = p.failed ? { text, message_id: messageId() } : { text, original_text: p.original, original_language: p.source_language, message_id: messageId() };
+    textarea.disabled = true;
+    try {
+      await this.app.api.post(`/handoffs/${this.handoffId}/replies`, body);
+      this.preview = null;
+      const reply = $("#reply", this.container);
+      if (reply) reply.value = "";
+      await this.reload();
+    } catch (error) {
+      this.app.report(error);
+      textarea.disabled = false;
+    }
   }
 
   actions(h) {
@@ -253,12 +402,14 @@ export class ConversationView {
     const confidence = h.language_confidence == null ? "not measured" : `${Math.round(h.language_confidence * 100)}% confident`;
     return [
       el("section", {}, el("h3", {}, "Customer"), el("dl", { class: "profile" }, rows.map(([k, v]) => [el("dt", {}, k), el("dd", { dir: "auto" }, String(v))]))),
+      this.customerPanel.section(),
       el(
         "section",
         {},
         el("h3", {}, "Detected language"),
         el("p", { id: "detected-language" }, languageLabel(h.language), el("br"), el("small", {}, confidence)),
         h.language_covered === false ? el("p", { class: "warning" }, "No agent in this queue speaks it.") : null,
+        this.translating(h) ? el("p", { class: "translation-info", id: "translated-for-you" }, `Translated for you into ${languageLabel(this.agentLanguage())} (${this.translation.provider}).`) : null,
       ),
       h.summary ? el("section", {}, el("h3", {}, "Summary"), el("p", { dir: "auto" }, h.summary)) : null,
       el(

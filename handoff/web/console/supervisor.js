@@ -1,4 +1,5 @@
-// The supervisor view: queue depth and longest wait, agents and their load, today's handoffs and waits by language.
+// The supervisor view: queue depth and longest wait, agents and their load, today's handoffs and waits by language,
+// and the latest customer ratings of closed handoffs with their comments.
 
 import { $, el, replaceChildren } from "/static/common/dom.js";
 import { languageLabel } from "/static/common/languages.js";
@@ -39,8 +40,9 @@ export class SupervisorView {
 
   async load() {
     try {
-      const data = await this.app.api.get("/dashboard");
+      const [data, ratings] = await Promise.all([this.app.api.get("/dashboard"), this.app.api.get("/csat?limit=20")]);
       this.render(data);
+      this.renderRatings(ratings);
     } catch (error) {
       this.app.report(error);
     }
@@ -76,16 +78,46 @@ export class SupervisorView {
         ),
       ),
     );
-    replaceChildren($("#sup-chart", this.container), this.chart(data.languages));
+    const chart = this.chart(data.languages);
+    replaceChildren($("#sup-chart", this.container), chart);
+    fitLabels(chart);
   }
 
-  // Two bars per language: handoffs today, and the average wait (scaled to the longest average).
+  // Newest first; the comment is the customer's own words, shown as text.
+  renderRatings(ratings) {
+    const body = $("#sup-csat tbody", this.container);
+    if (!ratings.length) {
+      replaceChildren(body, el("tr", {}, el("td", { colspan: 6, class: "none" }, "No ratings yet.")));
+      return;
+    }
+    replaceChildren(
+      body,
+      ratings.map((r) =>
+        el(
+          "tr",
+          { dataset: { handoff: r.handoff_id } },
+          el("td", {}, new Date(r.rated_at).toLocaleString()),
+          el("td", {}, r.agent_id || "—"),
+          el("td", {}, r.queue),
+          el("td", {}, languageLabel(r.language)),
+          el("td", { class: "number csat-score", "aria-label": `${r.score} out of 5` }, `${"★".repeat(r.score)}${"☆".repeat(5 - r.score)}`),
+          el("td", { class: "csat-comment" }, r.comment || "—"),
+        ),
+      ),
+    );
+  }
+
+  // Two bars per language: handoffs today, and the average wait (scaled to the longest average). The bars leave
+  // room for the longest value label beside them.
   chart(languages) {
     if (!languages.length) return el("p", { class: "none" }, "No handoffs today yet.");
     const rowHeight = 34;
     const width = 640;
     const labelWidth = 130;
-    const barSpace = width - labelWidth - 90;
+    const countText = (l) => `${l.handoffs} (${l.waiting} waiting)`;
+    const waitText = (l) => (l.average_wait_seconds == null ? "—" : duration(l.average_wait_seconds));
+    const longestValue = Math.max(...languages.flatMap((l) => [countText(l).length, waitText(l).length]));
+    const barSpace = width - labelWidth - Math.max(90, longestValue * 7.5 + 12);
     const height = languages.length * rowHeight + 30;
     const mostHandoffs = Math.max(...languages.map((l) => l.handoffs), 1);
     const longestAverage = Math.max(...languages.map((l) => l.average_wait_seconds || 0), 1);
@@ -100,11 +132,26 @@ export class SupervisorView {
       root.append(
         svg("text", { x: 0, y: y + 18, class: "label" }, languageLabel(l.language)),
         svg("rect", { x: labelWidth, y, width: Math.max(countWidth, 1), height: 12, class: "bar count" }),
-        svg("text", { x: labelWidth + countWidth + 6, y: y + 11, class: "value" }, `${l.handoffs} (${l.waiting} waiting)`),
+        svg("text", { x: labelWidth + countWidth + 6, y: y + 11, class: "value" }, countText(l)),
         svg("rect", { x: labelWidth, y: y + 14, width: Math.max(waitWidth, 1), height: 12, class: "bar wait" }),
-        svg("text", { x: labelWidth + waitWidth + 6, y: y + 25, class: "value" }, l.average_wait_seconds == null ? "—" : duration(l.average_wait_seconds)),
+        svg("text", { x: labelWidth + waitWidth + 6, y: y + 25, class: "value" }, waitText(l)),
       );
     });
     return root;
   }
+}
+
+// Text widths depend on the font: once the chart is on the page, widen its drawing area to hold every label, so
+// no value is cut off at the edge.
+function fitLabels(root) {
+  if (!(root instanceof SVGSVGElement) || !root.isConnected) return;
+  const [, , width, height] = root.getAttribute("viewBox").split(" ").map(Number);
+  let right = width;
+  let bottom = height;
+  for (const text of root.querySelectorAll("text")) {
+    const box = text.getBBox();
+    right = Math.max(right, box.x + box.width + 4);
+    bottom = Math.max(bottom, box.y + box.height + 2);
+  }
+  if (right > width || bottom > height) root.setAttribute("viewBox", `0 0 ${Math.ceil(right)} ${Math.ceil(bottom)}`);
 }

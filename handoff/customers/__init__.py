@@ -1,0 +1,1 @@
+"""One customer across conversations and channels: identities, the customer-data provider (CRM) and skills."""

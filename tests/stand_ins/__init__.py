@@ -1,0 +1,1 @@
+"""Local HTTP servers standing in for vendor APIs at the network edge (started by the tests, real HTTP)."""
