@@ -18,6 +18,7 @@ from actions.handoff_client import HandoffServiceError
 from actions.identity import ChannelMismatchError
 from actions.privacy import log_id
 from actions.runtime import Runtime, get_runtime
+from actions.templates import whatsapp_template
 
 logger = logging.getLogger(__name__)
 
@@ -173,6 +174,16 @@ class ActionRelayToAgent(Action):
         runtime.start_outbox_flusher()
 
 
+def agent_attachment(tracker: Tracker) -> dict[str, Any] | None:
+    """The file an agent's reply carries, as Rasa's attachment (`type` image or file, `payload` src and name)."""
+    url = next(tracker.get_latest_entity_values("attachment_url"), None)
+    if not url:
+        return None
+    kind = next(tracker.get_latest_entity_values("attachment_type"), None)
+    name = next(tracker.get_latest_entity_values("attachment_name"), None)
+    return {"type": "image" if kind == "image" else "file", "payload": {"src": str(url), "name": str(name or "")}}
+
+
 class ActionDeliverAgentReply(Action):
     """Sends an agent's reply (external intent `agent_reply`) to the customer on their channel."""
 
@@ -185,7 +196,14 @@ class ActionDeliverAgentReply(Action):
             return []
         text = next(tracker.get_latest_entity_values("agent_message"), None)
         agent = next(tracker.get_latest_entity_values("agent_name"), None)
-        if text:
+        template = whatsapp_template(tracker)
+        sent_file = agent_attachment(tracker)
+        if template is not None:
+            dispatcher.utter_message(json_message=template, metadata={"from_agent": True, "agent_name": agent})
+        elif sent_file is not None:
+            # The file itself goes; its transcript label ("[file] name") is for the agent, not the customer.
+            dispatcher.utter_message(attachment=sent_file, metadata={"from_agent": True, "agent_name": agent})
+        elif text:
             dispatcher.utter_message(text=str(text), metadata={"from_agent": True, "agent_name": agent})
         return []
 
@@ -207,9 +225,15 @@ class ActionHandback(Action):
         intent = (tracker.latest_message.get("intent") or {}).get("name")
         # The handoff is over: which of its messages were relayed no longer matters (a new handoff starts afresh).
         (self._runtime or get_runtime()).outbox().forget_relayed(tracker.sender_id)
-        dispatcher.utter_message(response="utter_bot_back" if intent == "agent_handback" else "utter_goodbye")
+        window_closed = next(tracker.get_latest_entity_values("window_closed"), None) == "true"
+        template = whatsapp_template(tracker)
+        if template is not None:
+            dispatcher.utter_message(json_message=template)
+        elif not window_closed:  # the platform would reject free-form text; the service recorded it visibly
+            dispatcher.utter_message(response="utter_bot_back" if intent == "agent_handback" else "utter_goodbye")
         # A conversation the agent ended (agent_close) is not asked for a rating; the service offers none then either.
-        survey = survey_start(tracker, dispatcher) if intent == "agent_handback" else list(SURVEY_OVER)
+        offer = intent == "agent_handback" and not window_closed
+        survey = survey_start(tracker, dispatcher) if offer else list(SURVEY_OVER)
         return [
             SlotSet("human_mode", False),
             SlotSet("handoff_id", None),

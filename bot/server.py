@@ -43,6 +43,7 @@ from bot.security import logfilter
 from bot.security.edge import Edge
 from bot.security.sanic_edge import install_edge
 from bot.security.settings import EdgeSettings, SettingsError
+from bot.typing_routes import typing_blueprint
 
 logger = logging.getLogger("bot.server")
 
@@ -123,6 +124,7 @@ def build_app(args: argparse.Namespace, settings: EdgeSettings) -> tuple[Sanic, 
     )
     installed = install_edge(app, edge)
     app.blueprint(nimbus_blueprint(edge, channels))
+    app.blueprint(typing_blueprint(edge, channels))
     app.register_listener(
         partial(rasa.core.run.load_agent_on_start, args.model, endpoints, None), "before_server_start"
     )

@@ -17,10 +17,13 @@ from fastapi.staticfiles import StaticFiles
 from starlette.types import Scope
 
 from handoff.api import admin, agents, assist, console, csat, customers, handoffs, health, realtime
+from handoff.api import attachments as attachments_api
 from handoff.api import macros as macros_api
 from handoff.api import qa as qa_api
+from handoff.api import receipts as receipts_api
 from handoff.api import reports as reports_api
 from handoff.api import translation as translation_api
+from handoff.api import typing as typing_api
 from handoff.api import unanswered as unanswered_api
 from handoff.auth import Credentials
 from handoff.errors import (
@@ -45,6 +48,7 @@ from handoff.services.inactivity import InactivityWorker
 from handoff.services.metrics import Metrics
 from handoff.settings import Settings
 from handoff.store.db import make_engine, make_session_factory, startup_lock, upgrade_schema
+from handoff.templates import api as templates_api
 from handoff.translation.factory import build_translator
 from handoff.translation.provider import TranslationConfigError
 
@@ -205,7 +209,12 @@ def create_app(
     app.include_router(unanswered_api.router, prefix=API_PREFIX)
     app.include_router(reports_api.router, prefix=API_PREFIX)
     app.include_router(macros_api.router, prefix=API_PREFIX)
+    app.include_router(templates_api.router, prefix=API_PREFIX)
+    app.include_router(receipts_api.router, prefix=API_PREFIX)
+    app.include_router(typing_api.router, prefix=API_PREFIX)
     app.include_router(qa_api.router, prefix=API_PREFIX)
+    app.include_router(attachments_api.router, prefix=API_PREFIX)
+    app.include_router(attachments_api.public_router)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
     app.add_middleware(PerTokenRateLimit, limit_for=lambda scope, token: _rate_limit(settings, scope, token))
     csp = console.content_security_policy(settings.web_chat_rasa_url)

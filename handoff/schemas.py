@@ -104,6 +104,7 @@ class MessageOut(BaseModel):
     delivery_status: DeliveryStatus | None = None
     delivery_error: str | None = None
     delivery_attempts: int = 0
+    read_at: datetime | None = Field(default=None, description="when the customer's platform reported it read")
     original_text: str | None = Field(
         default=None, description="a translated reply: the agent's own words (``text`` is what the customer received)"
     )
@@ -434,6 +435,11 @@ class CustomerExport(BaseModel):
     )
     unavailable: dict[str, str] = Field(
         default_factory=dict, description="stores that could not answer (or are not configured), with why"
+    )
+    attachments: list[dict[str, Any]] = Field(
+        default_factory=list,
+        description="the files of the customer's handoffs: id, handoff_id, message_id, direction, kind, mime_type, "
+        "size, filename and the bytes as content_base64",
     )
 
 

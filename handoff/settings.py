@@ -172,6 +172,11 @@ class Settings(BaseSettings):
     customer_data_token: str | None = None
     customer_data_timeout_seconds: float = Field(default=2.0, gt=0, le=30)
     privacy_redis_urls: str = ""
+    # Attachments (images, PDFs): the largest file accepted, how long a signed link works, and the service's public
+    # base URL that platforms fetch an agent's file from (default: the URL the request reached).
+    attachment_max_bytes: int = Field(default=3_000_000, ge=1024)
+    attachment_link_seconds: int = Field(default=24 * 3600, ge=60)
+    public_url: str | None = None
     action_server_url: str | None = Field(
         default=None,
         validation_alias=AliasChoices("ACTION_SERVER_URL", "HANDOFF_ACTION_SERVER_URL", "action_server_url"),

@@ -27,6 +27,8 @@ from bot.channels.agent import sent_by_agent
 from bot.channels.dedup import DedupStore, build_store
 from bot.channels.http_client import PlatformClient, PlatformDeliveryError, policy_from_credentials
 from bot.channels.inbound import InboundMessage, PayloadError
+from bot.channels.line_media import DEFAULT_DATA_API_BASE, line_fetcher
+from bot.channels.media_relay import Fetcher, MediaRelay
 from bot.channels.namespacing import StripsOwnPrefix
 from bot.channels.signatures import verify_line_signature
 from bot.channels.webhook import bad_request, decode, dispatch, required, signature_rejection
@@ -37,6 +39,14 @@ logger = logging.getLogger(__name__)
 CHANNEL = "line"
 SIGNATURE_HEADER = "X-Line-Signature"
 DEFAULT_API_BASE = "https://api.line.me"
+
+
+def _data_api_base(credentials: dict[str, Any]) -> str:
+    """Where message contents are downloaded: `data_api_base`, else LINE's data host, or the `api_base` of a
+    stand-in (which serves both)."""
+    api_base = str(credentials.get("api_base") or DEFAULT_API_BASE)
+    configured = str(credentials.get("data_api_base") or "")
+    return configured or (DEFAULT_DATA_API_BASE if api_base == DEFAULT_API_BASE else api_base)
 
 
 class LineOutput(StripsOwnPrefix):
@@ -111,6 +121,9 @@ class LineOutput(StripsOwnPrefix):
     async def send_image_url(self, recipient_id: str, image: str, **kwargs: Any) -> None:
         await self._send(recipient_id, [payloads.image_message(image)], sent_by_agent(kwargs))
 
+    async def send_attachment(self, recipient_id: str, attachment: dict[str, Any], **kwargs: Any) -> None:
+        await self._send(recipient_id, payloads.attachment_messages(attachment), sent_by_agent(kwargs))
+
     async def send_custom_json(self, recipient_id: str, json_message: dict[str, Any], **kwargs: Any) -> None:
         """A LINE message object (or a list of them) from a `custom` response."""
         listed = json_message.get("messages")
@@ -137,6 +150,8 @@ class LineInput(InputChannel):
             client=PlatformClient(CHANNEL, token, policy_from_credentials(credentials)),
             dedup=build_store(credentials.get("dedup_redis_url") or None),
             reply_token_seconds=float(credentials.get("reply_token_seconds") or payloads.REPLY_TOKEN_SECONDS),
+            media=MediaRelay.from_credentials(credentials),
+            media_fetch=line_fetcher(_data_api_base(credentials), token),
         )
 
     def __init__(
@@ -146,6 +161,8 @@ class LineInput(InputChannel):
         client: PlatformClient,
         dedup: DedupStore,
         reply_token_seconds: float = payloads.REPLY_TOKEN_SECONDS,
+        media: MediaRelay | None = None,
+        media_fetch: Fetcher | None = None,
     ) -> None:
         if not channel_secret:
             logger.warning("LINE channel without 'channel_secret': every webhook is rejected")
@@ -155,6 +172,8 @@ class LineInput(InputChannel):
         self.dedup = dedup
         self.reply_token_seconds = reply_token_seconds
         self.profile_languages: dict[str, str | None] = {}
+        self.media = media
+        self.media_fetch = media_fetch
 
     def get_output_channel(self) -> OutputChannel:
         return LineOutput(self.client, self.api_base)
@@ -179,6 +198,9 @@ class LineInput(InputChannel):
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         webhook = Blueprint("line_webhook", __name__)
+        if self.media is not None and self.media_fetch is not None and self.media.enabled:
+            # Customers' files reach the handoff service during a handoff.
+            on_new_message = self.media.wrap(on_new_message, self.media_fetch)
 
         @webhook.route("/", methods=["GET"])
         async def health(_: Request) -> HTTPResponse:

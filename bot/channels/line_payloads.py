@@ -61,7 +61,9 @@ def _event(event: dict[str, Any]) -> LineEvent | None:
             )
             text = SHARE_MEDIA
         elif message_type in _MEDIA_TYPES:
-            metadata["attachment"] = attachment(_MEDIA_TYPES[message_type], id=message_id)
+            metadata["attachment"] = attachment(
+                _MEDIA_TYPES[message_type], id=message_id, filename=message.get("fileName")
+            )
             text = SHARE_MEDIA
         elif message_type == "location":
             metadata["attachment"] = attachment(
@@ -134,6 +136,16 @@ def quick_reply_message(text: str, items: Sequence[Choice]) -> dict[str, Any]:
 def image_message(url: str) -> dict[str, Any]:
     """An image message by HTTPS URL (used as its own preview)."""
     return {"type": "image", "originalContentUrl": url, "previewImageUrl": url}
+
+
+def attachment_messages(attachment: dict[str, Any]) -> list[dict[str, Any]]:
+    """An agent's file (Rasa's `{"type", "payload": {"src", "name"}}`): an image message, or, since LINE bots
+    cannot send files, the document's name and link as text."""
+    payload = attachment.get("payload") or {}
+    url = str(payload.get("src") or "")
+    if attachment.get("type") == "image":
+        return [image_message(url)]
+    return text_messages(f"{payload.get('name') or 'document'}: {url}")
 
 
 def batches(messages: Sequence[dict[str, Any]]) -> list[list[dict[str, Any]]]:

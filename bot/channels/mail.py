@@ -22,6 +22,7 @@ from collections.abc import Awaitable, Callable
 from email.utils import parseaddr
 from typing import Any
 
+import aiohttp
 from rasa.core.channels.channel import InputChannel, OutputChannel, UserMessage
 from sanic import Blueprint, response
 from sanic.request import Request
@@ -31,10 +32,12 @@ from bot.channels.agent import sent_by_agent
 from bot.channels.http_client import PlatformDeliveryError, policy_from_credentials
 from bot.channels.inbound import SHARE_MEDIA, InboundMessage, PayloadError, attachment, compact
 from bot.channels.mail_compose import Thread, render, reply
+from bot.channels.mail_files import MailFile, attach, download, first_file
 from bot.channels.mail_parse import InboundMail, address_id, message_key, parse_mail
 from bot.channels.mail_smtp import DEFAULT_PORTS, SmtpSender, SmtpSettings
 from bot.channels.mail_threads import MailThreads
 from bot.channels.mailgun import parse_form, signature_problem
+from bot.channels.media_relay import Fetched, MediaFetchError, MediaRelay
 from bot.channels.secret_values import secret
 from bot.channels.signatures import verify_hub_signature
 from bot.channels.webhook import dispatch, required, signature_rejection
@@ -62,8 +65,16 @@ class EmailOutput(OutputChannel):
         self._pending: dict[str, list[str]] = {}
 
     async def send_response(self, recipient_id: str, message: dict[str, Any]) -> None:
-        """One Rasa message (text, buttons, image) as a paragraph of the thread's next mail."""
+        """One Rasa message (text, buttons, image) as a paragraph of the thread's next mail; an agent's file as a
+        mail with the file attached."""
         conversation_id = namespaced(CHANNEL, platform_recipient(CHANNEL, recipient_id))
+        if isinstance(message.get("attachment"), dict):
+            try:
+                file = await download(message["attachment"])
+            except (aiohttp.ClientError, TimeoutError, MediaFetchError) as error:
+                raise PlatformDeliveryError(CHANNEL, "attachment", None, str(error), 1) from error
+            await self._send(conversation_id, [file.filename], automatic=False, files=[file])
+            return
         text = render(message)
         if not text:
             return
@@ -78,18 +89,23 @@ class EmailOutput(OutputChannel):
         for conversation_id, texts in pending.items():
             await self._send(conversation_id, texts, automatic=True)
 
-    async def _send(self, conversation_id: str, texts: list[str], *, automatic: bool) -> None:
+    async def _send(
+        self, conversation_id: str, texts: list[str], *, automatic: bool, files: list[MailFile] | None = None
+    ) -> None:
         thread = self._threads.thread(conversation_id)
         if thread is None:
             raise PlatformDeliveryError(CHANNEL, "smtp:", 404, "no e-mail thread for this conversation", 0)
         domain = parseaddr(self._from)[1].partition("@")[2] or "localhost"
-        await self._sender.send(reply(thread, self._from, texts, domain, automatic=automatic))
+        mail = reply(thread, self._from, texts, domain, automatic=automatic)
+        attach(mail, files or [])
+        await self._sender.send(mail)
 
 
 class EmailInput(InputChannel):
     """Receives mail from the IMAP poller and from Mailgun."""
 
     edge: Edge = default_edge()
+    media: MediaRelay = MediaRelay("", "")
 
     @classmethod
     def name(cls) -> str:
@@ -109,13 +125,15 @@ class EmailInput(InputChannel):
             ),
             ca_file=str(credentials.get("smtp_ca_file") or ""),
         )
-        return cls(
+        channel = cls(
             from_address=str(credentials.get("from_address") or ""),
             sender=SmtpSender(settings, policy_from_credentials(credentials)),
             threads=MailThreads(str(credentials.get("state_path") or ":memory:")),
             ingest_secret=str(credentials.get("ingest_secret") or ""),
             mailgun_signing_key=str(credentials.get("mailgun_signing_key") or ""),
         )
+        channel.media = MediaRelay.from_credentials(credentials)
+        return channel
 
     def __init__(
         self,
@@ -138,12 +156,16 @@ class EmailInput(InputChannel):
         self.clock = clock
         own = parseaddr(from_address)[1].lower()
         self.own_addresses = frozenset({own} if own else set())
+        self.files: dict[str, MailFile | None] = {}  # the first file of each mail being handled, by message key
 
     def get_output_channel(self) -> OutputChannel:
         return EmailOutput(self.sender, self.threads, self.from_address, collect=False)
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         webhook = Blueprint("email_webhook", __name__)
+        if self.media.enabled:
+            # A mail's first file reaches the handoff service during a handoff.
+            on_new_message = self.media.wrap(on_new_message, self._mail_file)
 
         @webhook.route("/", methods=["GET"])
         async def health(_: Request) -> HTTPResponse:
@@ -189,13 +211,18 @@ class EmailInput(InputChannel):
             logger.info("E-mail %s not for the bot: %s", message_key(mail.message_id), reason)
             return response.json({"status": "skipped", "reason": mail.skip or "no text"})
         message = self._message(mail)
+        if mail.attachment:
+            self.files[message.message_id] = first_file(raw)
 
         def output_for(_: InboundMessage) -> OutputChannel:
             # Called only for a mail not handled before, so a late duplicate never moves the thread back.
             self.threads.remember(namespaced(CHANNEL, message.sender_id), _thread(mail))
             return EmailOutput(self.sender, self.threads, self.from_address, collect=True)
 
-        handed = await dispatch(CHANNEL, [message], self.threads, output_for, on_new_message, self.edge)
+        try:
+            handed = await dispatch(CHANNEL, [message], self.threads, output_for, on_new_message, self.edge)
+        finally:
+            self.files.pop(message.message_id, None)
         return response.json({"status": "ok" if handed else "duplicate"})
 
     def _message(self, mail: InboundMail) -> InboundMessage:
@@ -203,10 +230,21 @@ class EmailInput(InputChannel):
         # A long mail is cut rather than dropped: the beginning is what the customer asks.
         text = mail.text if len(mail.text) <= limit else mail.text[: limit - 1].rstrip() + "…"
         metadata = compact({"locale": mail.language})
+        key = message_key(mail.message_id)
         if not text and mail.attachment:
             # An attachment alone gets the bot's polite answer about media, as on the other channels.
-            text, metadata["attachment"] = SHARE_MEDIA, attachment(mail.attachment)
-        return InboundMessage(address_id(mail.address), text, message_key(mail.message_id), metadata)
+            text, metadata["attachment"] = SHARE_MEDIA, attachment(mail.attachment, id=key)
+        elif mail.attachment and self.media.enabled:
+            # The file's transcript line carries the mail's words, so that the agent reads them beside the file.
+            metadata["attachment"] = attachment(mail.attachment, id=key, caption=text[:1000])
+        return InboundMessage(address_id(mail.address), text, key, metadata)
+
+    async def _mail_file(self, _: aiohttp.ClientSession, shared: dict[str, Any], max_bytes: int) -> Fetched:
+        """The kept first file of the mail being handled (`MediaRelay`'s fetcher for mail)."""
+        file = self.files.get(str(shared.get("id") or ""))
+        if file is None:
+            raise MediaFetchError("the mail's file is no longer at hand")
+        return Fetched(file.content[: max_bytes + 1], file.filename)
 
 
 def _thread(mail: InboundMail) -> Thread:

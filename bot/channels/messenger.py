@@ -25,8 +25,11 @@ from bot.channels.agent import sent_by_agent
 from bot.channels.dedup import DedupStore, build_store
 from bot.channels.http_client import PlatformClient, policy_from_credentials
 from bot.channels.inbound import InboundMessage
+from bot.channels.media_relay import MediaRelay, public_url_fetch
 from bot.channels.meta_webhook import meta_webhook
 from bot.channels.namespacing import StripsOwnPrefix
+from bot.channels.read_receipts import messenger_reads
+from bot.channels.receipts_relay import ReceiptRelay
 from bot.channels.webhook import required
 from bot.security.edge import Edge, default_edge
 
@@ -93,6 +96,19 @@ class MessengerOutput(StripsOwnPrefix):
     async def send_image_url(self, recipient_id: str, image: str, **kwargs: Any) -> None:
         await self._post(payloads.image_payload(recipient_id, image, self._delivery(recipient_id, kwargs)))
 
+    async def send_attachment(self, recipient_id: str, attachment: dict[str, Any], **kwargs: Any) -> None:
+        await self._post(payloads.attachment_payload(recipient_id, attachment, self._delivery(recipient_id, kwargs)))
+
+    async def send_typing(self, recipient_id: str, on: bool, message_id: str | None = None) -> bool:
+        """The typing bubble (`sender_action` typing_on / typing_off), as the handoff service asks."""
+        await self._post({"recipient": {"id": recipient_id}, "sender_action": "typing_on" if on else "typing_off"})
+        return True
+
+    async def send_seen(self, recipient_id: str, message_id: str | None = None) -> bool:
+        """The customer's messages marked seen (`sender_action` mark_seen) when an agent opens the conversation."""
+        await self._post({"recipient": {"id": recipient_id}, "sender_action": "mark_seen"})
+        return True
+
     async def send_custom_json(self, recipient_id: str, json_message: dict[str, Any], **kwargs: Any) -> None:
         """A Send API `message` object from a `custom` response."""
         body = {"recipient": {"id": recipient_id}, **self._delivery(recipient_id, kwargs), "message": json_message}
@@ -107,6 +123,8 @@ class MessengerInput(InputChannel):
         return CHANNEL
 
     edge: Edge = default_edge()
+    receipts: ReceiptRelay = ReceiptRelay("", "")
+    media: MediaRelay = MediaRelay("", "")
 
     @classmethod
     def from_credentials(cls, credentials: dict[str, Any] | None) -> InputChannel:
@@ -116,13 +134,16 @@ class MessengerInput(InputChannel):
             api_version=str(credentials.get("api_version") or MessengerSettings.api_version),
         )
         token = str(credentials.get("page_access_token") or "")
-        return cls(
+        channel = cls(
             verify_token=str(credentials.get("verify_token") or ""),
             app_secret=str(credentials.get("app_secret") or ""),
             settings=settings,
             client=PlatformClient(CHANNEL, token, policy_from_credentials(credentials)),
             dedup=build_store(credentials.get("dedup_redis_url") or None),
         )
+        channel.receipts = ReceiptRelay.from_credentials(credentials)
+        channel.media = MediaRelay.from_credentials(credentials)
+        return channel
 
     def __init__(
         self,
@@ -153,9 +174,15 @@ class MessengerInput(InputChannel):
             parse=payloads.parse_webhook,
             dedup=self.dedup,
             output_for=self._output_for,
-            on_new_message=on_new_message,
+            # Customers' files reach the handoff service during a handoff (when `handoff_url` is configured).
+            on_new_message=self.media.wrap(on_new_message, public_url_fetch) if self.media.enabled else on_new_message,
             edge=self.edge,
+            on_body=self._relay_reads,
         )
+
+    async def _relay_reads(self, body: Any) -> None:
+        """Customers' read receipts reach the handoff service (when `handoff_url` is configured)."""
+        await self.receipts.relay(messenger_reads(body))
 
     def _output_for(self, message: InboundMessage) -> OutputChannel:
         now = time.time()

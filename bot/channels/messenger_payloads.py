@@ -132,6 +132,14 @@ def image_payload(recipient: str, url: str, delivery: dict[str, str]) -> dict[st
     return {"recipient": {"id": recipient}, **delivery, "message": {"attachment": attachment_body}}
 
 
+def attachment_payload(recipient: str, attachment: dict[str, Any], delivery: dict[str, str]) -> dict[str, Any]:
+    """An agent's file (Rasa's `{"type", "payload": {"src"}}`) by URL: `image`, or `file` for a document."""
+    url = str((attachment.get("payload") or {}).get("src") or "")
+    kind = "image" if attachment.get("type") == "image" else "file"
+    attachment_body = {"type": kind, "payload": {"url": url, "is_reusable": True}}
+    return {"recipient": {"id": recipient}, **delivery, "message": {"attachment": attachment_body}}
+
+
 def text_messages(recipient: str, text: str, delivery: dict[str, str]) -> list[dict[str, Any]]:
     """A text as Send API bodies within Messenger's length limit, split on sentences."""
     return [text_payload(recipient, part, delivery) for part in split_message(text, TEXT_LIMIT)]

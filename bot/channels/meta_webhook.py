@@ -34,8 +34,10 @@ def meta_webhook(
     output_for: Callable[[InboundMessage], OutputChannel],
     on_new_message: Callable[[UserMessage], Awaitable[Any]],
     edge: Edge | None = None,
+    on_body: Callable[[Any], Awaitable[None]] | None = None,
 ) -> Blueprint:
-    """A blueprint with `/` (health), `GET /webhook` (handshake) and `POST /webhook` (signed events)."""
+    """A blueprint with `/` (health), `GET /webhook` (handshake) and `POST /webhook` (signed events); `on_body`
+    sees each signed, well-formed body too (read receipts and other non-message events)."""
     webhook = Blueprint(f"{channel}_webhook", __name__)
 
     @webhook.route("/", methods=["GET"])
@@ -59,6 +61,8 @@ def meta_webhook(
         except PayloadError as error:
             return bad_request(channel, error)
         await dispatch(channel, messages, dedup, output_for, on_new_message, edge)
+        if on_body is not None:
+            await on_body(request.json)
         return response.json({"status": "ok"})
 
     return webhook

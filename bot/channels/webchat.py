@@ -23,6 +23,7 @@ import logging
 import uuid
 from collections.abc import Awaitable, Callable
 from typing import Any
+from urllib.parse import unquote
 
 from rasa.core.channels.channel import InputChannel, OutputChannel, UserMessage
 from rasa.core.channels.socketio import SocketBlueprint, SocketIOInput, SocketIOOutput
@@ -31,6 +32,9 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 from socketio import AsyncRedisManager, AsyncServer
 
+from bot.channels.inbound import SHARE_MEDIA
+from bot.channels.inbound import attachment as attachment_metadata
+from bot.channels.media_relay import Fetched, MediaRelay
 from bot.channels.namespacing import StripsOwnPrefix
 from bot.security.edge import Edge, default_edge
 from bot.security.http import client_address
@@ -43,10 +47,16 @@ logger = logging.getLogger(__name__)
 
 CHANNEL = "socketio"
 ERROR_EVENT = "nimbus_error"
+TYPING_EVENT = "agent_typing"
 
 
 class WebChatOutput(StripsOwnPrefix, SocketIOOutput):
     """Rasa's socket.io output, sending to the session's room (the conversation id without `socketio:`)."""
+
+    async def send_typing(self, recipient_id: str, on: bool, message_id: str | None = None) -> bool:
+        """`agent_typing` `{"typing": bool}` to the session's room, as the handoff service asks."""
+        await self.sio.emit(TYPING_EVENT, {"typing": on}, room=recipient_id)
+        return True
 
 
 class WebChatInput(SocketIOInput):
@@ -60,11 +70,13 @@ class WebChatInput(SocketIOInput):
         channel = super().from_credentials(credentials)
         assert isinstance(channel, WebChatInput)
         channel.redis_url = str(credentials.get("redis_url") or "") or None
+        channel.media = MediaRelay.from_credentials(credentials)
         return channel
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.redis_url: str | None = None
+        self.media: MediaRelay | None = None
 
     def get_output_channel(self) -> OutputChannel | None:
         if self.sio is None:
@@ -117,6 +129,34 @@ class WebChatInput(SocketIOInput):
         @webhook.route("/", methods=["GET"])
         async def health(_: Request) -> HTTPResponse:
             return response.json({"status": "ok"})
+
+        @webhook.route("/attachments", methods=["POST"])
+        async def upload(request: Request) -> HTTPResponse:
+            """A customer's file (raw body, `X-Session`: the confirmed session token) as a media message."""
+            session_id = self._session_of(request.headers.get("x-session"))
+            if session_id is None:
+                return response.json({"error": "a confirmed session token in X-Session is required"}, status=401)
+            if self.media is None or not self.media.enabled:
+                return response.json({"error": "file sharing is not configured"}, status=404)
+            content = request.body or b""
+            if not content:
+                return response.json({"error": "the body is the file, and it is empty"}, status=400)
+            filename = unquote(str(request.headers.get("x-attachment-filename") or ""))[:256] or None
+            shared = attachment_metadata("file", filename=filename)
+            message = UserMessage(
+                SHARE_MEDIA,
+                WebChatOutput(sio, self.bot_message_evt),
+                namespaced(CHANNEL, session_id),
+                input_channel=self.name(),
+                metadata={"attachment": shared},
+            )
+
+            async def fetch(*_: Any) -> Fetched:
+                return Fetched(content, filename)
+
+            await self.media.wrap(on_new_message, fetch)(message)
+            outcome = "refused" if "refused" in shared else "stored" if "stored" in shared else "sent"
+            return response.json({"status": outcome})
 
         @webhook.listener("before_server_start")
         async def own_host_id(*_: Any) -> None:

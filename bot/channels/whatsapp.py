@@ -19,9 +19,13 @@ from bot.channels import whatsapp_payloads as payloads
 from bot.channels.dedup import DedupStore, build_store
 from bot.channels.http_client import PlatformClient, policy_from_credentials
 from bot.channels.inbound import InboundMessage
+from bot.channels.media_relay import Fetcher, MediaRelay
 from bot.channels.meta_webhook import meta_webhook
 from bot.channels.namespacing import StripsOwnPrefix
+from bot.channels.read_receipts import whatsapp_read_mark, whatsapp_reads
+from bot.channels.receipts_relay import ReceiptRelay
 from bot.channels.webhook import required
+from bot.channels.whatsapp_media import whatsapp_fetcher
 from bot.security.edge import Edge, default_edge
 
 logger = logging.getLogger(__name__)
@@ -74,6 +78,24 @@ class WhatsAppOutput(StripsOwnPrefix):
     async def send_image_url(self, recipient_id: str, image: str, **kwargs: Any) -> None:
         await self._post(payloads.image_payload(recipient_id, image))
 
+    async def send_attachment(self, recipient_id: str, attachment: dict[str, Any], **kwargs: Any) -> None:
+        await self._post(payloads.attachment_payload(recipient_id, attachment))
+
+    async def send_typing(self, recipient_id: str, on: bool, message_id: str | None = None) -> bool:
+        """The typing indicator, which WhatsApp shows only with a read mark of the customer's message `message_id`
+        and dismisses by itself (on the reply or after 25 seconds): nothing to send for "stopped"."""
+        if not on or not message_id:
+            return False
+        await self._post(whatsapp_read_mark(message_id, typing=True))
+        return True
+
+    async def send_seen(self, recipient_id: str, message_id: str | None = None) -> bool:
+        """The customer's message `message_id` (and every earlier one) marked read."""
+        if not message_id:
+            return False
+        await self._post(whatsapp_read_mark(message_id))
+        return True
+
     async def send_custom_json(self, recipient_id: str, json_message: dict[str, Any], **kwargs: Any) -> None:
         """A Graph API message body from a `custom` response, completed with the recipient."""
         await self._post({"messaging_product": "whatsapp", "to": recipient_id, **json_message})
@@ -87,6 +109,7 @@ class WhatsAppInput(InputChannel):
         return CHANNEL
 
     edge: Edge = default_edge()
+    receipts: ReceiptRelay = ReceiptRelay("", "")
 
     @classmethod
     def from_credentials(cls, credentials: dict[str, Any] | None) -> InputChannel:
@@ -99,16 +122,29 @@ class WhatsAppInput(InputChannel):
         client = PlatformClient(
             CHANNEL, str(credentials.get("access_token") or ""), policy_from_credentials(credentials)
         )
-        return cls(
+        channel = cls(
             verify_token=str(credentials.get("verify_token") or ""),
             app_secret=str(credentials.get("app_secret") or ""),
             settings=settings,
             client=client,
             dedup=build_store(credentials.get("dedup_redis_url") or None),
+            media=MediaRelay.from_credentials(credentials),
+            media_fetch=whatsapp_fetcher(
+                settings.graph_base, settings.api_version, str(credentials.get("access_token") or "")
+            ),
         )
+        channel.receipts = ReceiptRelay.from_credentials(credentials)
+        return channel
 
     def __init__(
-        self, verify_token: str, app_secret: str, settings: WhatsAppSettings, client: PlatformClient, dedup: DedupStore
+        self,
+        verify_token: str,
+        app_secret: str,
+        settings: WhatsAppSettings,
+        client: PlatformClient,
+        dedup: DedupStore,
+        media: MediaRelay | None = None,
+        media_fetch: Fetcher | None = None,
     ) -> None:
         if not app_secret or not verify_token:
             logger.warning("WhatsApp channel without 'app_secret' or 'verify_token': every webhook is rejected")
@@ -117,6 +153,8 @@ class WhatsAppInput(InputChannel):
         self.settings = settings
         self.client = client
         self.dedup = dedup
+        self.media = media
+        self.media_fetch = media_fetch
 
     def get_output_channel(self) -> OutputChannel:
         return WhatsAppOutput(self.client, self.settings)
@@ -130,9 +168,22 @@ class WhatsAppInput(InputChannel):
             parse=payloads.parse_webhook,
             dedup=self.dedup,
             output_for=self._output_for,
-            on_new_message=on_new_message,
+            on_new_message=self._with_media(on_new_message),
             edge=self.edge,
+            on_body=self._relay_reads,
         )
+
+    async def _relay_reads(self, body: Any) -> None:
+        """Customers' read receipts reach the handoff service (when `handoff_url` is configured)."""
+        await self.receipts.relay(whatsapp_reads(body))
+
+    def _with_media(
+        self, on_new_message: Callable[[UserMessage], Awaitable[Any]]
+    ) -> Callable[[UserMessage], Awaitable[Any]]:
+        """Customers' files reach the handoff service during a handoff (when `handoff_url` is configured)."""
+        if self.media is None or self.media_fetch is None or not self.media.enabled:
+            return on_new_message
+        return self.media.wrap(on_new_message, self.media_fetch)
 
     def _output_for(self, _: InboundMessage) -> OutputChannel:
         return self.get_output_channel()

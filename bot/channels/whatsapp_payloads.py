@@ -50,7 +50,11 @@ def _message(raw: dict[str, Any], names: dict[str, str]) -> InboundMessage | Non
     elif kind in _MEDIA_TYPES or kind == "document":
         media_type = "file" if kind == "document" else _MEDIA_TYPES[kind]
         metadata["attachment"] = attachment(
-            media_type, id=body.get("id"), mime_type=body.get("mime_type"), caption=body.get("caption")
+            media_type,
+            id=body.get("id"),
+            mime_type=body.get("mime_type"),
+            caption=body.get("caption"),
+            filename=body.get("filename"),
         )
         text = SHARE_MEDIA
     elif kind == "location":
@@ -133,6 +137,16 @@ def buttons_payload(to: str, text: str, items: Sequence[Choice], descriptions: S
 def image_payload(to: str, url: str) -> dict[str, Any]:
     """An image by public link."""
     return _envelope(to, "image", {"link": url})
+
+
+def attachment_payload(to: str, attachment: dict[str, Any]) -> dict[str, Any]:
+    """An agent's file (Rasa's `{"type", "payload": {"src", "name"}}`) by public link: an image as `image`,
+    anything else as a `document` with its file name."""
+    payload = attachment.get("payload") or {}
+    url = str(payload.get("src") or "")
+    if attachment.get("type") == "image":
+        return image_payload(to, url)
+    return _envelope(to, "document", {"link": url, "filename": str(payload.get("name") or "document")})
 
 
 def text_messages(to: str, text: str) -> list[dict[str, Any]]:

@@ -16,6 +16,7 @@ from bot.security.edge import Edge
 from bot.security.http import client_address, error, too_many
 
 WEBHOOK_PREFIXES = ("/webhooks/", "/socket.io")
+WEBCHAT_ATTACHMENTS_PATH = "/webhooks/socketio/attachments"
 NO_CORS_PATHS = ("/webhooks/rest/messages",)
 
 
@@ -53,10 +54,13 @@ def install_edge(app: Sanic, edge: Edge) -> list[str]:
         if wait is not None:
             raise RateLimited(wait)
         if request.stream is not None:
-            request.stream.request_max_size = settings.max_body_bytes
+            # A web chat customer's file may be as large as an API body; every other webhook body stays small.
+            attachment = request.path == WEBCHAT_ATTACHMENTS_PATH
+            request.stream.request_max_size = settings.max_api_body_bytes if attachment else settings.max_body_bytes
 
     async def payload_too_large(request: Request, exception: Exception) -> HTTPResponse:
-        limit = settings.max_body_bytes if is_webhook(request.path) else app.config.REQUEST_MAX_SIZE
+        webhook = is_webhook(request.path) and request.path != WEBCHAT_ATTACHMENTS_PATH
+        limit = settings.max_body_bytes if webhook else app.config.REQUEST_MAX_SIZE
         return error(413, f"the request body is larger than {limit} bytes")
 
     async def rate_limited(request: Request, exception: RateLimited) -> HTTPResponse:

@@ -14,6 +14,8 @@ from datetime import datetime, timedelta
 from sqlalchemy import delete, select
 from sqlalchemy.engine import CursorResult
 
+from handoff.attachments.service import erase_for_handoffs as erase_attachments
+from handoff.attachments.service import store_for as attachment_store
 from handoff.privacy.disk import checkpoint_deleted
 from handoff.privacy.runtime import PrivacyRuntime
 from handoff.privacy.stores import StoreUnavailable
@@ -53,6 +55,7 @@ def purge_closed(ctx: ServiceContext, cutoff: datetime) -> tuple[int, int]:
                 break
             result = session.execute(delete(Message).where(Message.handoff_id.in_(ids)))
             messages += result.rowcount if isinstance(result, CursorResult) else 0
+            erase_attachments(session, attachment_store(ctx), ids)
             session.execute(delete(OutboxEntry).where(OutboxEntry.handoff_id.in_(ids)))
             session.execute(delete(Handoff).where(Handoff.id.in_(ids)))
             session.commit()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import ColumnElement, select
 from sqlalchemy.exc import IntegrityError
@@ -24,6 +25,7 @@ from handoff.services.redaction import truncate
 from handoff.services.transitions import transition
 from handoff.services.windows import window_of
 from handoff.store.models import Agent, Handoff, Message, Queue
+from handoff.templates.service import close_outside_window
 
 CLAIM_NEXT_ATTEMPTS = 20
 
@@ -148,7 +150,12 @@ def _store_message(
 
 
 def reply(
-    ctx: ServiceContext, caller: Principal, handoff_id: str, body: ReplyIn, wake: Callable[[], None]
+    ctx: ServiceContext,
+    caller: Principal,
+    handoff_id: str,
+    body: ReplyIn,
+    wake: Callable[[], None],
+    extra_entities: dict[str, str] | None = None,
 ) -> MessageCreated:
     """Store the owner's reply and queue its delivery to the customer (idempotent by ``message_id``).
 
@@ -189,6 +196,7 @@ def reply(
             original_language=body.original_language if original else None,
         )
         entities = {"agent_message": text, "agent_name": agent.display_name}
+        entities.update(extra_entities or {})  # an attachment the reply carries (its signed link, type and name)
         if window.tag:
             entities["message_tag"] = window.tag  # Messenger: a human agent's reply after 24 hours
         try:
@@ -343,7 +351,9 @@ def close(
         if handoff.status == "assigned" and handoff.agent_id != caller.agent_id and not caller.is_manager:
             raise PermissionDeniedError(f"handoff {handoff_id} is assigned to another agent")
         resolution = clean_text(ctx, body.resolution)
-        offered = offers_rating(return_to_bot=body.return_to_bot, agent_id=handoff.agent_id)
+        window = window_of(session, handoff, now)
+        # Outside the platform's window the bot's goodbye and a rating request would be rejected: offer none.
+        offered = window.open and offers_rating(return_to_bot=body.return_to_bot, agent_id=handoff.agent_id)
         updated = transition(
             session,
             handoff_id,
@@ -356,9 +366,11 @@ def close(
             details={"return_to_bot": body.return_to_bot, RATING_OFFERED: offered},
         )
         intent = "agent_handback" if body.return_to_bot else "agent_close"
-        notice: dict[str, str] = {"resolution": resolution}
+        notice: dict[str, Any] = {"resolution": resolution}
         if offered:
             notice[OFFER_ENTITY] = updated.id  # the bot asks the customer to rate this handoff
+        if not window.open:
+            notice.update(close_outside_window(ctx, session, updated, window, caller.actor, now))
         enqueue(session, updated, intent, notice, now)
         if updated.agent_id:
             owner = session.get(Agent, updated.agent_id)

@@ -15,6 +15,9 @@ from typing import Any
 from sqlalchemy import delete, select
 from sqlalchemy.engine import CursorResult
 
+from handoff.attachments.service import erase_for_handoffs as erase_attachments
+from handoff.attachments.service import export_for_handoffs as export_attachments
+from handoff.attachments.service import store_for as attachment_store
 from handoff.auth import Principal
 from handoff.errors import NotFoundError
 from handoff.privacy.disk import checkpoint_deleted
@@ -100,6 +103,7 @@ def export_customer(
         audit=audit_out,
         stores=stores,
         unavailable=unavailable,
+        attachments=export_attachments(ctx, [h.id for h in handoffs]),
     )
 
 
@@ -139,6 +143,7 @@ def _erase_local(
                 at=now,
                 changes={"closed_at": now, "resolution": None, "return_to_bot": True},
             )
+    erase_attachments(session, attachment_store(ctx), ids)
     messages = session.execute(delete(Message).where(Message.handoff_id.in_(ids)))
     outbox = session.execute(delete(OutboxEntry).where(OutboxEntry.handoff_id.in_(ids)))
     for index, handoff in enumerate(session.scalars(select(Handoff).where(Handoff.id.in_(ids)))):

@@ -171,6 +171,25 @@ class Message(Base):
     original_language: Mapped[str | None] = mapped_column(String(8), nullable=True)
     # Machine translations of ``text`` by language, so a reload does not translate again.
     translations: Mapped[dict[str, Any]] = mapped_column(default=dict, server_default="{}")
+    # When the customer's platform reported this agent reply read (WhatsApp and Messenger read receipts).
+    read_at: Mapped[datetime | None] = mapped_column(nullable=True)
+
+
+class Attachment(Base):
+    """An image or document a customer or an agent sent, stored on disk under a random key."""
+
+    __tablename__ = "attachments"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    handoff_id: Mapped[str] = mapped_column(ForeignKey("handoffs.id", ondelete="CASCADE"), index=True)
+    message_id: Mapped[int | None] = mapped_column(Integer, nullable=True, index=True)
+    direction: Mapped[str] = mapped_column(String(8))
+    kind: Mapped[str] = mapped_column(String(8))
+    mime_type: Mapped[str] = mapped_column(String(64))
+    size: Mapped[int] = mapped_column(Integer)
+    filename: Mapped[str] = mapped_column(String(128))
+    storage_key: Mapped[str] = mapped_column(String(32), unique=True)
+    created_at: Mapped[datetime]
 
 
 class CannedReply(Base):

@@ -5,6 +5,7 @@ verified) with date, channel, topic, resolution, agent and rating, and the VIP t
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
 from typing import Any
 
 import httpx
@@ -36,12 +37,15 @@ def service(built_artifacts: None, tmp_path_factory: pytest.TempPathFactory) -> 
         yield live
 
 
-def hand_off(api: httpx.Client, channel: str, agent_id: str, **overrides: Any) -> str:
+def hand_off(api: httpx.Client, channel: str, agent_id: str, phone: str = PHONE, **overrides: Any) -> str:
     """A Spanish handoff of the customer on ``channel``, given to ``agent_id`` in the americas queue by an admin
     (routing by the hour of day is the API tests' business; this test is about the console)."""
-    conversation = f"{channel}:{PHONE}"
+    conversation = f"{channel}:{phone}"
     body = handoff_body(conversation_id=conversation, customer_id=conversation, language="es", **overrides)
     body["channel"] = channel
+    # The customer wrote just now: WhatsApp's 24-hour window is open, so a close offers the rating.
+    now = datetime.now(UTC).isoformat().replace("+00:00", "Z")
+    body["transcript"] = [{**message, "timestamp": now} for message in body["transcript"]]
     created = api.post("/api/v1/handoffs", json=body, headers=SERVICE)
     assert created.status_code == 201, created.text
     handoff_id = str(created.json()["id"])
@@ -92,3 +96,36 @@ def test_a_returning_customers_history_shows_beside_the_conversation(
     expect(items.nth(1)).to_contain_text("María García · ★★★★★ 5/5")
     panel.scroll_into_view_if_needed()
     page.screenshot(path=str(SCREENSHOT))
+
+
+def test_an_agent_links_a_web_conversation_to_a_known_customer_from_the_panel(
+    service: LiveHandoff, open_page: Callable[..., OpenPage]
+) -> None:
+    """A web-chat claim proves nothing, so the REST conversation starts as a first contact; María reads the known
+    customer's record id and links it from the panel: the earlier handoff shows, and the link is audited."""
+    with httpx.Client(base_url=service.url, timeout=30) as api:
+        earlier = hand_off(api, "whatsapp", "maria.garcia", "+5215587654321", intents=["check_order_status"])
+        close(api, earlier, MARIA, "Parcel re-sent by express", 4)
+        record_id = api.get(f"/api/v1/handoffs/{earlier}/customer", headers=ADMIN).json()["record"]["id"]
+        body = handoff_body(conversation_id="web-maria-7", customer_id="web-maria-7", language="es")
+        body["channel"] = "rest"
+        created = api.post("/api/v1/handoffs", json=body, headers=SERVICE)
+        assert created.status_code == 201, created.text
+        web = str(created.json()["id"])
+        moved = api.post(f"/api/v1/handoffs/{web}/transfer", json={"queue": "americas", "agent_id": "maria.garcia"},
+                         headers=ADMIN)  # fmt: skip
+        assert moved.status_code == 200, moved.text
+
+        page = open_page(f"{service.url}/console", name="console-customer-link").page
+        page.fill("#token", "demo-agent-maria")
+        page.press("#token", "Enter")
+        page.locator(f"#mine .card[data-handoff-id='{web}']").click()
+        panel = page.locator("#customer-history")
+        expect(panel).to_contain_text("First contact: no earlier handoff.")
+        panel.locator("#link-record").fill(record_id)
+        panel.locator("#link-record-form button").click()
+        expect(page.locator("#customer-history")).to_contain_text("Parcel re-sent by express")
+        audit = api.get("/api/v1/audit", params={"handoff_id": web}, headers=ADMIN)
+        assert audit.status_code == 200, audit.text
+        linked = [entry for entry in audit.json() if entry["action"] == "customer_linked"]
+        assert [(entry["actor"], entry["details"]["record"]) for entry in linked] == [("agent:maria.garcia", record_id)]

@@ -4,6 +4,7 @@ claims it and answers, and the customer's mailbox (the local SMTP relay) receive
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from email.message import EmailMessage
 
@@ -69,7 +70,14 @@ def test_agent_answers_an_email_thread_from_the_console(
     assert isinstance(part, EmailMessage)
     assert "I am looking into order NB-204518 now" in str(part.get_content())
     assert (answer["Subject"], answer["In-Reply-To"]) == ("Re: Order NB-204518 has not arrived", mail["Message-ID"])
-    page.locator(f"#mine .card[data-handoff-id='{listed['id']}']").click()  # reopened: the delivery status is read
+    # The SMTP server has the mail; the outbox marks it sent right after. Reopening reads the delivery status.
+    deadline = time.monotonic() + 30
+    while True:
+        page.locator(f"#mine .card[data-handoff-id='{listed['id']}']").click()
+        status = transcript.locator(".message.agent").last.get_attribute("data-delivery")
+        if status == "delivered" or time.monotonic() > deadline:
+            break
+        page.wait_for_timeout(500)
     expect(transcript.locator(".message.agent").last).to_have_attribute("data-delivery", "delivered")
     SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SCREENSHOT))

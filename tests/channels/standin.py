@@ -47,6 +47,7 @@ class StandIn:
         self.calls: list[Call] = []
         self.failures: list[Failure] = []
         self.profiles = profiles or {}
+        self.media: dict[str, bytes] = {}  # WhatsApp media ids and the bytes the Graph API hands over for them
         self._lock = threading.Lock()
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
@@ -110,6 +111,16 @@ class StandIn:
                 "api_version": "2010-04-01",
             }
             return 201, {}, message
+        media_id = path.rsplit("/", 1)[-1]
+        content_id = path.removesuffix("/content").rsplit("/", 1)[-1]
+        if method == "GET" and path.startswith("/line/v2/bot/message/") and content_id in self.media:
+            return 200, {"Content-Type": "application/octet-stream"}, self.media[content_id]  # LINE message content
+        if method == "GET" and path.startswith("/meta/") and media_id in self.media:
+            # Graph API media lookup: a download URL on the same host, fetched with the same bearer token.
+            url = f"{self.url}/meta-media/{media_id}"
+            return 200, {}, {"messaging_product": "whatsapp", "url": url, "id": media_id}
+        if method == "GET" and path.startswith(("/meta-media/", "/cdn/")) and media_id in self.media:
+            return 200, {"Content-Type": "application/octet-stream"}, self.media[media_id]
         if path.startswith("/meta/"):
             return 200, {}, {"messaging_product": "whatsapp", "messages": [{"id": f"wamid.{len(self.calls)}"}]}
         return 200, {}, {}
@@ -125,7 +136,7 @@ class StandIn:
                 call = Call(self.command, self.path, dict(self.headers.items()), body, status, time.monotonic())
                 with standin._lock:
                     standin.calls.append(call)
-                encoded = json.dumps(answer).encode("utf-8")
+                encoded = answer if isinstance(answer, bytes) else json.dumps(answer).encode("utf-8")
                 self.send_response(status)
                 for key, value in {"Content-Type": "application/json", **headers}.items():
                     self.send_header(key, value)

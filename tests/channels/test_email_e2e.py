@@ -16,7 +16,7 @@ import httpx
 import pytest
 import yaml
 
-from bot.channels.mail_parse import address_id
+from bot.channels.mail_parse import address_id, message_key
 from bot.channels.mailgun import mailgun_signature
 from bot.channels.signatures import hub_signature
 from scripts.stack import ROOT
@@ -316,7 +316,9 @@ def test_image_without_text_gets_the_polite_media_answer(email_system: EmailSyst
 
     [answer] = email_system.smtp.wait_for(address)
     [event] = email_system.user_events(conversation(address))
-    assert (event["text"], event["metadata"]["attachment"]) == ("/share_media", {"type": "image"})
+    # The id names the mail (a digest), so that during a handoff the channel can hand its file to the agent.
+    expected = {"type": "image", "id": message_key(str(message["Message-ID"]))}
+    assert (event["text"], event["metadata"]["attachment"]) == ("/share_media", expected)
     assert any(text.strip() in body(answer.message) for text in all_texts(responses, "utter_media_unsupported"))
 
 

@@ -12,6 +12,7 @@ from handoff.store.models import Base, Queue
 
 TABLES = {
     "agents",
+    "attachments",
     "audit_log",
     "canned_replies",
     "realtime_tickets",

@@ -6,7 +6,9 @@ import { isRightToLeft, LANGUAGES, supportedLanguage } from "/static/common/lang
 import { clockTime } from "/static/common/time.js";
 import { SocketIoClient } from "/static/chat/socketio.js";
 import { STRINGS } from "/static/chat/strings.js";
+import { ACCEPTED_FILES, FILE_WORDS, uploadFile } from "/static/chat/attachments.js";
 
+const TYPING_SHOWN_MS = 8000;
 const SESSION_KEY = "nimbus.chat.session";
 const LANGUAGE_KEY = "nimbus.chat.language";
 const HISTORY_KEY = "nimbus.chat.history";
@@ -29,11 +31,22 @@ class WebChat {
     this.pending = [];
     this.history = JSON.parse(sessionStorage.getItem(HISTORY_KEY) || "[]");
     this.socket = new SocketIoClient(config.rasa_url);
+    this.rasaUrl = config.rasa_url;
     this.socket
       .on("connect", () => this.onConnect())
       .on("disconnect", () => this.setState("offline"))
       .on("session_confirm", (sessionId) => this.onSession(sessionId))
-      .on("bot_uttered", (message) => this.onBotMessage(message));
+      .on("bot_uttered", (message) => this.onBotMessage(message))
+      .on("agent_typing", (signal) => this.onAgentTyping(signal));
+  }
+
+  // The agent's typing shows until they stop, their message arrives, or a while passes without a new signal.
+  onAgentTyping(signal) {
+    const line = $("#typing");
+    clearTimeout(this.typingTimer);
+    line.textContent = this.words().typing;
+    line.hidden = !(signal && signal.typing);
+    if (!line.hidden) this.typingTimer = setTimeout(() => { line.hidden = true; }, TYPING_SHOWN_MS);
   }
 
   start() {
@@ -51,6 +64,9 @@ class WebChat {
         this.sendTyped();
       }
     });
+    const attach = $("#attach");
+    attach.setAttribute("accept", ACCEPTED_FILES);
+    attach.addEventListener("change", () => this.sendFile(attach));
     this.setState("connecting");
     this.socket.connect();
   }
@@ -134,11 +150,30 @@ class WebChat {
   }
 
   onBotMessage(message) {
+    this.onAgentTyping({ typing: false });
     if (message.text) {
       this.remember({ from: "bot", text: message.text, time: new Date().toISOString(), buttons: message.quick_replies || message.buttons || [] });
     }
     const image = message.attachment && message.attachment.type === "image" ? message.attachment.payload?.src : null;
     if (image && /^https?:\/\//.test(image)) this.remember({ from: "bot", image, time: new Date().toISOString() });
+    const file = message.attachment && message.attachment.type === "file" ? message.attachment.payload : null;
+    if (file && /^https?:\/\//.test(file.src || "")) this.remember({ from: "bot", file: { url: file.src, name: file.name || "file" }, time: new Date().toISOString() });
+  }
+
+  // A file the customer picked: sent to the channel, shown as theirs; a refusal arrives as a bot message.
+  async sendFile(input) {
+    const file = input.files && input.files[0];
+    input.value = "";
+    if (!file || !this.sessionId) return;
+    const words = FILE_WORDS[this.language] || FILE_WORDS.en;
+    const time = new Date().toISOString();
+    try {
+      const { status } = await uploadFile(this.rasaUrl, this.sessionId, file);
+      if (status === 200) this.remember({ from: "customer", text: `📎 ${file.name}`, time });
+      else this.remember({ from: "bot", text: status === 413 ? words.tooLarge : words.failed, time, local: true });
+    } catch {
+      this.remember({ from: "bot", text: words.failed, time, local: true });
+    }
   }
 
   remember(entry) {
@@ -157,6 +192,7 @@ class WebChat {
       el("span", { class: "who" }, entry.from === "customer" ? words.you : words.bot, " · ", el("time", { datetime: entry.time }, clockTime(entry.time))),
       entry.text ? el("p", { class: "text", dir: "auto" }, entry.text) : null,
       entry.image ? el("img", { src: entry.image, alt: "" }) : null,
+      entry.file ? el("a", { class: "file", href: entry.file.url, target: "_blank", rel: "noopener noreferrer" }, `📄 ${entry.file.name}`) : null,
     );
     const buttons = (entry.buttons || []).filter((b) => b && b.title);
     if (buttons.length) {

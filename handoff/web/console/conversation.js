@@ -5,8 +5,11 @@ import { isRightToLeft, languageLabel } from "/static/common/languages.js";
 import { clockTime, duration } from "/static/common/time.js";
 import { MacroPicker } from "/static/console/macros.js";
 import { CustomerPanel } from "/static/console/customer_panel.js";
+import { Attachments } from "/static/console/attachments.js";
+import { TemplatePicker } from "/static/console/templates.js";
+import { TypingSignal } from "/static/console/typing.js";
 
-const ROLE_NAMES = { customer: "Customer", bot: "Bot", agent: "Agent" };
+const ROLE_NAMES = { customer: "Customer", bot: "Bot", agent: "Agent", event: "Event" };
 const KEPT_INPUTS = ["reply", "reply-translation", "resolution", "transfer-agent", "transfer-queue", "kb-query"];
 const WINDOW_NAMES = { whatsapp: "WhatsApp", twilio: "WhatsApp", twilio_whatsapp: "WhatsApp", messenger: "Messenger", facebook: "Messenger" };
 
@@ -35,6 +38,7 @@ export class ConversationView {
     this.preview = null; // the reply's translation the agent is checking before it goes
     this.originalsShown = new Set(); // messages whose original text the agent asked to see
     this.customerPanel = new CustomerPanel(app); // the customer's record and earlier handoffs, beside the transcript
+    this.attachments = new Attachments(app); // images and documents under their transcript lines, and the file picker
   }
 
   // The agent's own languages come from their profile; the first one is the one the console shows.
@@ -65,6 +69,13 @@ export class ConversationView {
     this.show(handoff, { keepDraft: same });
     this.loadSuggestions();
     if (!same) this.customerPanel.load(handoffId, this.details);
+    this.markSeen(handoff);
+  }
+
+  // The agent has the conversation open: the customer's messages show as read on platforms that support it.
+  markSeen(h) {
+    if (h.status !== "assigned" || h.agent_id !== this.app.me.id) return;
+    this.app.api.request("POST", `/handoffs/${h.id}/seen`).catch(() => {});
   }
 
   onEvent(event) {
@@ -79,6 +90,7 @@ export class ConversationView {
       const handoff = await this.app.api.get(`/handoffs/${this.handoffId}`);
       this.show(handoff, { keepDraft: true });
       if (withSuggestions) this.loadSuggestions();
+      if (withSuggestions) this.markSeen(handoff);
     } catch (error) {
       this.app.report(error);
     }
@@ -110,6 +122,7 @@ export class ConversationView {
       handoff.status === "closed" ? el("p", { class: "info" }, `Closed: ${handoff.resolution || ""}`) : null,
     );
     replaceChildren(this.details, ...this.detailSections(handoff));
+    this.attachments.decorate(handoff.id, this.container);
     for (const [id, value] of Object.entries(typed)) {
       const input = document.getElementById(id);
       if (input) input.value = value;
@@ -199,6 +212,7 @@ export class ConversationView {
   // Whether the customer got the reply; a failed one says why and can be sent again (it is also retried by itself
   // while the conversation is open).
   deliveryMarker(h, m) {
+    if (m.read_at) return el("span", { class: "delivery read", title: `Read ${clockTime(m.read_at)}` }, `✓✓ Read ${clockTime(m.read_at)}`);
     if (m.delivery_status === "delivered") return el("span", { class: "delivery delivered", title: "Delivered" }, "✓ Delivered");
     if (m.delivery_status === "pending") return el("span", { class: "delivery pending" }, "Sending…");
     const canRetry = h.status === "assigned" && (h.agent_id === this.app.me.id || ["supervisor", "admin"].includes(this.app.me.role));
@@ -236,6 +250,7 @@ export class ConversationView {
     });
     const send = () => (translating ? this.translateDraft(reply) : this.send(reply, false));
     const macros = new MacroPicker(this, h, reply); // before the Enter handler: Enter picks a canned reply first
+    new TypingSignal(this.app.api, h.id, reply);
     reply.addEventListener("keydown", (event) => {
       if (event.key === "Enter" && !event.shiftKey && !event.isComposing) {
         event.preventDefault();
@@ -258,8 +273,10 @@ export class ConversationView {
           ? el("button", { type: "button", id: "translate", onclick: send, disabled: windowClosed }, "Translate")
           : el("button", { type: "button", id: "send", onclick: send, disabled: windowClosed }, "Send"),
         el("button", { type: "button", id: "add-note", class: "secondary", onclick: () => this.send(reply, true) }, "Add private note"),
+        this.attachments.picker(h.id, () => this.reload()),
       ),
       translating && this.preview ? this.previewBox(h, windowClosed) : null,
+      windowClosed ? new TemplatePicker(this, h).element : null,
     );
   }
 

@@ -64,7 +64,37 @@ export class CustomerPanel {
       context.history.length
         ? el("ol", { class: "history", id: "customer-history-list" }, context.history.map((item) => this.item(item)))
         : el("p", { class: "none" }, "First contact: no earlier handoff."),
+      this.linkForm(record),
     ];
+  }
+
+  // The agent's explicit link (audited by the service): this conversation's customer is the customer of another
+  // record, whose id the agent read in that customer's panel.
+  linkForm(record) {
+    const input = el("input", { type: "text", id: "link-record", placeholder: "another record's id", "aria-label": "Record id", pattern: "[0-9a-f\\-]{36}" });
+    const outcome = el("small", { id: "link-outcome", role: "status" });
+    const handoffId = this.handoffId;
+    const submit = async (event) => {
+      event.preventDefault();
+      const target = input.value.trim();
+      if (!target || target === record.id) return;
+      try {
+        const linked = await this.app.api.post(`/customer-records/${encodeURIComponent(target)}/identities`, { handoff_id: handoffId });
+        outcome.textContent = `Linked: ${linked.moved_handoffs} handoff(s) moved to that record.`;
+        const section = document.querySelector("#customer-history");
+        if (section) this.load(handoffId, section.parentElement);
+      } catch (error) {
+        outcome.textContent = `Not linked: ${error.message}`;
+      }
+    };
+    return el(
+      "form",
+      { class: "link-record", id: "link-record-form", onsubmit: submit },
+      el("small", {}, `Record ${record.id}`),
+      el("label", {}, "Same customer as record ", input),
+      el("button", { type: "submit" }, "Link"),
+      outcome,
+    );
   }
 
   item(item) {

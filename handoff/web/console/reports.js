@@ -150,6 +150,8 @@ export class ReportsView {
   }
 
   async load() {
+    // Only the newest request may fill the page: an earlier one that answers late is dropped.
+    const request = (this.request = (this.request || 0) + 1);
     this.status.textContent = "Loading…";
     // Grouping questions takes longer than the tables: it fills its own section when done.
     this.unanswered.load(this.params(["language"]));
@@ -159,6 +161,7 @@ export class ReportsView {
         loadCharts(),
         ...requests.map(([table, dims]) => this.app.api.get(`/reports/${table.name}?${this.params(dims)}`)),
       ]);
+      if (request !== this.request) return;
       const byName = Object.fromEntries(results.map((r) => [r.report, r]));
       this.renderCharts(uPlot, byName);
       replaceChildren(this.tables, requests.map(([table, dims]) => this.tableSection(table, byName[table.name], dims)));
@@ -166,6 +169,7 @@ export class ReportsView {
       this.status.textContent = `${first.from} to ${first.to}, by ${first.period}, ${first.tz}`;
       this.container.dataset.loaded = "true";
     } catch (error) {
+      if (request !== this.request) return;
       this.status.textContent = "";
       this.app.report(error);
     }

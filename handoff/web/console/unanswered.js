@@ -37,11 +37,15 @@ export class UnansweredSection {
 
   // ``params``: the reports' from, to, tz and language filter.
   async load(params) {
-    this.params = new URLSearchParams();
-    for (const key of ["from", "to", "tz", "language"]) if (params.get(key)) this.params.set(key, params.get(key));
+    const query = new URLSearchParams();
+    for (const key of ["from", "to", "tz", "language"]) if (params.get(key)) query.set(key, params.get(key));
+    this.params = query;
+    // Grouping is slow: an earlier request that answers after a newer one must not overwrite its result.
+    const request = (this.request = (this.request || 0) + 1);
     this.status.textContent = "Grouping…";
     try {
-      const body = await this.app.api.get(`/reports/unanswered?${this.params}`);
+      const body = await this.app.api.get(`/reports/unanswered?${query}`);
+      if (request !== this.request) return;
       if (!body.available) {
         this.status.textContent = `Unavailable: ${body.unavailable_reason}`;
         replaceChildren(this.list);
@@ -51,6 +55,7 @@ export class UnansweredSection {
       this.status.textContent = `${body.questions} unanswered question(s) in ${body.groups.length} group(s).${note}`;
       replaceChildren(this.list, body.groups.length ? body.groups.map((group) => this.group(group)) : el("p", { class: "none" }, "No unanswered questions in this range."));
     } catch (error) {
+      if (request !== this.request) return;
       this.status.textContent = `Unavailable: ${error.message}`;
       replaceChildren(this.list);
     }
