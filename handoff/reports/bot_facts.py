@@ -57,14 +57,16 @@ class _Pending:
     value: str | None
 
 
-def _is_external(data: Mapping[str, Any]) -> bool:
+def is_external(data: Mapping[str, Any]) -> bool:
+    """A message Rasa received from outside the customer (an agent's reply, a notice): not a customer turn."""
     metadata = data.get("metadata")
     if isinstance(metadata, Mapping) and metadata.get("is_external"):
         return True
     return str(data.get("text") or "").startswith(EXTERNAL_PREFIX)
 
 
-def _intent(event: TrackerEvent) -> str | None:
+def intent_of(event: TrackerEvent) -> str | None:
+    """The intent NLU gave a customer message (from its parse data, else the event's own column)."""
     parse = event.data.get("parse_data")
     intent = parse.get("intent") if isinstance(parse, Mapping) else None
     name = intent.get("name") if isinstance(intent, Mapping) else None
@@ -115,11 +117,11 @@ def derive_records(events: Iterable[TrackerEvent], languages_before: Mapping[str
         at = datetime.fromtimestamp(event.timestamp, UTC)
         if event.type_name == "user":
             flush()
-            if _is_external(event.data):
+            if is_external(event.data):
                 channel = None
                 continue
             channel = str(event.data.get("input_channel") or "") or None
-            pending.append(_Pending(event.sender_id, at, Kind.MESSAGE, _intent(event)))
+            pending.append(_Pending(event.sender_id, at, Kind.MESSAGE, intent_of(event)))
             chosen = _chosen_article(event)
             if chosen == DECLINE:
                 pending.append(_Pending(event.sender_id, at, Kind.CLARIFICATION_DECLINED, None))

@@ -18,9 +18,10 @@ from handoff.reports.bot_facts import (
     ARTICLE_ENTITY,
     CLARIFY_RESPONSE,
     DECLINE,
-    EXTERNAL_PREFIX,
     FALLBACK_INTENT,
     NO_ANSWER_SLOT,
+    intent_of,
+    is_external,
 )
 from handoff.reports.tracker import LANGUAGE_SLOT, TrackerEvent
 
@@ -68,20 +69,6 @@ class _Turn:
     kinds: set[UnansweredKind] = field(default_factory=set)
     clarified: bool = False
     language: str | None = None
-
-
-def _is_external(data: Mapping[str, object]) -> bool:
-    metadata = data.get("metadata")
-    if isinstance(metadata, Mapping) and metadata.get("is_external"):
-        return True
-    return str(data.get("text") or "").startswith(EXTERNAL_PREFIX)
-
-
-def _intent(event: TrackerEvent) -> str | None:
-    parse = event.data.get("parse_data")
-    intent = parse.get("intent") if isinstance(parse, Mapping) else None
-    name = intent.get("name") if isinstance(intent, Mapping) else None
-    return str(name) if name else event.intent_name
 
 
 def _declined(event: TrackerEvent) -> bool:
@@ -135,7 +122,7 @@ def unanswered_from_tracker(
                 current.language = language
                 if current.clarified:
                     clarified = current
-            if _is_external(event.data):
+            if is_external(event.data):
                 current = None
                 continue
             if _declined(event):
@@ -150,7 +137,7 @@ def unanswered_from_tracker(
                 continue
             current = _Turn(sender or "", _at(event), text)
             turns.append(current)
-            if _intent(event) == FALLBACK_INTENT:
+            if intent_of(event) == FALLBACK_INTENT:
                 current.kinds.add(UnansweredKind.NLU_FALLBACK)
             continue
         if event.type_name == "slot" and event.data.get("name") == LANGUAGE_SLOT:

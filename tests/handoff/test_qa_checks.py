@@ -28,7 +28,7 @@ def failing(outcome: Outcome) -> tuple[int, ...] | None:
     return outcome.message_ids if outcome.failed else None
 
 
-# --- first response within the queue's SLA (300 s in the demo queues) -------------------------------------------
+# --- first response within the queue's SLA (its sla_seconds) ------------------------------------------------------
 FIRST_RESPONSE: list[tuple[str, list[dict[str, Any]], tuple[int, ...] | None]] = [
     # en: the first reply came after 6m 40s
     ("en", [customer("I need help", -5), agent("Hello, I am looking at it", 400)], (2,)),
