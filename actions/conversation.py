@@ -7,9 +7,9 @@ from rasa_sdk.events import EventType, FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
+from actions.names import Slot
 from actions.settings import get_settings
-
-SUPPORTED_LANGUAGES = ("en", "es", "pt", "fr", "ar", "zh")
+from language_registry import codes
 
 
 class ActionChangeLanguage(Action):
@@ -20,9 +20,9 @@ class ActionChangeLanguage(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
         requested = next(tracker.get_latest_entity_values("language"), None)
-        if requested in SUPPORTED_LANGUAGES:
+        if requested in codes():
             dispatcher.utter_message(response="utter_language_changed")
-            return [SlotSet("language", requested)]
+            return [SlotSet(Slot.LANGUAGE, requested)]
         dispatcher.utter_message(response="utter_language_unsupported")
         return []
 
@@ -47,5 +47,5 @@ class ActionHandleComplaint(Action):
             and ((event.get("parse_data") or {}).get("intent") or {}).get("name") == "complain"
         )
         if policy == "first" or (policy == "second" and complaints >= 2):
-            return [SlotSet("handoff_reason", "frustration"), FollowupAction("action_handoff")]
+            return [SlotSet(Slot.HANDOFF_REASON, "frustration"), FollowupAction("action_handoff")]
         return []

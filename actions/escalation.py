@@ -22,6 +22,7 @@ from rasa_sdk.events import EventType, FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
+from actions.names import Intent, Slot
 from actions.settings import get_settings
 
 __all__ = [
@@ -143,7 +144,7 @@ def unresolved_turn(
         return [
             SlotSet(COUNT_SLOT, 0.0),
             SlotSet(OFFER_SLOT, None),
-            SlotSet("handoff_reason", REPEATED_FAILURE),
+            SlotSet(Slot.HANDOFF_REASON, REPEATED_FAILURE),
             FollowupAction("action_handoff"),
         ]
     if step is Step.OFFER:
@@ -166,7 +167,7 @@ class ActionUnresolvedTurn(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
         intent = (tracker.latest_message.get("intent") or {}).get("name")
-        kind = Unresolved.OUT_OF_SCOPE if intent == "out_of_scope" else Unresolved.NLU_FALLBACK
+        kind = Unresolved.OUT_OF_SCOPE if intent == Intent.OUT_OF_SCOPE else Unresolved.NLU_FALLBACK
         return unresolved_turn(tracker, dispatcher, kind)
 
 
@@ -180,11 +181,11 @@ class ActionAnswerOffer(Action):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
         intent = (tracker.latest_message.get("intent") or {}).get("name")
         offered = offer_in_last_turn(tracker.events)
-        if offered and intent == "affirm":
+        if offered and intent == Intent.AFFIRM:
             return [
                 SlotSet(OFFER_SLOT, None),
                 SlotSet(COUNT_SLOT, 0.0),
-                SlotSet("handoff_reason", offered),
+                SlotSet(Slot.HANDOFF_REASON, offered),
                 FollowupAction("action_handoff"),
             ]
         if offered:

@@ -14,6 +14,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions import escalation
 from actions.kb_runtime import RetrieverHolder, get_retriever_holder
+from actions.names import Slot
 from actions.privacy import log_id
 from kb import Decision, DecisionKind, Hit, KbDecision, KbError, language_name
 
@@ -36,7 +37,7 @@ DECLINE = "none"
 
 
 def _tried(tracker: Tracker) -> list[str]:
-    value = tracker.get_slot("kb_articles_tried")
+    value = tracker.get_slot(Slot.KB_ARTICLES_TRIED)
     return [str(item) for item in value] if isinstance(value, list) else []
 
 
@@ -56,22 +57,22 @@ def faq_events(
         if hit.article_id not in tried:
             tried.append(hit.article_id)
         return [
-            SlotSet("kb_last_article", hit.article_id),
-            SlotSet("kb_last_score", hit.score),
-            SlotSet("kb_last_language", hit.language),
-            SlotSet("kb_articles_tried", tried),
+            SlotSet(Slot.KB_LAST_ARTICLE, hit.article_id),
+            SlotSet(Slot.KB_LAST_SCORE, hit.score),
+            SlotSet(Slot.KB_LAST_LANGUAGE, hit.language),
+            SlotSet(Slot.KB_ARTICLES_TRIED, tried),
             # Only no-answers in a row lead to a person: an answered question starts the count again.
-            SlotSet("kb_no_answer_count", 0.0),
+            SlotSet(Slot.KB_NO_ANSWER_COUNT, 0.0),
             *escalation.resolved_turn(),
         ]
     # No answer is one unresolved turn of the escalation ladder, counted like any other kind (it says so, offers a
     # person or hands off); kb_no_answer_count still counts the no-answers in a row for those who read it.
-    count = int(tracker.get_slot("kb_no_answer_count") or 0) + 1
+    count = int(tracker.get_slot(Slot.KB_NO_ANSWER_COUNT) or 0) + 1
     return [
-        SlotSet("kb_last_article", None),
-        SlotSet("kb_last_score", best_score),
-        SlotSet("kb_last_language", None),
-        SlotSet("kb_no_answer_count", float(count)),
+        SlotSet(Slot.KB_LAST_ARTICLE, None),
+        SlotSet(Slot.KB_LAST_SCORE, best_score),
+        SlotSet(Slot.KB_LAST_LANGUAGE, None),
+        SlotSet(Slot.KB_NO_ANSWER_COUNT, float(count)),
         *escalation.unresolved_turn(tracker, dispatcher, escalation.Unresolved.KB_NO_ANSWER),
     ]
 
@@ -109,7 +110,7 @@ def clarify_events(
     decline = response_text(domain, "utter_kb_clarify_none_button", language) or "None of these"
     buttons.append({"title": decline, "payload": button_payload(DECLINE)})
     dispatcher.utter_message(response="utter_kb_clarify", buttons=buttons)
-    return [SlotSet("kb_last_article", None)]
+    return [SlotSet(Slot.KB_LAST_ARTICLE, None)]
 
 
 def declined_events(tracker: Tracker, dispatcher: CollectingDispatcher, domain: Mapping[str, Any]) -> list[EventType]:
@@ -139,7 +140,7 @@ class ActionAnswerFaq(Action):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[EventType]:
         """A chosen button answers its article (or declines); a question is answered, clarified or not answered."""
         text = str(tracker.latest_message.get("text") or "")
-        language = str(tracker.get_slot("language") or "en")
+        language = str(tracker.get_slot(Slot.LANGUAGE) or "en")
         chosen = chosen_article(tracker.latest_message)
         if chosen == DECLINE:
             return declined_events(tracker, dispatcher, domain)

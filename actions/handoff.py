@@ -13,6 +13,7 @@ from rasa_sdk.types import DomainDict
 from actions import transcript
 from actions.handoff_client import HandoffAnswer, HandoffClient, HandoffServiceError
 from actions.identity import ChannelMismatchError, recorded_channel
+from actions.names import Slot
 from actions.privacy import log_id
 from actions.runtime import Runtime, get_runtime
 from actions.times import customer_zone, format_moment, format_wait, parse_instant
@@ -22,7 +23,7 @@ logger = logging.getLogger(__name__)
 
 # The payload fields that carry what the customer entered (as strings, at any depth): the handoff service redacts
 # these when redaction is on. Every other field is an identifier or a value the bot chose.
-CUSTOMER_ENTERED_FIELDS = ("transcript", "slots", "customer", "summary")
+CUSTOMER_ENTERED_FIELDS = ("transcript", "slots", "customer")
 
 # Slots that are the bot's own bookkeeping, not something the customer said or the agent needs.
 INTERNAL_SLOTS = frozenset({"session_started_metadata", "handoff_id", "handoff_status", "human_mode"})
@@ -40,15 +41,15 @@ def build_payload(tracker: Tracker) -> dict[str, Any]:
     Everything the customer entered travels as strings inside `CUSTOMER_ENTERED_FIELDS`.
     """
     events = tracker.events
-    language = str(tracker.get_slot("language") or "en")
+    language = str(tracker.get_slot(Slot.LANGUAGE) or "en")
     intents = transcript.intents_seen(events)
-    tried = list(tracker.get_slot("kb_articles_tried") or [])
+    tried = list(tracker.get_slot(Slot.KB_ARTICLES_TRIED) or [])
     slots = {
         name: value
         for name, value in tracker.slots.items()
         if value not in (None, [], "") and name not in INTERNAL_SLOTS
     }
-    reason = transcript.handoff_reason(tracker.get_slot("handoff_reason"), events)
+    reason = transcript.handoff_reason(tracker.get_slot(Slot.HANDOFF_REASON), events)
     profile = transcript.customer_profile(events)
     return {
         "conversation_id": tracker.sender_id,
@@ -64,7 +65,6 @@ def build_payload(tracker: Tracker) -> dict[str, Any]:
         "topic": transcript.handoff_topic(intents),
         "priority": priority_for(reason),
         "kb_articles_tried": tried,
-        "summary": transcript.summary_line(intents, slots, tried, reason),
     }
 
 
@@ -114,7 +114,7 @@ class ActionHandoff(Action):
         except ChannelMismatchError as error:
             logger.error("handoff of %s refused: %s", log_id(sender), error)
             dispatcher.utter_message(response="utter_handoff_failed")
-            return [SlotSet("handoff_status", "failed"), SlotSet("handoff_reason", None)]
+            return [SlotSet(Slot.HANDOFF_STATUS, "failed"), SlotSet(Slot.HANDOFF_REASON, None)]
         try:
             answer = await client.create_handoff(payload)
         except HandoffServiceError as error:
@@ -124,23 +124,27 @@ class ActionHandoff(Action):
                 runtime.outbox().add_dead_handoff(sender, payload, error.status_code, str(error), told=True)
                 dispatcher.utter_message(response="utter_handoff_failed")
                 return [
-                    SlotSet("human_mode", False),
-                    SlotSet("handoff_status", "failed"),
-                    SlotSet("handoff_reason", None),
+                    SlotSet(Slot.HUMAN_MODE, False),
+                    SlotSet(Slot.HANDOFF_STATUS, "failed"),
+                    SlotSet(Slot.HANDOFF_REASON, None),
                 ]
             logger.error("handoff of %s kept in the outbox (%s)", log_id(sender), error.status_code)
             runtime.outbox().put(sender, payload, str(error))
             runtime.outbox().settle_failures(sender)
             runtime.start_outbox_flusher()
             dispatcher.utter_message(response="utter_handoff_pending")
-            return [SlotSet("human_mode", True), SlotSet("handoff_status", "pending"), SlotSet("handoff_reason", None)]
+            return [
+                SlotSet(Slot.HUMAN_MODE, True),
+                SlotSet(Slot.HANDOFF_STATUS, "pending"),
+                SlotSet(Slot.HANDOFF_REASON, None),
+            ]
         # An earlier failure the customer was not told about yet must not end this new handoff at their next message.
         runtime.outbox().settle_failures(sender)
         response, values = customer_message(answer, payload["language"], payload["customer"].get("timezone"))
         dispatcher.utter_message(response=response, **values)
         return [
-            SlotSet("human_mode", True),
-            SlotSet("handoff_id", str(answer.data.get("id"))),
-            SlotSet("handoff_status", str(answer.data.get("status"))),
-            SlotSet("handoff_reason", None),
+            SlotSet(Slot.HUMAN_MODE, True),
+            SlotSet(Slot.HANDOFF_ID, str(answer.data.get("id"))),
+            SlotSet(Slot.HANDOFF_STATUS, str(answer.data.get("status"))),
+            SlotSet(Slot.HANDOFF_REASON, None),
         ]

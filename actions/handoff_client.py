@@ -11,6 +11,8 @@ from urllib.parse import quote
 
 import httpx
 
+from structured_logs import outgoing_headers
+
 logger = logging.getLogger(__name__)
 
 # Client errors that still mean "try again later"; every other 4xx is a rejection that retrying cannot change.
@@ -90,7 +92,9 @@ class HandoffClient:
             if attempt:
                 await asyncio.sleep(self._base_delay * 2 ** (attempt - 1))
             try:
-                response = await self._http.post(path, json=dict(payload), headers=self._headers)
+                # The request id of the action call goes on, so the handoff service's lines name the same request.
+                headers = {**self._headers, **outgoing_headers()}
+                response = await self._http.post(path, json=dict(payload), headers=headers)
             except httpx.HTTPError as error:
                 last_error = HandoffServiceError(f"handoff service unreachable: {type(error).__name__}")
                 logger.warning("handoff %s failed (attempt %d): %s", what, attempt + 1, type(error).__name__)

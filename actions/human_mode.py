@@ -16,6 +16,7 @@ from actions.csat import SURVEY_OVER, survey_start
 from actions.handoff import build_payload
 from actions.handoff_client import HandoffServiceError
 from actions.identity import ChannelMismatchError
+from actions.names import Intent, Slot
 from actions.privacy import log_id
 from actions.runtime import Runtime, get_runtime
 from actions.templates import whatsapp_template
@@ -89,14 +90,14 @@ def from_handoff_service(latest_message: Mapping[str, Any]) -> bool:
 
 
 BOT_BACK: list[EventType] = [
-    SlotSet("human_mode", False),
-    SlotSet("handoff_id", None),
-    SlotSet("handoff_status", "closed"),
+    SlotSet(Slot.HUMAN_MODE, False),
+    SlotSet(Slot.HANDOFF_ID, None),
+    SlotSet(Slot.HANDOFF_STATUS, "closed"),
 ]
 HANDOFF_FAILED: list[EventType] = [
-    SlotSet("human_mode", False),
-    SlotSet("handoff_id", None),
-    SlotSet("handoff_status", "failed"),
+    SlotSet(Slot.HUMAN_MODE, False),
+    SlotSet(Slot.HANDOFF_ID, None),
+    SlotSet(Slot.HANDOFF_STATUS, "failed"),
 ]
 
 
@@ -133,7 +134,7 @@ class ActionRelayToAgent(Action):
                 logger.error("kept handoff of %s not updated: %s", log_id(sender), error)
             outbox.mark_relayed(sender, [message_id_of(sender, event) for event in pending])
             return []
-        language = str(tracker.get_slot("language") or "en")
+        language = str(tracker.get_slot(Slot.LANGUAGE) or "en")
         return await self._relay(dispatcher, runtime, sender, [relayed_message(sender, e, language) for e in pending])
 
     async def _relay(
@@ -198,13 +199,17 @@ class ActionDeliverAgentReply(Action):
         agent = next(tracker.get_latest_entity_values("agent_name"), None)
         template = whatsapp_template(tracker)
         sent_file = agent_attachment(tracker)
+        metadata: dict[str, Any] = {"from_agent": True, "agent_name": agent}
+        tag = next(tracker.get_latest_entity_values("message_tag"), None)
+        if tag:  # the handoff service decided the platform's window; the channel sends the tag it chose
+            metadata["message_tag"] = str(tag)
         if template is not None:
-            dispatcher.utter_message(json_message=template, metadata={"from_agent": True, "agent_name": agent})
+            dispatcher.utter_message(json_message=template, metadata=metadata)
         elif sent_file is not None:
             # The file itself goes; its transcript label ("[file] name") is for the agent, not the customer.
-            dispatcher.utter_message(attachment=sent_file, metadata={"from_agent": True, "agent_name": agent})
+            dispatcher.utter_message(attachment=sent_file, metadata=metadata)
         elif text:
-            dispatcher.utter_message(text=str(text), metadata={"from_agent": True, "agent_name": agent})
+            dispatcher.utter_message(text=str(text), metadata=metadata)
         return []
 
 
@@ -230,14 +235,14 @@ class ActionHandback(Action):
         if template is not None:
             dispatcher.utter_message(json_message=template)
         elif not window_closed:  # the platform would reject free-form text; the service recorded it visibly
-            dispatcher.utter_message(response="utter_bot_back" if intent == "agent_handback" else "utter_goodbye")
+            dispatcher.utter_message(response="utter_bot_back" if intent == Intent.AGENT_HANDBACK else "utter_goodbye")
         # A conversation the agent ended (agent_close) is not asked for a rating; the service offers none then either.
-        offer = intent == "agent_handback" and not window_closed
+        offer = intent == Intent.AGENT_HANDBACK and not window_closed
         survey = survey_start(tracker, dispatcher) if offer else list(SURVEY_OVER)
         return [
-            SlotSet("human_mode", False),
-            SlotSet("handoff_id", None),
-            SlotSet("handoff_status", "closed"),
-            SlotSet("kb_no_answer_count", 0),
+            SlotSet(Slot.HUMAN_MODE, False),
+            SlotSet(Slot.HANDOFF_ID, None),
+            SlotSet(Slot.HANDOFF_STATUS, "closed"),
+            SlotSet(Slot.KB_NO_ANSWER_COUNT, 0),
             *survey,
         ]

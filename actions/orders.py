@@ -14,6 +14,8 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
+from actions.names import Slot
+
 ORDER_ID = re.compile(r"\b[Nn][Bb][-\s]?(\d{6})\b")
 DEMO_ORDERS = Path(__file__).parent / "data" / "demo_orders.yml"
 STATUS_RESPONSES = {
@@ -85,11 +87,11 @@ class ActionOrderStatus(Action):
         return "action_order_status"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
-        order_id = normalise_order_id(tracker.get_slot("order_id"))
+        order_id = normalise_order_id(tracker.get_slot(Slot.ORDER_ID))
         order = demo_orders().get(order_id or "")
         if order is None:
             dispatcher.utter_message(response="utter_order_not_found", order_id=order_id or "")
-            return [SlotSet("order_id", None)]
+            return [SlotSet(Slot.ORDER_ID, None)]
         dispatcher.utter_message(
             response=STATUS_RESPONSES[order.status],
             order_id=order.order_id,

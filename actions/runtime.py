@@ -12,6 +12,7 @@ from actions.handoff_client import HandoffClient, HandoffServiceError
 from actions.outbox import Outbox
 from actions.privacy import log_id
 from actions.settings import ActionSettings, get_settings
+from structured_logs import bind_request, new_request_id
 
 logger = logging.getLogger(__name__)
 
@@ -108,6 +109,8 @@ class Runtime:
 
     async def _flush_forever(self) -> None:
         while True:
+            # A round is a request of its own: the task would otherwise carry the id of the call that started it.
+            bind_request(new_request_id())
             try:
                 waiting = await self.flush_outbox()
             except Exception:  # the loop must outlive one bad round, or kept handoffs wait for the next restart

@@ -2,7 +2,8 @@
 
 The app is rasa_sdk's own (`create_app_for_serve`: `/webhook`, `/actions`, `/health`); this module adds the bearer
 check (`ACTION_SERVER_TOKEN`) in front of every route but `GET /health`, the privacy endpoints
-(`/privacy/export|erase|retention`), the outbox flush at start and the daily retention pass. It binds
+(`/privacy/export|erase|retention`), `GET /metrics`, request ids and access lines (actions/observability.py), the
+outbox flush at start and the daily retention pass. It binds
 `ACTIONS_BIND_HOST` (default 127.0.0.1) and refuses to start outside demo mode without the token.
 """
 
@@ -27,6 +28,7 @@ from sanic.response import HTTPResponse
 from sanic.worker.loader import AppLoader
 
 from actions.access import is_authorized, is_open_route, startup_problem
+from actions.observability import add_observability, configure_logs
 from actions.privacy import erase_conversation, export_conversation
 from actions.runtime import get_runtime
 from actions.settings import get_settings
@@ -148,10 +150,13 @@ def create_app(
     actions_package: str,
     endpoints: str = DEFAULT_ENDPOINTS_PATH,
     keep_alive_timeout: int = DEFAULT_KEEP_ALIVE_TIMEOUT,
+    *,
+    served: bool = False,
 ) -> Sanic:
     """rasa_sdk's app for `actions_package`, with authentication, privacy routes and the outbox flush at start.
 
-    Module-level so that Sanic's worker processes can rebuild it through `AppLoader`.
+    Module-level so that Sanic's worker processes can rebuild it through `AppLoader`. `served`: configure this
+    process's logging too (JSON lines in production); apps built in tests leave the host's logging alone.
     """
     settings = get_settings()
     problem = startup_problem(settings)
@@ -170,6 +175,11 @@ def create_app(
             "Never run it like this outside a demo on a loopback address."
         )
     add_privacy_routes(app)
+    add_observability(app, executor.actions.keys(), settings.actions_outbox_path)
+    # Here rather than in main(): Sanic's worker processes build the app again but do not run main(); and after
+    # the app, which sets up Sanic's loggers when it is created.
+    if served:
+        configure_logs()
     app.register_listener(_start_background_work, "after_server_start")
     app.register_listener(_stop_background_work, "before_server_stop")
     return app
@@ -198,7 +208,9 @@ def main(argv: list[str] | None = None) -> None:
     utils.update_sanic_log_level()
 
     loader = AppLoader(
-        factory=partial(create_app, args.actions_module or args.actions or "actions", endpoints=args.endpoints)
+        factory=partial(
+            create_app, args.actions_module or args.actions or "actions", endpoints=args.endpoints, served=True
+        )
     )
     app = loader.load()
     host = settings.actions_bind_host

@@ -15,6 +15,8 @@ from babel.dates import (
     get_timezone_location,
 )
 
+from language_registry import registry
+
 __all__ = ["customer_zone", "format_moment", "format_wait", "parse_instant"]
 
 UTC_NAMES = frozenset({"UTC", "Etc/UTC", "GMT", "Etc/GMT", "Z"})
@@ -40,11 +42,17 @@ def parse_instant(text: str) -> datetime:
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
+def babel_locale(language: str) -> str:
+    """The Babel locale of ``language``'s formats (the registry's ``locale``, else the code itself)."""
+    entry = registry().get(language)
+    return entry.babel_locale if entry is not None else language
+
+
 def zone_label(zone: ZoneInfo, language: str) -> str:
     """The zone by its city, as the language says it ("Paris Time", "hora de París", "巴黎时间"); UTC stays "UTC"."""
     if zone.key in UTC_NAMES:
         return "UTC"
-    locale = Locale.parse(language)
+    locale = Locale.parse(babel_locale(language))
     city = get_timezone_location(zone, locale=locale, return_city=True)
     return str(locale.zone_formats["region"] % city)
 
@@ -53,17 +61,20 @@ def format_moment(moment: datetime, language: str, zone: ZoneInfo) -> str:
     """Weekday, day, month and time in `zone`, in `language`'s formats, followed by the zone in brackets:
     "Tue, Nov 24, 4:00 PM (France Time)", "mar, 24 de noviembre, 16:00 (hora de Francia)"."""
     local = moment.astimezone(zone)
-    day = format_skeleton("MMMMEEEEd", local, tzinfo=zone, locale=language)
-    clock = format_time(local, "short", tzinfo=zone, locale=language)
+    formats = babel_locale(language)
+    day = format_skeleton("MMMMEEEEd", local, tzinfo=zone, locale=formats)
+    clock = format_time(local, "short", tzinfo=zone, locale=formats)
     # The language's own way of joining a date and a time ("{1}, {0}", "{1} {0}").
-    joined = str(get_datetime_format("medium", locale=language)).replace("'", "")
+    joined = str(get_datetime_format("medium", locale=formats)).replace("'", "")
     text = joined.replace("{1}", day).replace("{0}", clock)
     label = zone_label(zone, language)
-    return f"{text} （{label}）" if language in ("zh", "ja") else f"{text} ({label})"
+    entry = registry().get(language)
+    return f"{text} （{label}）" if entry is not None and entry.wide_brackets else f"{text} ({label})"
 
 
 def format_wait(seconds: float, language: str) -> str:
     """An expected wait as the language says it, at least a minute, in hours from an hour and a half on ("4 minutes",
     "2 horas", "ساعتان", "10小时")."""
     minutes = max(1, round(seconds / 60))
-    return str(format_timedelta(timedelta(minutes=minutes), threshold=1.5, granularity="minute", locale=language))
+    wait = timedelta(minutes=minutes)
+    return str(format_timedelta(wait, threshold=1.5, granularity="minute", locale=babel_locale(language)))

@@ -6,14 +6,16 @@ from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
 from typing import Any
 
+from actions.names import Intent
+
 # Latest intent -> why the conversation goes to a person (used when no action set `handoff_reason`).
 REASON_BY_INTENT: dict[str, str] = {
-    "request_human": "explicit_request",
-    "complain": "frustration",
-    "out_of_scope": "out_of_scope",
-    "nlu_fallback": "repeated_fallback",
-    "request_refund": "transactional",
-    "cancel_order": "transactional",
+    Intent.REQUEST_HUMAN: "explicit_request",
+    Intent.COMPLAIN: "frustration",
+    Intent.OUT_OF_SCOPE: "out_of_scope",
+    Intent.NLU_FALLBACK: "repeated_fallback",
+    Intent.REQUEST_REFUND: "transactional",
+    Intent.CANCEL_ORDER: "transactional",
 }
 
 # The bot's offer of a person that a "yes" accepted -> why.
@@ -24,12 +26,12 @@ REASON_BY_OFFER: dict[str, str] = {
 
 # Latest intent -> the skill an agent needs.
 TOPIC_BY_INTENT: dict[str, str] = {
-    "request_refund": "billing",
-    "cancel_order": "orders",
-    "check_order_status": "orders",
+    Intent.REQUEST_REFUND: "billing",
+    Intent.CANCEL_ORDER: "orders",
+    Intent.CHECK_ORDER_STATUS: "orders",
 }
 
-EXTERNAL_INTENTS = frozenset({"agent_reply", "agent_handback", "agent_close"})
+EXTERNAL_INTENTS = frozenset({Intent.AGENT_REPLY, Intent.AGENT_HANDBACK, Intent.AGENT_CLOSE})
 # What a channel may tell us about the customer. Never VIP or priority: metadata is customer-controlled on some
 # channels, and the handoff service's customer directory owns VIP.
 PROFILE_KEYS = ("name", "locale", "country", "timezone")
@@ -149,7 +151,7 @@ def handoff_reason(slot_reason: str | None, events: Iterable[Mapping[str, Any]])
                 continue
             latest_intent = name
             offered_before_latest = last_action if last_action in REASON_BY_OFFER else None
-    if latest_intent == "affirm" and offered_before_latest:
+    if latest_intent == Intent.AFFIRM and offered_before_latest:
         return REASON_BY_OFFER[offered_before_latest]
     return REASON_BY_INTENT.get(latest_intent or "", "explicit_request")
 
@@ -160,15 +162,3 @@ def handoff_topic(intents: list[str], kb_topic: str | None = None) -> str:
         if name in TOPIC_BY_INTENT:
             return TOPIC_BY_INTENT[name]
     return kb_topic or "general"
-
-
-def summary_line(intents: list[str], slots: Mapping[str, Any], tried: list[str], reason: str) -> str:
-    """One line an agent reads in five seconds: intent path, key entities, what was tried, why."""
-    path = " → ".join(intents[-5:]) or "no intent"
-    parts = [path]
-    if slots.get("order_id"):
-        parts.append(f"order {slots['order_id']}")
-    if tried:
-        parts.append("KB tried: " + ", ".join(tried))
-    parts.append(f"reason: {reason}")
-    return " | ".join(parts)

@@ -5,9 +5,8 @@ database goes to the back of a long line of other turns' NLU work each time it r
 KB answer, an order lookup, a handoff) wait many times longer than a greeting, and the 95th percentile grows with the
 number of conversations in flight. Here a turn first takes its conversation's lock (as Rasa does), then one of
 ``limit`` slots, held until the turn's answer is ready; waiting turns get slots in arrival order. The slots still
-overlap one turn's I/O with another's CPU work, so throughput does not fall (bench/e2e at 20 conversations at once:
-1.56-1.89x stock's with the bound, 1.40-1.55x without), and the latencies of different kinds of turns move closer
-together (p95 322-390 ms with the bound, 521-649 ms without).
+overlap one turn's I/O with another's CPU work, so throughput does not fall, and the latencies of different kinds of
+turns move closer together (bench/e2e has the runs with and without the bound).
 
 The limit is `NIMBUS_RASA_MAX_CONCURRENT_MESSAGES` (default 4; 0 turns the bound off). Only message handling is
 bounded: Rasa's HTTP API (tracker events, trigger_intent), which the handoff service and the action server call, is

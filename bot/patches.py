@@ -22,7 +22,7 @@ from rasa.shared.nlu.training_data.features import Features
 from rasa.utils.endpoints import EndpointConfig
 from rasa.utils.tensorflow.models import RasaModel
 
-from bot import admission
+from bot import admission, metrics
 from bot.security import processor_guard
 from bot.speedups import action_response, endpoints, graph_runner, rule_states, sparse_features, tf_predict
 from bot.stores import windowed_sql
@@ -127,6 +127,13 @@ PATCHES: tuple[Patch, ...] = (
         windowed_sql.__name__,
         windowed_sql.install_wrapper_delegation,
         "Rasa's tracker-store wrapper asks the wrapped store for new trackers",
+    ),
+    Patch(
+        MessageProcessor,
+        "log_message",
+        metrics.__name__,
+        metrics.install,
+        "customer messages counted by channel and language, with NLU confidence and fallbacks (GET /metrics)",
     ),
     Patch(
         MessageProcessor,

@@ -37,7 +37,8 @@ from rasa.shared.exceptions import RasaException
 from rasa.utils.log_utils import configure_structlog
 from sanic import Sanic
 
-from bot import patches
+from bot import observability, patches
+from bot.metrics import metrics_blueprint, metrics_public
 from bot.nimbus_routes import nimbus_blueprint
 from bot.security import logfilter
 from bot.security.edge import Edge
@@ -125,6 +126,8 @@ def build_app(args: argparse.Namespace, settings: EdgeSettings) -> tuple[Sanic, 
     installed = install_edge(app, edge)
     app.blueprint(nimbus_blueprint(edge, channels))
     app.blueprint(typing_blueprint(edge, channels))
+    app.blueprint(metrics_blueprint(edge))
+    observability.install_request_ids(app)
     app.register_listener(
         partial(rasa.core.run.load_agent_on_start, args.model, endpoints, None), "before_server_start"
     )
@@ -138,6 +141,9 @@ def build_app(args: argparse.Namespace, settings: EdgeSettings) -> tuple[Sanic, 
         "channels with the edge: " + ", ".join(secured),
         "routes: GET /nimbus/ready, admin-JWT /nimbus/conversations/{id}/export, DELETE /nimbus/conversations/{id}, "
         "POST /nimbus/retention",
+        "GET /metrics (API token or admin JWT as bearer"
+        + (", or none: NIMBUS_METRICS_PUBLIC" if metrics_public() else "")
+        + "), X-Request-ID bound per request and sent on to the action server",
     ]
     if settings.session_secret_generated:
         installed.append("NIMBUS_SESSION_SECRET unset: a random one for this run (sessions do not survive restarts)")
@@ -154,9 +160,12 @@ def main(argv: list[str] | None = None) -> int:
     tf_env.setup_tf_environment()
     try:
         check_rasa_version()
+        json_logs = observability.json_logs_wanted()
         settings = EdgeSettings.from_env()
         installed = ["log records mask token query values and Authorization credentials", *install_process_fixes()]
-    except (StartupError, SettingsError) as problem:
+        if json_logs:
+            installed.append("JSON log lines with request ids and conversation pseudonyms (NIMBUS_LOG_FORMAT)")
+    except (StartupError, SettingsError, ValueError) as problem:
         print(f"bot.server: {problem}", file=sys.stderr)
         return 2
     try:
@@ -164,6 +173,8 @@ def main(argv: list[str] | None = None) -> int:
     except RasaException as problem:
         print(f"bot.server: {type(problem).__name__}: {problem}", file=sys.stderr)
         return 2
+    if json_logs:
+        observability.configure_logs()  # after the app: Sanic sets up its loggers' handlers when it is created
     for line in [f"Rasa {rasa.__version__}", *installed, *built]:
         logger.info("bot.server: %s", line)
     logger.info("bot.server: listening on http://%s:%d", settings.bind_host, args.port)

@@ -35,7 +35,7 @@ from handoff.errors import (
 )
 from handoff.log_masking import install_secret_masking
 from handoff.macros.seed import seed_if_empty as seed_macros
-from handoff.middleware import BodySizeLimit, PerTokenRateLimit, SecurityHeaders
+from handoff.middleware import BodySizeLimit, PerTokenRateLimit, RequestContext, SecurityHeaders
 from handoff.privacy import lifecycle as privacy
 from handoff.qa import runtime as quality
 from handoff.secrets_store import load_or_create_secret, private_dir
@@ -46,11 +46,13 @@ from handoff.services.events import EventHub
 from handoff.services.gauges import read_queue_gauges
 from handoff.services.inactivity import InactivityWorker
 from handoff.services.metrics import Metrics
+from handoff.services.outbox_gauges import read_outbox_gauge
 from handoff.settings import Settings
 from handoff.store.db import make_engine, make_session_factory, startup_lock, upgrade_schema
 from handoff.templates import api as templates_api
 from handoff.translation.factory import build_translator
 from handoff.translation.provider import TranslationConfigError
+from structured_logs import install_json_logs, json_logs_wanted
 
 logger = logging.getLogger("handoff")
 
@@ -134,6 +136,7 @@ def create_app(
         hub.start()
         context = ServiceContext(sessions=sessions, settings=settings, hub=hub, metrics=metrics, clock=clock)
         metrics.watch_queues(lambda: read_queue_gauges(context))
+        metrics.watch_outbox(lambda: read_outbox_gauge(context))
         app.state.context = context
         translation_client = httpx.Client(timeout=settings.translation_timeout_seconds)
         try:
@@ -221,6 +224,7 @@ def create_app(
     app.add_middleware(
         SecurityHeaders, csp=lambda: csp, csp_exempt=frozenset({"/docs", "/redoc", "/docs/oauth2-redirect"})
     )
+    app.add_middleware(RequestContext)
     return app
 
 
@@ -232,6 +236,17 @@ def _rate_limit(settings: Settings, scope: Scope, token: str) -> int:
     return settings.rate_limit_per_token
 
 
+def _configure_served_logs() -> None:
+    """JSON log lines for the served app (production mode, or ``NIMBUS_LOG_FORMAT=json``); apps built in tests keep
+    the host's logging as it is."""
+    if not json_logs_wanted():
+        return
+    install_json_logs("handoff", ("uvicorn", "uvicorn.error"))
+    # RequestContext's access lines replace uvicorn's, whose paths carry conversation ids.
+    logging.getLogger("uvicorn.access").disabled = True
+    _say("JSON log lines with request ids (NIMBUS_LOG_FORMAT)")
+
+
 def _say(line: str) -> None:
     """A start-up line in the service's log (stderr), never containing a secret."""
     print(f"handoff: {line}", file=sys.stderr, flush=True)
@@ -240,6 +255,7 @@ def _say(line: str) -> None:
 def __getattr__(name: str) -> FastAPI:
     """``handoff.main:app`` is built on first access, so importing this module reads no settings."""
     if name == "app":
+        _configure_served_logs()
         application = create_app()
         globals()["app"] = application
         return application

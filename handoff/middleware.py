@@ -1,4 +1,4 @@
-"""ASGI middleware of the handoff service: body size limit, per-token rate limit, security headers.
+"""ASGI middleware of the handoff service: request ids, body size limit, per-token rate limit, security headers.
 
 Each is a plain ASGI class (no buffering of responses); the decisions they make are pure functions or small
 classes tested on their own.
@@ -7,6 +7,7 @@ classes tested on their own.
 from __future__ import annotations
 
 import hashlib
+import logging
 import math
 import time
 from collections import OrderedDict
@@ -16,6 +17,19 @@ from dataclasses import dataclass
 from fastapi import status
 from fastapi.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from structured_logs import (
+    REQUEST_ID_HEADER,
+    accepted_request_id,
+    bind_conversation,
+    bind_request,
+    current_conversation,
+    current_request_id,
+)
+
+access_logger = logging.getLogger("handoff.access")
+# Probes and scrapes would drown the lines that matter.
+UNLOGGED_PATHS = frozenset({"/healthz", "/readyz", "/metrics"})
 
 
 async def _empty_receive() -> Message:
@@ -217,3 +231,76 @@ def security_headers(csp: str, *, with_csp: bool = True) -> dict[str, str]:
     if with_csp:
         headers["Content-Security-Policy"] = csp
     return headers
+
+
+class RequestContext:
+    """Binds the caller's ``X-Request-ID`` (or a new one) to the request, returns it in the response, and writes one
+    access line per request: method, route template (never the path, which holds conversation ids), status, time.
+
+    The conversation a route names is logged as its pseudonym only.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Bind, pass on, log."""
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        headers = dict(scope.get("headers") or [])
+        request_id = accepted_request_id(headers.get(REQUEST_ID_HEADER.lower().encode(), b"").decode("latin-1"))
+        bind_request(request_id)
+        started = time.perf_counter()
+        status_code = 500
+
+        async def send_with_id(message: Message) -> None:
+            nonlocal status_code
+            if message["type"] == "http.response.start":
+                status_code = int(message["status"])
+                message = {
+                    **message,
+                    "headers": [*message.get("headers", []), (REQUEST_ID_HEADER.encode(), request_id.encode())],
+                }
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_with_id)
+        finally:
+            if scope["path"] not in UNLOGGED_PATHS:
+                _log_access(scope, status_code, time.perf_counter() - started)
+
+
+def route_template(scope: Scope) -> str:
+    """The matched route with its parameters as ``{name}``, prefix included (routers report it without)."""
+    route_path = getattr(scope.get("route"), "path", None)
+    if not route_path:
+        return "unmatched"
+    params = scope.get("path_params") or {}
+    rendered = route_path
+    for name, value in params.items():
+        rendered = rendered.replace("{" + name + "}", str(value)).replace("{" + name + ":path}", str(value))
+    path = scope["path"]
+    return path[: len(path) - len(rendered)] + route_path if path.endswith(rendered) else route_path
+
+
+def _log_access(scope: Scope, status_code: int, seconds: float) -> None:
+    template = route_template(scope)
+    conversation = (scope.get("path_params") or {}).get("conversation_id")
+    if isinstance(conversation, str):
+        bind_conversation(conversation)
+    # The route goes in its own field: the message passes the privacy filter, which rewrites URL-like text.
+    access_logger.info(
+        "%s request answered %d",
+        scope["method"],
+        status_code,
+        extra={
+            "event": "request",
+            "request_id": current_request_id(),
+            "conversation": current_conversation(),
+            "method": scope["method"],
+            "route": template,
+            "status": status_code,
+            "duration_ms": round(seconds * 1000, 1),
+        },
+    )

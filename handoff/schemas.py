@@ -3,28 +3,27 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, WithJsonSchema, model_validator
 
 from handoff.customers.schemas import CustomerRecordOut
+from handoff.states import AgentRole, AgentStatus, DeliveryStatus, HandoffStatus, MessageRole, Priority, Reason
+from language_registry import codes
 
-Language = Literal["en", "es", "pt", "fr", "ar", "zh"]
-Reason = Literal[
-    "explicit_request",
-    "repeated_fallback",
-    "repeated_failure",
-    "out_of_scope",
-    "frustration",
-    "transactional",
-    "no_kb_answer",
-]
+
+def _spoken(value: str) -> str:
+    """A language of the registry (languages.yml), else a validation error naming the known ones."""
+    if value not in codes():
+        raise ValueError(f"unknown language {value!r} (one of {', '.join(codes())})")
+    return value
+
+
+# A code of the language registry, checked against it when a request is read; the schema lists the codes.
+Language = Annotated[str, AfterValidator(_spoken), WithJsonSchema({"type": "string", "enum": list(codes())})]
 Topic = Literal["general", "orders", "billing", "account"]
-Priority = Literal["normal", "high", "urgent"]
-Role = Literal["customer", "bot", "agent"]
-Status = Literal["queued", "assigned", "closed"]
-AgentRole = Literal["agent", "supervisor", "admin"]
-AgentStatus = Literal["online", "away", "offline"]
+# What the bot's transcript may hold: notes are written in the console only.
+TranscriptRole = Literal[MessageRole.CUSTOMER, MessageRole.BOT, MessageRole.AGENT]
 
 _ID = Field(min_length=1, max_length=256)
 
@@ -44,7 +43,7 @@ class CustomerProfile(BaseModel):
 class TranscriptEntry(BaseModel):
     """One transcript line as the bot saw it."""
 
-    role: Role
+    role: TranscriptRole
     text: str
     timestamp: datetime | None = None
     language: str | None = Field(default=None, max_length=16)
@@ -65,13 +64,11 @@ class HandoffCreate(BaseModel):
     reason: Reason
     topic: Topic = "general"
     priority: Priority = Field(
-        default="normal", description="a request: honoured as high only for reason frustration; the directory decides"
+        default=Priority.NORMAL,
+        description="a request: honoured as high only for reason frustration; the directory decides",
     )
     kb_articles_tried: list[str] = Field(default_factory=list, max_length=200)
     summary: str | None = None
-
-
-DeliveryStatus = Literal["pending", "delivered", "failed"]
 
 
 class MessageTranslation(BaseModel):
@@ -94,7 +91,7 @@ class MessageOut(BaseModel):
     model_config = ConfigDict(from_attributes=True)
 
     id: int
-    role: str
+    role: MessageRole
     text: str
     language: str | None
     timestamp: datetime
@@ -118,7 +115,7 @@ class HandoffOut(BaseModel):
     """A handoff as the API shows it; ``position``/``expected_wait_seconds`` only while queued."""
 
     id: str
-    status: Status
+    status: HandoffStatus
     queue: str
     position: int | None
     expected_wait_seconds: int | None
@@ -336,12 +333,12 @@ class AgentIn(BaseModel):
 
     id: str = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9._-]+$")
     display_name: str = Field(min_length=1, max_length=128)
-    role: AgentRole = "agent"
+    role: AgentRole = AgentRole.AGENT
     languages: list[Language] = Field(min_length=1)
     skills: list[str] = Field(min_length=1)
     queues: list[str] = Field(default_factory=list)
     max_concurrent: int = Field(default=3, ge=0, le=100)
-    status: AgentStatus = "offline"
+    status: AgentStatus = AgentStatus.OFFLINE
     expires_at: datetime | None = Field(default=None, description="the token stops working at this time")
 
 
@@ -365,12 +362,12 @@ class AgentOut(BaseModel):
 
     id: str
     display_name: str
-    role: str
+    role: AgentRole
     languages: list[Any]
     skills: list[Any]
     queues: list[Any]
     max_concurrent: int
-    status: str
+    status: AgentStatus
     idle_since: datetime | None
     active: int = 0
     disabled: bool = False
@@ -495,7 +492,7 @@ class AgentLoad(BaseModel):
 
     id: str
     display_name: str
-    status: str
+    status: AgentStatus
     active: int
     max_concurrent: int
     queues: list[str]

@@ -50,7 +50,9 @@ def _parser(settings: KbSettings) -> argparse.ArgumentParser:
     evaluate_cmd = commands.add_parser(
         "evaluate", parents=[common], help="top-1 accuracy and out-of-scope answers on held-out questions"
     )
-    evaluate_cmd.add_argument("--questions-dir", type=Path, default=settings.questions_dir, help="default: %(default)s")
+    evaluate_cmd.add_argument(
+        "--questions-dir", type=Path, required=True, help="labelled questions, one <language>.yml each"
+    )
 
     validate = commands.add_parser("validate", parents=[common], help="check the articles without building")
     validate.add_argument("--articles-dir", type=Path, default=settings.articles_dir, help="default: %(default)s")

@@ -17,7 +17,7 @@ from typing import Any
 import yaml
 
 from kb.errors import ArticleError
-from kb.languages import LANGUAGES
+from language_registry import codes
 
 __all__ = [
     "TOPICS",
@@ -64,11 +64,11 @@ class Article:
     @property
     def languages(self) -> tuple[str, ...]:
         """Languages that have both a title and a body, in the canonical order."""
-        return tuple(code for code in LANGUAGES if code in self.sections and code in self.titles)
+        return tuple(code for code in codes() if code in self.sections and code in self.titles)
 
-    def missing_languages(self, required: Iterable[str] = LANGUAGES) -> tuple[str, ...]:
+    def missing_languages(self, required: Iterable[str] | None = None) -> tuple[str, ...]:
         """Required languages that this article has no translation for."""
-        return tuple(code for code in required if code not in self.languages)
+        return tuple(code for code in (codes() if required is None else required) if code not in self.languages)
 
 
 @dataclass(frozen=True)
@@ -99,9 +99,9 @@ def _parse_sections(body: str, path: Path, article_id: str) -> dict[str, Section
     sections: dict[str, Section] = {}
     for position, marker in enumerate(markers):
         code = marker.group(1)
-        if code not in LANGUAGES:
+        if code not in codes():
             raise ArticleError(
-                f"unknown language {code!r} in section marker (expected one of {', '.join(LANGUAGES)})",
+                f"unknown language {code!r} in section marker (expected one of {', '.join(codes())})",
                 path=path,
                 article_id=article_id,
             )
@@ -120,7 +120,7 @@ def _str_map(value: Any, name: str, path: Path, article_id: str) -> dict[str, An
         return {}
     if not isinstance(value, dict):
         raise ArticleError(f"`{name}` must be a mapping of language to text", path=path, article_id=article_id)
-    unknown = sorted(str(key) for key in value if key not in LANGUAGES)
+    unknown = sorted(str(key) for key in value if key not in codes())
     if unknown:
         raise ArticleError(f"`{name}` has unknown languages: {', '.join(unknown)}", path=path, article_id=article_id)
     return {str(key): item for key, item in value.items()}
@@ -177,9 +177,9 @@ def parse_article(path: Path) -> Article:
     )
 
 
-def validate_articles(directory: Path, required_languages: Iterable[str] = LANGUAGES) -> ValidationReport:
+def validate_articles(directory: Path, required_languages: Iterable[str] | None = None) -> ValidationReport:
     """Parse every ``*.md`` under ``directory`` and collect all problems instead of stopping at the first."""
-    required = tuple(required_languages)
+    required = codes() if required_languages is None else tuple(required_languages)
     articles: list[Article] = []
     errors: list[ArticleError] = []
     missing: list[ArticleError] = []

@@ -19,6 +19,7 @@ from kb.centring import CENTRED, COSINE, SCORINGS, centre, language_means
 from kb.chunks import CHUNKER_VERSION, Chunk, chunk_articles
 from kb.encoders import Encoder, load_encoder
 from kb.errors import ArticleError, IndexError_
+from kb.languages import kb_encoder
 from kb.store import (
     ANN_MIN_VECTORS,
     FORMAT_VERSION,
@@ -31,7 +32,7 @@ from kb.store import (
     read_meta,
     write_index,
 )
-from kb.supervised import DEFAULT_FAQ_LABELS, DEFAULT_NLU_DIR, build_supervised
+from kb.supervised import DEFAULT_CHAT_QUESTIONS, DEFAULT_FAQ_LABELS, DEFAULT_NLU_DIR, build_supervised
 
 __all__ = ["DEFAULT_SCORING", "BuildResult", "build_index", "content_hash"]
 
@@ -56,13 +57,21 @@ class BuildResult:
 
 
 def content_hash(
-    encoder_name: str, articles: Sequence[Article], out_of_scope_text: str, scoring: str = COSINE, reranker: str = ""
+    encoder_name: str,
+    articles: Sequence[Article],
+    out_of_scope_text: str,
+    scoring: str = COSINE,
+    reranker: str = "",
+    alone: Sequence[str] = (),
 ) -> str:
-    """Hash of everything the index depends on: encoders, scoring, versions, articles, calibration set."""
+    """Hash of everything the index depends on: encoders, scoring, versions, articles, calibration set, and the
+    languages searched with the reranker alone."""
     versions = f"{CHUNKER_VERSION}.{CALIBRATOR_VERSION}.{FORMAT_VERSION}"
     prefix = encoder_name if scoring == COSINE else f"{encoder_name}\x00{scoring}"
     if reranker:
         prefix += f"\x00reranker={reranker}"
+    if alone:
+        prefix += f"\x00alone={','.join(sorted(alone))}"
     digest = hashlib.sha256(f"{prefix}\x00{versions}\x00".encode())
     for article in sorted(articles, key=lambda item: item.id):
         digest.update(f"{article.id}\x00{article.source}\x00".encode())
@@ -138,6 +147,7 @@ def build_index(
     reranker: Encoder | None = None,
     faq_labels_path: Path = DEFAULT_FAQ_LABELS,
     nlu_dir: Path = DEFAULT_NLU_DIR,
+    chat_questions_dir: Path = DEFAULT_CHAT_QUESTIONS,
     progress: Progress = lambda message: None,
 ) -> BuildResult:
     """Build or refresh the index of ``articles_dir`` in ``index_dir``.
@@ -148,7 +158,8 @@ def build_index(
     calibrated for it and it is recorded in the metadata. ``reranker_name`` (empty: none) names a second
     encoder whose chunk vectors are stored too and re-rank the candidates at query time (kb.rerank);
     the threshold stays calibrated on the first encoder's scores. With a reranker, the labelled questions
-    (kb.supervised: sample questions, ``faq_labels_path`` over ``nlu_dir``, out-of-scope examples) are embedded
+    (kb.supervised: sample questions, ``faq_labels_path`` over ``nlu_dir``, ``chat_questions_dir``, out-of-scope
+    examples) are embedded
     and the article classifier fitted, also when the index itself is unchanged.
     """
     if scoring not in SCORINGS:
@@ -165,7 +176,10 @@ def build_index(
     for warning in warnings:
         progress(f"warning: {warning}")
     out_of_scope_text = out_of_scope_path.read_text(encoding="utf-8") if out_of_scope_path.exists() else ""
-    digest = content_hash(encoder_name, report.articles, out_of_scope_text, scoring, reranker_name)
+    languages = sorted({code for article in report.articles for code in article.languages})
+    language_encoders = {code: kb_encoder(code) for code in languages}
+    alone = [code for code, choice in language_encoders.items() if reranker_name and choice == reranker_name]
+    digest = content_hash(encoder_name, report.articles, out_of_scope_text, scoring, reranker_name, alone)
     previous = read_meta(index_dir)
     loaded = {name: value for name, value in ((encoder_name, encoder), (reranker_name, reranker)) if value is not None}
 
@@ -184,6 +198,7 @@ def build_index(
                 faq_labels_path=faq_labels_path,
                 out_of_scope_path=out_of_scope_path,
                 nlu_dir=nlu_dir,
+                chat_questions_dir=chat_questions_dir,
                 progress=progress,
             )
 
@@ -205,9 +220,9 @@ def build_index(
         progress(f"reranker {reranker.name}")
         rerank_reuse = {} if force else _previous_vectors(index_dir, reranker, reranker=True)
         rerank_embeddings, rerank_embedded = _embed(reranker, chunks, rerank_reuse, progress)
-    languages = [chunk.language for chunk in chunks]
-    means = language_means(embeddings, languages) if scoring == CENTRED else {}
-    searched = centre(embeddings, languages, means) if means else embeddings
+    chunk_languages = [chunk.language for chunk in chunks]
+    means = language_means(embeddings, chunk_languages) if scoring == CENTRED else {}
+    searched = centre(embeddings, chunk_languages, means) if means else embeddings
     index = make_faiss_index(searched, ann_min_vectors=ann_min_vectors)
     calibration = calibrate(
         encoder, chunks, searched, read_out_of_scope(out_of_scope_path), language_means=means or None
@@ -232,6 +247,11 @@ def build_index(
             f"reranker skipped from a lead of {cascade.margin}: {cascade.skipped} of {cascade.examples} "
             f"calibration questions ({cascade.lost} right answers lost, {cascade.won} won back)"
         )
+    alone_calibration = None
+    if alone and reranker is not None and rerank_embeddings is not None:
+        # The reranker's scores have their own scale: the languages it serves alone need a threshold of their own.
+        alone_calibration = calibrate(reranker, chunks, rerank_embeddings, read_out_of_scope(out_of_scope_path))
+        progress(f"threshold for {', '.join(alone)} ({reranker.name} alone): {alone_calibration.overall.threshold:.4f}")
     meta = IndexMeta(
         encoder=encoder.name,
         dim=encoder.dim,
@@ -248,6 +268,11 @@ def build_index(
         reranker_dim=reranker.dim if reranker_name and reranker is not None else 0,
         rerank_margin=None if cascade is None or cascade.margin is None else round(cascade.margin, 6),
         cascade=asdict(cascade) if cascade is not None else {},
+        language_encoders=language_encoders,
+        alone_threshold=None if alone_calibration is None else round(alone_calibration.overall.threshold, 6),
+        alone_thresholds={}
+        if alone_calibration is None
+        else {code: round(item.threshold, 6) for code, item in alone_calibration.per_language.items()},
     )
     stored = StoredIndex(meta, chunks, _entries(report.articles), embeddings, index, means, rerank_embeddings)
     write_index(index_dir, stored)

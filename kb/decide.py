@@ -15,6 +15,9 @@ as kb.rerank, with the supervised signals added). Then:
 - a question that is not answerable but whose best article still has ``clarify_probability`` is asked as a
   choice too; below that nothing is close and the bot says so.
 
+With a learned ranker (kb.learned: each candidate's probability of being the question's article, fitted on
+labelled questions), that probability alone orders the candidates and decides (:func:`decide_learned`).
+
 The parameters were chosen on the first held-out set (bench/kb/README.md), never on the second.
 """
 
@@ -28,7 +31,16 @@ import numpy as np
 
 from kb.rerank import standardise
 
-__all__ = ["Candidate", "Decision", "DecisionKind", "DecisionParams", "decide", "fuse"]
+__all__ = [
+    "Candidate",
+    "Decision",
+    "DecisionKind",
+    "DecisionParams",
+    "LearnedParams",
+    "decide",
+    "decide_learned",
+    "fuse",
+]
 
 
 class DecisionKind(StrEnum):
@@ -40,6 +52,22 @@ class DecisionKind(StrEnum):
 
 
 @dataclass(frozen=True)
+class LearnedParams:
+    """Where the learned decision changes (kb.learned gives each candidate its probability of being right).
+
+    Answer the best candidate from ``answer_probability`` when the runner-up is below ``answer_ratio`` of it; ask
+    among the (two or three) candidates from ``choice_probability`` when together they reach
+    ``clarify_probability``; else nothing is close.
+    """
+
+    answer_probability: float = 0.7
+    answer_ratio: float = 1.0
+    clarify_probability: float = 0.1
+    choice_probability: float = 0.02
+    max_choices: int = 3
+
+
+@dataclass(frozen=True)
 class DecisionParams:
     """Where the decision changes (see the module docstring)."""
 
@@ -48,16 +76,22 @@ class DecisionParams:
     rescue_probability: float = 0.25
     clarify_probability: float = 0.2
     max_choices: int = 3
+    learned: LearnedParams | None = LearnedParams()  # None: the unweighted fusion decides even with a ranker
 
 
 @dataclass(frozen=True)
 class Candidate:
-    """One candidate article: fused score (the order), dense score (the threshold's) and classifier probability."""
+    """One candidate article: fused score (the order), dense score (the threshold's) and classifier probability.
+
+    ``learned``: the learned ranker's probability that it is the question's article (kb.learned), when the index
+    has one; then it alone orders the candidates and decides.
+    """
 
     article_id: str
     fused: float
     dense: float
     probability: float
+    learned: float | None = None
 
 
 @dataclass(frozen=True)
@@ -82,6 +116,9 @@ def decide(candidates: Sequence[Candidate], threshold: float, params: DecisionPa
     """The decision for candidates in any order (they are sorted by fused score, ties by article id)."""
     if not candidates:
         return Decision(DecisionKind.NONE)
+    if params.learned is not None and all(item.learned is not None for item in candidates):
+        learned = [float(item.learned or 0.0) for item in candidates]
+        return decide_learned([item.article_id for item in candidates], learned, params.learned)
     ordered = sorted(candidates, key=lambda item: (-item.fused, item.article_id))
     best = ordered[0]
     close = [item.article_id for item in ordered[: params.max_choices] if item.fused >= best.fused - params.clarify_gap]
@@ -94,4 +131,21 @@ def decide(candidates: Sequence[Candidate], threshold: float, params: DecisionPa
     if best.probability >= params.clarify_probability and len(ordered) >= 2:
         choices = close if len(close) >= 2 else [item.article_id for item in ordered[:2]]
         return Decision(DecisionKind.CLARIFY, tuple(choices))
+    return Decision(DecisionKind.NONE)
+
+
+def decide_learned(
+    article_ids: Sequence[str], probabilities: Sequence[float], params: LearnedParams = LearnedParams()
+) -> Decision:
+    """Answer, ask which article, or nothing, from each candidate's probability of being the right one."""
+    if not article_ids:
+        return Decision(DecisionKind.NONE)
+    order = sorted(range(len(article_ids)), key=lambda n: (-probabilities[n], article_ids[n]))
+    best = probabilities[order[0]]
+    runner_up = probabilities[order[1]] if len(order) > 1 else 0.0
+    if best >= params.answer_probability and runner_up < params.answer_ratio * best:
+        return Decision(DecisionKind.ANSWER, (article_ids[order[0]],))
+    choices = [n for n in order[: params.max_choices] if probabilities[n] >= params.choice_probability]
+    if len(choices) >= 2 and sum(probabilities[n] for n in choices) >= params.clarify_probability:
+        return Decision(DecisionKind.CLARIFY, tuple(article_ids[n] for n in choices))
     return Decision(DecisionKind.NONE)

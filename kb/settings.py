@@ -31,7 +31,6 @@ class KbSettings(BaseSettings):
 
     index_dir: Path = Field(default=Path("models/kb"), description="FAISS index and metadata")
     articles_dir: Path = Field(default=Path("kb/articles"), description="one Markdown file per article")
-    questions_dir: Path = Field(default=Path("bench/kb/questions"), description="held-out questions per language")
     encoder: str = Field(default=DEFAULT_ENCODER, description="encoder name, see kb.encoders.load_encoder")
     reranker: str = Field(default=DEFAULT_RERANKER, description="second encoder re-ranking candidates, or none")
 

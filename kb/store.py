@@ -35,10 +35,8 @@ __all__ = [
 ]
 
 FORMAT_VERSION = 1
-# Below this many vectors exact search is fast enough; above it an IVF index (bench/kb/ann.py, on
-# 100k clustered 384-d vectors: IVF nlist=sqrt(n) nprobe=32 recall@10 0.997 vs exact, 0.7 ms per
-# query against 62 ms exact, built in 7 s; HNSW M=16 reached 0.993 at efSearch=128 but took 183 s
-# to build, and every build rebuilds the FAISS index).
+# Below this many vectors exact search is fast enough; above it an IVF index, which bench/kb/ann.py found as
+# accurate as HNSW and far quicker to build (every build rebuilds the FAISS index).
 ANN_MIN_VECTORS = 50_000
 IVF_NPROBE = 32
 # HNSW settings compared in bench/kb/ann.py.
@@ -65,6 +63,9 @@ class IndexMeta:
     ``reranker`` names the second encoder whose chunk vectors re-rank the candidates (empty: none);
     ``rerank_margin`` is the first encoder's lead from which the reranker is skipped (None: never skipped;
     kb.cascade), ``cascade`` what that margin did on the calibration questions.
+    ``language_encoders`` is the retriever each language's questions use (the registry's ``kb_encoder`` at build
+    time); a language whose choice is the reranker alone is searched on the reranker's vectors and decided with
+    ``alone_threshold`` (``alone_thresholds`` per language), calibrated on the reranker's scores.
     """
 
     encoder: str
@@ -83,6 +84,9 @@ class IndexMeta:
     reranker_dim: int = 0
     rerank_margin: float | None = None
     cascade: dict[str, Any] = field(default_factory=dict)
+    language_encoders: dict[str, str] = field(default_factory=dict)
+    alone_threshold: float | None = None
+    alone_thresholds: dict[str, float] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

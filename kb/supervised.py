@@ -25,8 +25,11 @@ import yaml
 
 from kb.calibrate import read_out_of_scope
 from kb.chunks import Chunk
+from kb.decide import Candidate, fuse
 from kb.encoders import Encoder
 from kb.errors import IndexError_
+from kb.learned import FEATURE_NAMES, LearnedRanker, Signals
+from kb.store import read_index, read_meta
 
 __all__ = [
     "DEFAULT_CHAT_QUESTIONS",
@@ -36,6 +39,8 @@ __all__ = [
     "LabelledQuestion",
     "SupervisedModel",
     "build_supervised",
+    "chunk_questions",
+    "collect_questions",
     "fit_softmax",
     "labelled_questions",
     "read_chat_questions",
@@ -44,7 +49,7 @@ __all__ = [
     "read_supervised",
 ]
 
-SUPERVISED_VERSION = 1
+SUPERVISED_VERSION = 2
 DEFAULT_FAQ_LABELS = Path(__file__).resolve().parent / "calibration" / "faq_labels.yml"
 DEFAULT_NLU_DIR = Path(__file__).resolve().parents[1] / "nlu_data"
 DEFAULT_CHAT_QUESTIONS = Path(__file__).resolve().parent / "calibration" / "chat_questions"
@@ -55,6 +60,7 @@ _C = 10.0
 # questions for no more right answers (bench/kb/README.md).
 _STEPS = 400
 _FILES = ("supervised.npz", "supervised.json")
+_RANKER_FILE = "ranker.npz"
 
 Matrix = npt.NDArray[np.float32]
 
@@ -180,6 +186,51 @@ class SupervisedModel:
     owner: npt.NDArray[np.int_]  # article index of each labelled question
     weights: npt.NDArray[np.float64]
     bias: npt.NDArray[np.float64]
+    ranker: LearnedRanker | None = None  # kb.learned, fitted by the build on top of this model
+
+    def measure(
+        self,
+        first_query: Matrix,
+        second_query: Matrix,
+        article_ids: Sequence[str],
+        dense: Sequence[float],
+        second: Sequence[float],
+        lexical: Sequence[float],
+    ) -> Signals:
+        """Every signal of the candidates: the retriever's (dense, reranker, lexical) and this model's."""
+        near_first, near_second, log_proba = self.signals(first_query, second_query, article_ids)
+        return Signals(
+            tuple(article_ids),
+            tuple(float(value) for value in dense),
+            tuple(float(value) for value in second),
+            tuple(near_first),
+            tuple(near_second),
+            tuple(log_proba),
+            tuple(float(value) for value in lexical),
+            float(self.log_probabilities(first_query, second_query)[-1]),
+        )
+
+    def candidates(
+        self,
+        first_query: Matrix,
+        second_query: Matrix,
+        article_ids: Sequence[str],
+        dense: Sequence[float],
+        second: Sequence[float],
+        lexical: Sequence[float],
+    ) -> list[Candidate]:
+        """kb.decide's candidates: every signal fused, plus the learned ranker's probability when there is one."""
+        measured = self.measure(first_query, second_query, article_ids, dense, second, lexical)
+        fused = fuse(
+            [measured.dense, measured.second, measured.near_first, measured.near_second, measured.log_proba], lexical
+        )
+        learned: list[float | None] = [None] * len(article_ids)
+        if self.ranker is not None:
+            learned = [float(value) for value in self.ranker.probabilities(measured)]
+        return [
+            Candidate(article_id, fused[n], measured.dense[n], float(np.exp(measured.log_proba[n])), learned[n])
+            for n, article_id in enumerate(article_ids)
+        ]
 
     def signals(
         self, first_query: Matrix, second_query: Matrix, article_ids: Sequence[str]
@@ -187,9 +238,7 @@ class SupervisedModel:
         """For each of ``article_ids``: best cosine to its labelled questions (each encoder), classifier log-prob."""
         first_best = _per_article_max(self.first @ first_query, self.owner, len(self.article_ids))
         second_best = _per_article_max(self.second @ second_query, self.owner, len(self.article_ids))
-        logits = np.concatenate([first_query, second_query]).astype(np.float64) @ self.weights + self.bias
-        logits -= logits.max()
-        log_proba = logits - np.log(np.exp(logits).sum())
+        log_proba = self.log_probabilities(first_query, second_query)
         position = {article_id: number for number, article_id in enumerate(self.article_ids)}
         columns: tuple[list[float], list[float], list[float]] = ([], [], [])
         for article_id in article_ids:
@@ -198,6 +247,12 @@ class SupervisedModel:
             columns[1].append(float(second_best[number]) if number is not None else -1.0)
             columns[2].append(float(log_proba[number]) if number is not None else float(log_proba.min()))
         return columns
+
+    def log_probabilities(self, first_query: Matrix, second_query: Matrix) -> npt.NDArray[np.float64]:
+        """The classifier's log-probability of every article, then of out of scope (the last class)."""
+        logits = np.concatenate([first_query, second_query]).astype(np.float64) @ self.weights + self.bias
+        logits -= logits.max()
+        return logits - np.log(np.exp(logits).sum())
 
 
 def _per_article_max(
@@ -208,8 +263,9 @@ def _per_article_max(
     return best
 
 
-def _digest(encoder: str, reranker: str, questions: Sequence[LabelledQuestion]) -> str:
-    digest = hashlib.sha256(f"{SUPERVISED_VERSION}\x00{encoder}\x00{reranker}\x00{_C}\x00{_STEPS}".encode())
+def _digest(encoder: str, reranker: str, questions: Sequence[LabelledQuestion], index: str) -> str:
+    # The index's content hash: the learned ranker reads the index's scores of the labelled questions.
+    digest = hashlib.sha256(f"{SUPERVISED_VERSION}\x00{encoder}\x00{reranker}\x00{_C}\x00{_STEPS}\x00{index}".encode())
     for item in questions:
         digest.update(f"{item.text}\x00{item.article_id}\x00{item.language}\x00".encode())
     return digest.hexdigest()
@@ -218,6 +274,33 @@ def _digest(encoder: str, reranker: str, questions: Sequence[LabelledQuestion]) 
 def _embed(encoder: Encoder, texts: Sequence[str]) -> Matrix:
     parts = [encoder.encode_queries(list(texts[start : start + 32])) for start in range(0, len(texts), 32)]
     return np.vstack(parts).astype(np.float32) if parts else np.zeros((0, encoder.dim), dtype=np.float32)
+
+
+def collect_questions(
+    chunks: Sequence[Chunk],
+    *,
+    faq_labels_path: Path = DEFAULT_FAQ_LABELS,
+    out_of_scope_path: Path | None = None,
+    nlu_dir: Path = DEFAULT_NLU_DIR,
+    chat_questions_dir: Path = DEFAULT_CHAT_QUESTIONS,
+) -> list[LabelledQuestion]:
+    """Every labelled question the build learns from (kb.supervised's module docstring), chunk ones first."""
+    out_of_scope = [
+        LabelledQuestion(text, None, language)
+        for language, texts in (read_out_of_scope(out_of_scope_path) if out_of_scope_path else {}).items()
+        for text in texts
+    ]
+    chat = read_chat_questions(chat_questions_dir)
+    return labelled_questions(
+        chunks,
+        [*read_faq_labels(faq_labels_path), *(item for item in chat if item.article_id is not None)],
+        [*out_of_scope, *read_nlu_out_of_scope(nlu_dir), *(item for item in chat if item.article_id is None)],
+    )
+
+
+def chunk_questions(chunks: Sequence[Chunk]) -> set[tuple[str, str]]:
+    """(text, article id) of the titles and sample questions: labelled questions that are also in the index."""
+    return {(chunk.text, chunk.article_id) for chunk in chunks if chunk.kind in ("title", "question")}
 
 
 def build_supervised(
@@ -236,18 +319,15 @@ def build_supervised(
 
     ``encoders`` names the index's encoder and reranker; ``load`` is called only when something changed.
     """
-    out_of_scope = [
-        LabelledQuestion(text, None, language)
-        for language, texts in (read_out_of_scope(out_of_scope_path) if out_of_scope_path else {}).items()
-        for text in texts
-    ]
-    chat = read_chat_questions(chat_questions_dir)
-    questions = labelled_questions(
+    questions = collect_questions(
         chunks,
-        [*read_faq_labels(faq_labels_path), *(item for item in chat if item.article_id is not None)],
-        [*out_of_scope, *read_nlu_out_of_scope(nlu_dir), *(item for item in chat if item.article_id is None)],
+        faq_labels_path=faq_labels_path,
+        out_of_scope_path=out_of_scope_path,
+        nlu_dir=nlu_dir,
+        chat_questions_dir=chat_questions_dir,
     )
-    digest = _digest(*encoders, questions)
+    meta = read_meta(index_dir)
+    digest = _digest(*encoders, questions, meta.content_hash if meta is not None else "")
     meta_path = index_dir / _FILES[1]
     if meta_path.exists() and json.loads(meta_path.read_text(encoding="utf-8")).get("digest") == digest:
         progress("labelled questions unchanged")
@@ -267,7 +347,15 @@ def build_supervised(
         np.savez(
             handle, first=first[in_scope], second=second[in_scope], owner=labels[in_scope], weights=weights, bias=bias
         )
+    own = chunk_questions(chunks)
+    held_out = np.asarray([(item.text, item.article_id) not in own for item in questions])
+    ranker = _fit_ranker(
+        index_dir, (encoder, reranker), questions, labels, article_ids, first, second, held_out, progress
+    )
+    with (index_dir / _RANKER_FILE).open("wb") as handle:
+        np.savez(handle, mean=ranker.mean, scale=ranker.scale, weights=ranker.weights, bias=np.asarray([ranker.bias]))
     counts = {"in_scope": int(in_scope.sum()), "out_of_scope": int((~in_scope).sum())}
+    # Written last: an interrupted build leaves no digest, so the next one fits everything again.
     meta_path.write_text(
         json.dumps(
             {"digest": digest, "article_ids": list(article_ids), "encoders": [encoder.name, reranker.name], **counts},
@@ -279,6 +367,39 @@ def build_supervised(
         f"article classifier fitted on {counts['in_scope']} labelled, {counts['out_of_scope']} out-of-scope questions"
     )
     return True
+
+
+def _fit_ranker(
+    index_dir: Path,
+    encoders: tuple[Encoder, Encoder],
+    questions: Sequence[LabelledQuestion],
+    labels: npt.NDArray[np.int_],
+    article_ids: Sequence[str],
+    first: Matrix,
+    second: Matrix,
+    held_out: npt.NDArray[np.bool_],
+    progress: Callable[[str], None],
+) -> LearnedRanker:
+    """kb.learned's ranker, fitted by cross-fitting on the held-out-able labelled questions (kb.learned_fit)."""
+    # Imported here: the retriever and the fitting module build on this module.
+    from kb.learned_fit import cross_fitted_signals, fit_ranker
+    from kb.retriever import Retriever
+
+    retriever = Retriever(read_index(index_dir), encoders[0], reranker=encoders[1])
+    examples = cross_fitted_signals(
+        retriever,
+        [item.text for item in questions],
+        [item.language for item in questions],
+        labels,
+        article_ids,
+        first,
+        second,
+        held_out,
+        progress=progress,
+    )
+    ranker = fit_ranker(examples)
+    progress(f"learned ranker fitted on {len(examples)} held-out labelled questions")
+    return ranker
 
 
 def read_supervised(index_dir: Path, encoder: str, reranker: str) -> SupervisedModel | None:
@@ -297,4 +418,19 @@ def read_supervised(index_dir: Path, encoder: str, reranker: str) -> SupervisedM
             owner=data["owner"].astype(np.int_),
             weights=data["weights"].astype(np.float64),
             bias=data["bias"].astype(np.float64),
+            ranker=_read_ranker(index_dir / _RANKER_FILE),
+        )
+
+
+def _read_ranker(path: Path) -> LearnedRanker | None:
+    if not path.exists():
+        return None
+    with np.load(path) as data:
+        if data["weights"].shape != (len(FEATURE_NAMES),):
+            return None
+        return LearnedRanker(
+            data["mean"].astype(np.float64),
+            data["scale"].astype(np.float64),
+            data["weights"].astype(np.float64),
+            float(data["bias"][0]),
         )

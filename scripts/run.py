@@ -75,6 +75,7 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     )
     parser.add_argument("--postgres-url", default=os.environ.get("NIMBUS_POSTGRES_URL", Scaling.postgres_url))
     parser.add_argument("--redis-url", default=os.environ.get("NIMBUS_REDIS_URL", Scaling.redis_url))
+    parser.add_argument("--amqp-url", default=os.environ.get("NIMBUS_AMQP_URL", Scaling.amqp_url))
     return parser.parse_args(argv)
 
 
@@ -105,7 +106,12 @@ def main(argv: list[str] | None = None) -> int:
         handoff_admin_token=admin_token,
         internal=internal,
         demo=settings.demo,
-        scaling=Scaling(workers=args.workers, postgres_url=args.postgres_url, redis_url=args.redis_url),
+        scaling=Scaling(
+            workers=args.workers,
+            postgres_url=args.postgres_url,
+            redis_url=args.redis_url,
+            amqp_url=args.amqp_url,
+        ),
     )
     stack = Stack(config)
     signal.signal(signal.SIGTERM, _interrupt)

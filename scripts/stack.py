@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 import secrets
+import shutil
 import signal
 import subprocess
 import time
@@ -135,6 +136,10 @@ class Service:
     process: subprocess.Popen[bytes] | None = None
 
     def start(self) -> None:
+        metrics_dir = self.env.get("PROMETHEUS_MULTIPROC_DIR")
+        if metrics_dir:  # counts of a previous run's workers must not add up with this run's
+            shutil.rmtree(metrics_dir, ignore_errors=True)
+            make_private_dir(Path(metrics_dir))
         make_private_dir(self.log_path.parent)
         log = os.fdopen(os.open(self.log_path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600), "ab")
         os.chmod(self.log_path, 0o600)
@@ -228,7 +233,17 @@ def _base_env(config: StackConfig) -> dict[str, str]:
         env["HANDOFF_REPORTS_TRACKER_DB_URL"] = config.scaling.database_url(config.scaling.rasa_database)
     env.update(config.extra_env)
     _email_env(env, config.data_dir)
+    # One key for the three processes, so their JSON log lines name a conversation by the same pseudonym.
+    env["NIMBUS_LOG_PSEUDONYM_KEY"] = env.get("NIMBUS_LOG_PSEUDONYM_KEY") or secrets.token_urlsafe(32)
     return env
+
+
+def metrics_env(env: dict[str, str], config: StackConfig, service: str) -> dict[str, str]:
+    """``env`` plus, with several workers, the service's own prometheus_client multi-process directory (the
+    workers of one service count together there; the directory is emptied at each start)."""
+    if config.scaling.workers <= 1:  # one directory inherited by all three would mix their counts
+        return {name: value for name, value in env.items() if name != "PROMETHEUS_MULTIPROC_DIR"}
+    return {**env, "PROMETHEUS_MULTIPROC_DIR": str(config.data_dir / "metrics" / service)}
 
 
 def _email_env(env: dict[str, str], data_dir: Path) -> None:
@@ -258,14 +273,14 @@ def build_services(config: StackConfig) -> list[Service]:
                 "--workers",
                 str(config.scaling.workers),
             ],
-            env=env,
+            env=metrics_env(env, config, "handoff"),
             ready_url=f"{config.handoff_url}/readyz",
             log_path=config.log_dir / "handoff.log",
         ),
         Service(
             name="actions",
             command=[str(PYTHON_BIN), "-m", "actions.server", "--port", str(config.ports.actions)],
-            env=env,
+            env=metrics_env(env, config, "actions"),
             ready_url=f"{config.actions_url}/health",
             log_path=config.log_dir / "actions.log",
         ),
@@ -286,7 +301,7 @@ def build_services(config: StackConfig) -> list[Service]:
                 "--credentials",
                 "bot/credentials.yml",
             ],
-            env=env,
+            env=metrics_env(env, config, "rasa"),
             ready_url=f"{config.rasa_url}/nimbus/ready",
             log_path=config.log_dir / "rasa.log",
         ),

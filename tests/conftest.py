@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import subprocess
 from collections.abc import Iterator
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
@@ -17,11 +18,22 @@ if TYPE_CHECKING:
 
 
 @pytest.fixture(scope="session")
-def built_artifacts() -> None:
+def shipped_kb_index() -> Path:
+    """The KB index of the shipped articles, built by `make kb` as `make run` uses it (only what changed);
+    tests must not modify it (copy it to build on it)."""
+    from scripts.stack import KB_INDEX_DIR, ROOT
+
+    subprocess.run(["make", "-s", "kb"], cwd=ROOT, check=True)
+    assert (KB_INDEX_DIR / "meta.json").exists(), f"no index in {KB_INDEX_DIR} after make kb"
+    return KB_INDEX_DIR
+
+
+@pytest.fixture(scope="session")
+def built_artifacts(shipped_kb_index: Path) -> None:
     """The trained Rasa model and the KB index, built by the same Make targets `make run` uses (cached)."""
     from scripts.stack import MODEL_PATH, ROOT
 
-    subprocess.run(["make", "-s", "train", "kb"], cwd=ROOT, check=True)
+    subprocess.run(["make", "-s", "train"], cwd=ROOT, check=True)
     assert MODEL_PATH.exists(), f"no model at {MODEL_PATH} after make train"
 
 

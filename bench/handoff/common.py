@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import contextlib
+import os
 import statistics
+import subprocess
 import sys
 import tempfile
 import uuid
@@ -50,3 +52,25 @@ def markdown_table(header: Sequence[str], rows: Sequence[Sequence[object]]) -> s
     lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
     lines += ["| " + " | ".join(str(c) for c in row) + " |" for row in rows]
     return "\n".join(lines)
+
+
+# The commit before the handoff service's speed work: the "before" column of results.md.
+BASELINE_REF = "0985b0f"
+
+
+def code_tree(code: str, ref: str = BASELINE_REF) -> Path:
+    """Where the ``handoff`` package to measure lives: the working tree (``new``) or ``ref``'s copy (``baseline``),
+    exported once with ``git archive`` next to the other temporary files, so both run on this machine in one run."""
+    if code == "new":
+        return ROOT
+    target = Path(tempfile.gettempdir()) / f"handoff-baseline-{ref}"
+    if not (target / "handoff" / "__init__.py").exists():
+        target.mkdir(parents=True, exist_ok=True)
+        archive = subprocess.run(["git", "archive", ref, "handoff"], cwd=ROOT, check=True, capture_output=True)
+        subprocess.run(["tar", "-x", "-C", str(target)], input=archive.stdout, check=True)
+    return target
+
+
+def python_path(code: str) -> str:
+    """PYTHONPATH that imports ``handoff`` from the chosen tree and everything else from the project."""
+    return os.pathsep.join(dict.fromkeys([str(code_tree(code)), str(ROOT)]))

@@ -1,8 +1,10 @@
 """HTTP load on a real ``uvicorn handoff.main:app`` process: creations per second and claim/reply latency.
 
-For each backend a fresh database is created, the service started (one worker), and concurrent
-clients (asyncio + httpx) create handoffs, then agents claim them concurrently and reply once each.
-The clients run on the same machine as the server, so figures are a floor of what the service does.
+For each backend and each code tree (``baseline``: the commit before the speed work, exported with ``git archive``;
+``new``: the working tree) a fresh database is created, the service started (one worker on SQLite, two on
+PostgreSQL by default), and concurrent clients (asyncio + httpx) create handoffs, then agents claim them
+concurrently and reply once each. The clients run on the same machine as the server, so figures are a floor of
+what the service does.
 
     .venv/bin/python bench/handoff/load.py --backends sqlite postgresql --handoffs 400 --concurrency 16
 """
@@ -11,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import os
 import subprocess
 import sys
@@ -19,7 +22,7 @@ import time
 from pathlib import Path
 
 import httpx
-from common import ROOT, markdown_table, percentile, throwaway_database
+from common import ROOT, markdown_table, percentile, python_path, throwaway_database
 
 from scripts.ports import free_port
 
@@ -28,7 +31,7 @@ ADMIN_TOKEN = "bench-admin-token"
 AGENTS = 8
 
 
-def start_service(url: str, var_dir: Path, port: int) -> subprocess.Popen[bytes]:
+def start_service(url: str, var_dir: Path, port: int, code: str, workers: int) -> subprocess.Popen[bytes]:
     """Start uvicorn with the bench settings and wait until /readyz answers."""
     env = {
         **os.environ,
@@ -39,14 +42,11 @@ def start_service(url: str, var_dir: Path, port: int) -> subprocess.Popen[bytes]
         "HANDOFF_DELIVERY_INTERVAL_SECONDS": "0",
         "NIMBUS_MODE": "demo",  # the demo queues
         "HANDOFF_RATE_LIMIT_PER_TOKEN": "0",  # a load test is a flood on purpose
-        "PYTHONPATH": str(ROOT),
+        "PYTHONPATH": python_path(code),
     }
-    process = subprocess.Popen(
-        [sys.executable, "-m", "uvicorn", "handoff.main:app", "--port", str(port), "--log-level", "warning"],
-        cwd=ROOT,
-        env=env,
-    )
-    deadline = time.monotonic() + 60
+    command = [sys.executable, "-m", "uvicorn", "handoff.main:app", "--port", str(port), "--log-level", "warning"]
+    process = subprocess.Popen([*command, "--workers", str(workers)], cwd=ROOT, env=env)
+    deadline = time.monotonic() + 180
     while time.monotonic() < deadline:
         try:
             if httpx.get(f"http://127.0.0.1:{port}/readyz", timeout=1).status_code == 200:
@@ -171,48 +171,62 @@ async def run_load(base: str, handoffs: int, concurrency: int) -> dict[str, obje
     }
 
 
+def row(result: dict[str, object]) -> list[object]:
+    """One table row of a run."""
+    return [
+        result["backend"],
+        result["code"],
+        result["workers"],
+        result["clients"],
+        f"{result['creations_per_s']:.1f}",
+        f"{result['create_p50']:.1f} / {result['create_p99']:.1f}",
+        f"{result['claim_p50']:.1f} / {result['claim_p99']:.1f}",
+        f"{result['reply_p50']:.1f} / {result['reply_p99']:.1f}",
+        result["races_with_one_winner"],
+    ]
+
+
+HEADER = [
+    "backend",
+    "code",
+    "workers",
+    "clients",
+    "creations/s",
+    "create p50/p99 ms",
+    "claim p50/p99 ms (8 agents)",
+    "reply p50/p99 ms",
+    "8-way claim races with exactly one winner",
+]
+
+
 def main() -> None:
-    """Run each backend and print a markdown table."""
+    """Run each backend with each code tree and print a markdown table (and JSON lines with ``--json``)."""
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--backends", nargs="+", default=["sqlite", "postgresql"])
+    parser.add_argument("--codes", nargs="+", default=["baseline", "new"], choices=["baseline", "new"])
     parser.add_argument("--handoffs", type=int, default=400)
     parser.add_argument("--concurrency", type=int, default=16)
+    parser.add_argument("--postgresql-workers", type=int, default=2)
+    parser.add_argument("--json", type=Path, help="append one JSON object per run to this file")
     args = parser.parse_args()
     rows = []
     for backend in args.backends:
-        with throwaway_database(backend) as url, tempfile.TemporaryDirectory() as var_dir:
-            port = free_port()
-            process = start_service(url, Path(var_dir), port)
-            try:
-                result = asyncio.run(run_load(f"http://127.0.0.1:{port}", args.handoffs, args.concurrency))
-            finally:
-                process.terminate()
-                process.wait(timeout=30)
-        rows.append(
-            [
-                backend,
-                args.concurrency,
-                f"{result['creations_per_s']:.1f}",
-                f"{result['create_p50']:.1f} / {result['create_p99']:.1f}",
-                f"{result['claim_p50']:.1f} / {result['claim_p99']:.1f}",
-                f"{result['reply_p50']:.1f} / {result['reply_p99']:.1f}",
-                result["races_with_one_winner"],
-            ]
-        )
-    print(
-        markdown_table(
-            [
-                "backend",
-                "clients",
-                "creations/s",
-                "create p50/p99 ms",
-                "claim p50/p99 ms (8 agents)",
-                "reply p50/p99 ms",
-                "8-way claim races with exactly one winner",
-            ],
-            rows,
-        )
-    )
+        workers = args.postgresql_workers if backend == "postgresql" else 1
+        for code in args.codes:
+            with throwaway_database(backend) as url, tempfile.TemporaryDirectory() as var_dir:
+                port = free_port()
+                process = start_service(url, Path(var_dir), port, code, workers)
+                try:
+                    result = asyncio.run(run_load(f"http://127.0.0.1:{port}", args.handoffs, args.concurrency))
+                finally:
+                    process.terminate()
+                    process.wait(timeout=30)
+            result.update(backend=backend, code=code, workers=workers, clients=args.concurrency)
+            rows.append(row(result))
+            if args.json:
+                with args.json.open("a") as handle:
+                    handle.write(json.dumps(result) + "\n")
+    print(markdown_table(HEADER, rows))
 
 
 if __name__ == "__main__":

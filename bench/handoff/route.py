@@ -3,21 +3,27 @@
 Two figures: the pure routing decision (``handoff.routing.router.route`` over 100 queue states), and a
 full ``create_handoff`` (reading queue depth, staffing, recent handling times and holidays from the
 database, routing, storing, computing position and expected wait) against a database that already
-holds 100 queues, 200 agents and 10,000 open handoffs, on SQLite and PostgreSQL.
+holds 100 queues, 200 agents and 10,000 open handoffs, on SQLite and PostgreSQL. With ``--codes baseline new`` each
+code tree (see ``load.py``) is measured in its own process, one after the other in the same run.
 
-    .venv/bin/python bench/handoff/route.py --backends sqlite postgresql
+    .venv/bin/python bench/handoff/route.py --backends sqlite postgresql --codes baseline new
 """
 
 from __future__ import annotations
 
 import argparse
+import json
+import os
 import random
+import subprocess
+import sys
 import time
 import uuid
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
-from common import markdown_table, percentile, throwaway_database
+from common import ROOT, markdown_table, percentile, python_path, throwaway_database
 from sqlalchemy import insert
 
 from handoff.routing.hours import build_schedule
@@ -170,33 +176,63 @@ def bench_service(backend: str, specs: list[dict[str, Any]], open_handoffs: int,
     return timings
 
 
+def measure_in(code: str, args: argparse.Namespace) -> list[dict[str, Any]]:
+    """Run this script on one code tree in a child process; its rows as dictionaries."""
+    command = [sys.executable, __file__, "--child", "--backends", *args.backends]
+    command += ["--queues", str(args.queues), "--open-handoffs", str(args.open_handoffs), "--runs", str(args.runs)]
+    output = subprocess.run(
+        command, cwd=ROOT, env={**os.environ, "PYTHONPATH": python_path(code)}, check=True, capture_output=True
+    ).stdout
+    return [{**json.loads(line), "code": code} for line in output.decode().splitlines() if line.startswith("{")]
+
+
+def measure(args: argparse.Namespace) -> list[dict[str, Any]]:
+    """The pure decision and a full creation per backend, in this process."""
+    rng = random.Random(42)
+    specs = queue_specs(args.queues, rng)
+    pure = bench_pure(specs, rng, 1000)
+    rows: list[dict[str, Any]] = [{"what": "pure route()", "backend": "-", "timings": pure}]
+    for backend in args.backends:
+        rows.append(
+            {
+                "what": "create_handoff",
+                "backend": backend,
+                "timings": bench_service(backend, specs, args.open_handoffs, args.runs),
+            }
+        )
+    return rows
+
+
 def main() -> None:
-    """Run and print a markdown table."""
+    """Run and print a markdown table (and JSON lines with ``--json``)."""
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--backends", nargs="+", default=["sqlite", "postgresql"])
+    parser.add_argument("--codes", nargs="+", default=["baseline", "new"], choices=["baseline", "new"])
     parser.add_argument("--queues", type=int, default=100)
     parser.add_argument("--open-handoffs", type=int, default=10_000)
     parser.add_argument("--runs", type=int, default=50)
+    parser.add_argument("--json", type=Path, help="append one JSON object per row to this file")
+    parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
-    rng = random.Random(42)
-    specs = queue_specs(args.queues, rng)
+    if args.child:
+        for item in measure(args):
+            print(json.dumps(item))
+        return
+    results = [item for code in args.codes for item in measure_in(code, args)]
     rows = []
-    pure = bench_pure(specs, rng, 1000)
-    rows.append(
-        ["pure route()", f"{args.queues} queues", "-", f"{percentile(pure, 50):.3f}", f"{percentile(pure, 99):.3f}"]
-    )
-    for backend in args.backends:
-        timings = bench_service(backend, specs, args.open_handoffs, args.runs)
-        rows.append(
-            [
-                "create_handoff (read state + route + store)",
-                f"{args.queues} queues, {args.open_handoffs} open",
-                backend,
-                f"{percentile(timings, 50):.1f}",
-                f"{percentile(timings, 99):.1f}",
-            ]
+    for item in results:
+        item.update(
+            p50=percentile(item["timings"], 50),
+            p99=percentile(item["timings"], 99),
+            size=f"{args.queues} queues" + ("" if item["backend"] == "-" else f", {args.open_handoffs} open"),
         )
-    print(markdown_table(["what", "size", "backend", "p50 ms", "p99 ms"], rows))
+        rows.append(
+            [item["what"], item["code"], item["size"], item["backend"], f"{item['p50']:.3f}", f"{item['p99']:.3f}"]
+        )
+        if args.json:
+            with args.json.open("a") as handle:
+                handle.write(json.dumps({k: v for k, v in item.items() if k != "timings"}) + "\n")
+    print(markdown_table(["what", "code", "size", "backend", "p50 ms", "p99 ms"], rows))
 
 
 if __name__ == "__main__":

@@ -19,7 +19,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from kb.decide import Candidate, DecisionKind, DecisionParams, decide
+from kb.decide import Candidate, DecisionKind, DecisionParams, LearnedParams, decide
 from kb.evaluate import read_questions
 from kb.retriever import Retriever
 
@@ -28,6 +28,13 @@ GRID = {
     "clarify_gap": (1.0, 1.5, 2.0),
     "rescue_probability": (0.25, 0.35, 0.45, 0.55),
     "clarify_probability": (0.1, 0.15, 0.2, 0.3),
+}
+# With a learned ranker (kb.learned) in the index, its decision's parameters (kb.decide.LearnedParams).
+LEARNED_GRID = {
+    "answer_probability": (0.15, 0.2, 0.25, 0.3, 0.35, 0.4, 0.5, 0.6),
+    "answer_ratio": (0.2, 0.3, 0.5, 0.7, 1.0),
+    "clarify_probability": (0.1, 0.2, 0.3, 0.4),
+    "choice_probability": (0.02, 0.05, 0.1),
 }
 WRONG_LIMIT = 0.05
 OOS_LIMIT = 0.05
@@ -101,31 +108,40 @@ def evaluate(params: DecisionParams, questions: Sequence[Measured]) -> Outcome:
     )
 
 
+def params_of(values: dict[str, float], *, learned: bool) -> DecisionParams:
+    """Decision parameters with ``values`` set (in the learned decision's parameters when ``learned``)."""
+    return DecisionParams(learned=LearnedParams(**values)) if learned else DecisionParams(**values)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Print the best parameter sets on the chosen set."""
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--index-dir", type=Path, default=Path("models/kb"))
     parser.add_argument("--set", type=Path, default=Path("bench/kb/questions"))
     parser.add_argument("--top", type=int, default=15)
+    parser.add_argument("--languages", nargs="+", help="only these languages (default: every file of the set)")
     args = parser.parse_args(argv)
     questions = measure(Retriever.load(args.index_dir), args.set)
+    if args.languages:
+        questions = [item for item in questions if item.language in args.languages]
+    learned = any(candidate.learned is not None for item in questions for candidate in item.candidates)
+    grid = LEARNED_GRID if learned else GRID
     outcomes = [
-        evaluate(DecisionParams(**dict(zip(GRID, values, strict=True))), questions)
-        for values in itertools.product(*GRID.values())
+        evaluate(params_of(dict(zip(grid, values, strict=True)), learned=learned), questions)
+        for values in itertools.product(*grid.values())
     ]
     outcomes.sort(key=lambda item: (not item.feasible, -min(item.right.values()), -item.overall))
     languages = list(outcomes[0].right)
-    print(
-        "| answer gap | clarify gap | rescue p | clarify p | "
-        + " | ".join(languages)
-        + " | mean | wrong | OOS ans. | clarified |"
-    )
+    names = " | ".join(name.replace("_", " ") for name in grid)
+    print(f"| {names} | " + " | ".join(languages) + " | mean | wrong | OOS ans. | clarified |")
     print("|---" * (8 + len(languages)) + "|")
     for item in [DecisionParams(), *(outcome.params for outcome in outcomes[: args.top])]:
         outcome = evaluate(item, questions)
         shares = " | ".join(f"{outcome.right[language]:.3f}" for language in languages)
+        chosen = item.learned if learned and item.learned is not None else item
+        values = " | ".join(str(getattr(chosen, name)) for name in grid)
         print(
-            f"| {item.answer_gap} | {item.clarify_gap} | {item.rescue_probability} | {item.clarify_probability} "
+            f"| {values} "
             f"| {shares} | {outcome.overall:.3f} | {outcome.wrong:.3f} | {outcome.oos_answered:.3f} "
             f"| {outcome.clarified:.3f} |"
         )

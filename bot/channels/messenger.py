@@ -4,15 +4,13 @@ credentials.yml (`bot.channels.messenger.MessengerInput:`): `verify_token`, `app
 optional `graph_base` (default https://graph.facebook.com), `api_version` (default v21.0), `dedup_redis_url`,
 `retry_max_attempts`, `retry_base_delay`, `retry_max_delay`.
 
-The time of each customer's last message is kept in this process to choose between `RESPONSE` and the
-`HUMAN_AGENT` tag; with several Rasa workers a worker that never saw the customer uses the tag for agent replies,
-which Messenger accepts within 7 days.
+Messages go out as `RESPONSE`, or with the message tag the handoff service chose for an agent's reply (it alone
+knows when the customer last wrote, whichever worker received it).
 """
 
 from __future__ import annotations
 
 import logging
-import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
@@ -21,7 +19,7 @@ from rasa.core.channels.channel import InputChannel, OutputChannel, UserMessage
 from sanic import Blueprint
 
 from bot.channels import messenger_payloads as payloads
-from bot.channels.agent import sent_by_agent
+from bot.channels.agent import message_tag
 from bot.channels.dedup import DedupStore, build_store
 from bot.channels.http_client import PlatformClient, policy_from_credentials
 from bot.channels.inbound import InboundMessage
@@ -36,7 +34,6 @@ from bot.security.edge import Edge, default_edge
 logger = logging.getLogger(__name__)
 
 CHANNEL = "messenger"
-MAX_REMEMBERED_CUSTOMERS = 50_000
 
 
 @dataclass(frozen=True)
@@ -62,42 +59,39 @@ class MessengerOutput(StripsOwnPrefix):
         self,
         client: PlatformClient,
         settings: MessengerSettings,
-        last_inbound: dict[str, float],
-        clock: Callable[[], float] = time.time,
     ) -> None:
         self._client = client
         self._settings = settings
-        self._last_inbound = last_inbound
-        self._clock = clock
 
-    def _delivery(self, recipient_id: str, kwargs: dict[str, Any]) -> dict[str, str]:
-        return payloads.delivery_fields(sent_by_agent(kwargs), self._last_inbound.get(recipient_id), self._clock())
+    @staticmethod
+    def _delivery(kwargs: dict[str, Any]) -> dict[str, str]:
+        return payloads.delivery_fields(message_tag(kwargs))
 
     async def _post(self, payload: dict[str, Any]) -> None:
         await self._client.request("POST", self._settings.messages_url, payload)
 
     async def send_text_message(self, recipient_id: str, text: str, **kwargs: Any) -> None:
-        for body in payloads.text_messages(recipient_id, text, self._delivery(recipient_id, kwargs)):
+        for body in payloads.text_messages(recipient_id, text, self._delivery(kwargs)):
             await self._post(body)
 
     async def send_text_with_buttons(
         self, recipient_id: str, text: str, buttons: list[dict[str, Any]], **kwargs: Any
     ) -> None:
-        for body in payloads.button_messages(recipient_id, text, buttons, self._delivery(recipient_id, kwargs)):
+        for body in payloads.button_messages(recipient_id, text, buttons, self._delivery(kwargs)):
             await self._post(body)
 
     async def send_quick_replies(
         self, recipient_id: str, text: str, quick_replies: list[dict[str, Any]], **kwargs: Any
     ) -> None:
-        delivery = self._delivery(recipient_id, kwargs)
+        delivery = self._delivery(kwargs)
         for body in payloads.button_messages(recipient_id, text, quick_replies, delivery, quick=True):
             await self._post(body)
 
     async def send_image_url(self, recipient_id: str, image: str, **kwargs: Any) -> None:
-        await self._post(payloads.image_payload(recipient_id, image, self._delivery(recipient_id, kwargs)))
+        await self._post(payloads.image_payload(recipient_id, image, self._delivery(kwargs)))
 
     async def send_attachment(self, recipient_id: str, attachment: dict[str, Any], **kwargs: Any) -> None:
-        await self._post(payloads.attachment_payload(recipient_id, attachment, self._delivery(recipient_id, kwargs)))
+        await self._post(payloads.attachment_payload(recipient_id, attachment, self._delivery(kwargs)))
 
     async def send_typing(self, recipient_id: str, on: bool, message_id: str | None = None) -> bool:
         """The typing bubble (`sender_action` typing_on / typing_off), as the handoff service asks."""
@@ -111,7 +105,7 @@ class MessengerOutput(StripsOwnPrefix):
 
     async def send_custom_json(self, recipient_id: str, json_message: dict[str, Any], **kwargs: Any) -> None:
         """A Send API `message` object from a `custom` response."""
-        body = {"recipient": {"id": recipient_id}, **self._delivery(recipient_id, kwargs), "message": json_message}
+        body = {"recipient": {"id": recipient_id}, **self._delivery(kwargs), "message": json_message}
         await self._post(body)
 
 
@@ -160,10 +154,9 @@ class MessengerInput(InputChannel):
         self.settings = settings
         self.client = client
         self.dedup = dedup
-        self.last_inbound: dict[str, float] = {}
 
     def get_output_channel(self) -> OutputChannel:
-        return MessengerOutput(self.client, self.settings, self.last_inbound)
+        return MessengerOutput(self.client, self.settings)
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         return meta_webhook(
@@ -184,11 +177,5 @@ class MessengerInput(InputChannel):
         """Customers' read receipts reach the handoff service (when `handoff_url` is configured)."""
         await self.receipts.relay(messenger_reads(body))
 
-    def _output_for(self, message: InboundMessage) -> OutputChannel:
-        now = time.time()
-        if len(self.last_inbound) >= MAX_REMEMBERED_CUSTOMERS:  # forget customers whose window is over
-            window = payloads.STANDARD_WINDOW_SECONDS
-            for key in [key for key, at in self.last_inbound.items() if now - at >= window]:
-                del self.last_inbound[key]
-        self.last_inbound[message.sender_id] = now
+    def _output_for(self, _: InboundMessage) -> OutputChannel:
         return self.get_output_channel()

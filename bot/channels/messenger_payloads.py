@@ -19,7 +19,6 @@ TEMPLATE_TEXT_LIMIT = 640
 MAX_TEMPLATE_BUTTONS = 3
 MAX_QUICK_REPLIES = 13
 TITLE_LIMIT = 20
-STANDARD_WINDOW_SECONDS = 24 * 3600
 
 _ATTACHMENT_TYPES = {"image": "image", "audio": "audio", "video": "video", "file": "file", "location": "location"}
 
@@ -84,13 +83,11 @@ def parse_webhook(body: Any) -> list[InboundMessage]:
     return messages
 
 
-def delivery_fields(from_agent: bool, last_inbound: float | None, now: float) -> dict[str, str]:
-    """`messaging_type` (and `tag`) for a message: RESPONSE inside the 24-hour window after the customer's last
-    message; a human agent's reply outside it (or when that time is unknown) carries the HUMAN_AGENT tag, which
-    Messenger allows for 7 days."""
-    inside_window = last_inbound is not None and now - last_inbound < STANDARD_WINDOW_SECONDS
-    if from_agent and not inside_window:
-        return {"messaging_type": "MESSAGE_TAG", "tag": "HUMAN_AGENT"}
+def delivery_fields(tag: str | None) -> dict[str, str]:
+    """`messaging_type` (and `tag`) for a message: the tag the handoff service chose for a late agent reply, else
+    RESPONSE (the service alone knows when the customer last wrote, so the channel never guesses)."""
+    if tag:
+        return {"messaging_type": "MESSAGE_TAG", "tag": tag}
     return {"messaging_type": "RESPONSE"}
 
 

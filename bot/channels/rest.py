@@ -28,6 +28,7 @@ from sanic.exceptions import SanicException
 from sanic.request import Request
 from sanic.response import HTTPResponse, ResponseStream
 
+from bot.channels.client_ids import client_id_problem, client_message_id
 from bot.channels.mailbox import messages_after
 from bot.security.edge import Edge, default_edge
 from bot.security.http import error, is_server_to_server, presented, too_many
@@ -81,6 +82,9 @@ class RestMailboxInput(RestInput):
             wait = self.edge.senders.allow(f"rest:{sender}")
             if wait is not None:
                 return too_many(wait, "for this sender")
+            id_problem = client_id_problem(body.get("message_id"))
+            if id_problem:
+                return error(400, id_problem)
             metadata = customer_metadata(body.get("metadata")) or None
             headers = {MAILBOX_HEADER: mailbox_token(self.edge.settings.session_secret, sender)}
             if rasa.utils.endpoints.bool_arg(request, "stream", default=False):
@@ -88,7 +92,12 @@ class RestMailboxInput(RestInput):
                 return response.stream(stream, content_type="text/event-stream", headers=headers)
             collector = CollectingOutputChannel()
             try:
-                await on_new_message(UserMessage(text, collector, sender, input_channel=self.name(), metadata=metadata))
+                message_id = client_message_id(sender, body.get("message_id"))
+                await on_new_message(
+                    UserMessage(
+                        text, collector, sender, input_channel=self.name(), message_id=message_id, metadata=metadata
+                    )
+                )
             except CancelledError:
                 logger.error("a REST message timed out")
             except Exception:

@@ -32,6 +32,7 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 from socketio import AsyncRedisManager, AsyncServer
 
+from bot.channels.client_ids import client_id_problem, client_message_id
 from bot.channels.inbound import SHARE_MEDIA
 from bot.channels.inbound import attachment as attachment_metadata
 from bot.channels.media_relay import Fetched, MediaRelay
@@ -212,6 +213,10 @@ class WebChatInput(SocketIOInput):
             if len(text) > settings.max_message_chars:
                 await refuse(sid, 413, f"'message' is longer than {settings.max_message_chars} characters")
                 return
+            id_problem = client_id_problem(data.get("message_id"))
+            if id_problem:
+                await refuse(sid, 400, id_problem)
+                return
             sender_id = namespaced(CHANNEL, session_id)
             if await over_rate(sid, session, sender_id):
                 return
@@ -224,7 +229,12 @@ class WebChatInput(SocketIOInput):
             output = WebChatOutput(sio, self.bot_message_evt)
             await on_new_message(
                 UserMessage(
-                    text, output, sender_id, input_channel=self.name(), metadata=customer_metadata(metadata) or None
+                    text,
+                    output,
+                    sender_id,
+                    input_channel=self.name(),
+                    message_id=client_message_id(sender_id, data.get("message_id")),
+                    metadata=customer_metadata(metadata) or None,
                 )
             )
 

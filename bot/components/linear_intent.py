@@ -138,7 +138,7 @@ class LinearIntentModel:
     intercept: Matrix  # intents
     calibration: Platt
     # Each block's columns of ``coef``, transposed and contiguous (features x intents), made once: a sparse row times
-    # a strided view of ``coef`` would copy the whole block for every message (1.3 ms for the assistant's model).
+    # a strided view of ``coef`` would copy the whole block for every message.
     _block_coef: list[Matrix] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:

@@ -12,7 +12,6 @@ from rasa.nlu.tokenizers.tokenizer import Token, Tokenizer
 from rasa.shared.nlu.training_data.message import Message
 
 from bot.components.chinese_words import JiebaSegmenter
-from bot.components.folding import fold_word
 from bot.components.segmentation import HanSegmenter, segment
 
 
@@ -41,8 +40,6 @@ class MultilingualTokenizer(Tokenizer):
             "split_thai": False,
             # How Han (Chinese) runs are cut: "char" (one token per character) or "jieba" (dictionary words).
             "han_segmentation": "char",
-            # Give each token a folded lemma (bot.components.folding), which the featurizers count instead of the text.
-            "fold_lemmas": False,
         }
 
     def __init__(self, config: dict[str, Any]) -> None:
@@ -53,7 +50,6 @@ class MultilingualTokenizer(Tokenizer):
         if mode not in ("char", "jieba"):
             raise ValueError(f"MultilingualTokenizer: han_segmentation must be 'char' or 'jieba', not {mode!r}")
         self._han_segmenter: HanSegmenter | None = JiebaSegmenter() if mode == "jieba" else None
-        self._fold_lemmas = bool(config.get("fold_lemmas", False))
 
     @classmethod
     def create(
@@ -70,7 +66,7 @@ class MultilingualTokenizer(Tokenizer):
         """Tokens of `attribute`; text with no word at all (e.g. "?!") becomes one token, as in Rasa."""
         text = message.get(attribute)
         tokens = [
-            Token(piece.text, piece.start, end=piece.end, lemma=fold_word(piece.text) if self._fold_lemmas else None)
+            Token(piece.text, piece.start, end=piece.end)
             for piece in segment(text, split_thai=self._split_thai, han_segmenter=self._han_segmenter)
         ]
         if not tokens:

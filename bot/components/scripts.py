@@ -12,6 +12,8 @@ import re
 from collections import Counter
 from dataclasses import dataclass, field
 
+from language_registry import registry
+
 LATIN = "latin"
 ARABIC = "arabic"
 HAN = "han"
@@ -51,9 +53,10 @@ _RANGES: tuple[tuple[int, int, str], ...] = (
     (0x20000, 0x2FA1F, HAN),
 )
 
-# Which script each language is written in. Japanese is written with Han *and* kana; a text with kana is
-# Japanese, a text with Han only is Chinese (Japanese without any kana in a chat message is rare).
-LANGUAGE_SCRIPTS: dict[str, str] = {
+# Which script each language is written in, the registry's languages as it says. Japanese is written with Han *and*
+# kana; a text with kana is Japanese, a text with Han only is Chinese (Japanese without any kana in a chat message
+# is rare).
+_KNOWN_SCRIPTS: dict[str, str] = {
     "en": LATIN,
     "es": LATIN,
     "pt": LATIN,
@@ -78,6 +81,14 @@ LANGUAGE_SCRIPTS: dict[str, str] = {
     "he": HEBREW,
     "hi": DEVANAGARI,
 }
+LANGUAGE_SCRIPTS: dict[str, str] = {**_KNOWN_SCRIPTS, **{item.code: item.script for item in registry().languages}}
+
+
+def language_script(code: str) -> str | None:
+    """The script ``code`` is written in: the registry's word for its languages, else the table above."""
+    entry = registry().get(code)
+    return entry.script if entry is not None else _KNOWN_SCRIPTS.get(code)
+
 
 # Han characters carry about a word each: they weigh more than a Latin letter when scripts are mixed.
 _SCRIPT_WEIGHT: dict[str, float] = {HAN: 2.0, KANA: 1.5, HANGUL: 1.5}
@@ -176,6 +187,7 @@ __all__ = [
     "LATIN",
     "THAI",
     "ScriptProfile",
+    "language_script",
     "profile",
     "script_of",
     "strip_non_linguistic",

@@ -9,7 +9,8 @@ from pathlib import Path
 
 from bot.content.errors import ContentError
 from bot.content.issues import Severity, has_errors
-from bot.content.settings import SUPPORTED_LANGUAGES, ContentSettings
+from bot.content.settings import ContentSettings
+from language_registry import codes
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -20,7 +21,7 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--responses", type=Path, default=Path("bot/domain/responses.yml"))
     parser.add_argument("--nlu", type=Path, default=Path("nlu_data"))
     parser.add_argument("--data", type=Path, default=Path("bot/data"), help="rules and stories")
-    parser.add_argument("--languages", default=",".join(SUPPORTED_LANGUAGES))
+    parser.add_argument("--languages", default=None, help="comma-separated (default: languages.yml)")
     parser.add_argument("--min-examples", type=int, default=30)
     parser.add_argument("--min-faq-examples", type=int, default=60)
     commands = parser.add_subparsers(dest="command", required=True)
@@ -54,7 +55,7 @@ def settings_from(args: argparse.Namespace) -> ContentSettings:
         responses=args.responses,
         nlu_dir=args.nlu,
         dialogue_data=args.data,
-        languages=tuple(code.strip() for code in args.languages.split(",") if code.strip()),
+        languages=tuple(code.strip() for code in (args.languages or ",".join(codes())).split(",") if code.strip()),
         min_examples=args.min_examples,
         min_examples_by_intent={"faq": args.min_faq_examples},
     )

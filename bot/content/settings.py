@@ -5,7 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-SUPPORTED_LANGUAGES: tuple[str, ...] = ("en", "es", "pt", "fr", "ar", "zh")
+from language_registry import codes
+
+SUPPORTED_LANGUAGES: tuple[str, ...] = codes()
 ORDER_ID_PATTERN = r"[Nn][Bb]-?\d{6}"
 
 
@@ -22,7 +24,7 @@ class ContentSettings:
     responses: Path = Path("bot/domain/responses.yml")
     nlu_dir: Path = Path("nlu_data")
     dialogue_data: Path = Path("bot/data")
-    languages: tuple[str, ...] = SUPPORTED_LANGUAGES
+    languages: tuple[str, ...] = field(default_factory=codes)
     min_examples: int = 30
     min_examples_by_intent: dict[str, int] = field(default_factory=lambda: {"faq": 60})
     max_variations_by_response: dict[str, int] = field(default_factory=lambda: {"utter_greet": 2, "utter_goodbye": 2})

@@ -14,6 +14,7 @@ import asyncio
 import json
 import os
 import ssl
+import time
 import weakref
 from typing import Any
 
@@ -24,10 +25,15 @@ from rasa.core.constants import DEFAULT_REQUEST_TIMEOUT
 from rasa.shared.exceptions import FileNotFoundException
 from rasa.utils.endpoints import ClientResponseError, EndpointConfig, concat_url
 
+from bot.observability import outgoing_headers
+
 IDLE_CONNECTION_SECONDS = 2.0
+DEFAULT_CONNECTION_RETRY_SECONDS = 30.0
+CONNECTION_RETRY_PAUSE = 0.5
 
 Sessions = dict[int, tuple[EndpointConfig, aiohttp.ClientSession]]  # id(endpoint) -> (endpoint, its session)
 _sessions: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, Sessions] = weakref.WeakKeyDictionary()
+_unreachable_since: dict[str | None, float] = {}  # endpoint URL -> when calls to it began to fail to connect
 
 
 def encode_json(value: Any) -> str:
@@ -73,6 +79,7 @@ async def endpoint_request(
     headers: dict[str, str] = {"Content-Type": content_type} if content_type else {}
     headers.update(kwargs.pop("headers", None) or {})
     headers.update(self.headers or {})
+    headers.update(outgoing_headers())  # the channel request's X-Request-ID, so the callee logs the same id
     ssl_context = None
     if self.cafile:
         try:
@@ -83,15 +90,35 @@ async def endpoint_request(
             ) from error
     params = self.combine_parameters(kwargs)
     url = concat_url(self.url, subpath)
-    async with endpoint_session(self).request(
-        method, url, headers=headers, params=params, compress=compress, ssl=ssl_context, **kwargs
-    ) as response:
-        if response.status >= 400:
-            raise ClientResponseError(response.status, response.reason, await response.content.read())
+    while True:
         try:
-            return await response.json()
-        except ContentTypeError:
-            return None
+            async with endpoint_session(self).request(
+                method, url, headers=headers, params=params, compress=compress, ssl=ssl_context, **kwargs
+            ) as response:
+                _unreachable_since.pop(self.url, None)
+                if response.status >= 400:
+                    raise ClientResponseError(response.status, response.reason, await response.content.read())
+                try:
+                    return await response.json()
+                except ContentTypeError:
+                    return None
+        except aiohttp.ClientConnectionError:
+            # The action server is restarting or died mid-call: Rasa sends nothing to the customer before it has the
+            # answer, and the actions' own calls are idempotent, so asking again keeps a relay or an agent's reply
+            # that Rasa would otherwise drop (it logs the error and goes on without the action's events).
+            # The time counts from the endpoint's first failure, not each call's: in a long outage calls fail fast.
+            since = _unreachable_since.setdefault(self.url, time.monotonic())
+            if time.monotonic() - since >= connection_retry_seconds():
+                raise
+            await asyncio.sleep(CONNECTION_RETRY_PAUSE)
+
+
+def connection_retry_seconds() -> float:
+    """How long a call is tried again while its endpoint cannot be reached (`RASA_ACTION_RETRY_SECONDS`, 0 = off)."""
+    try:
+        return max(0.0, float(os.environ.get("RASA_ACTION_RETRY_SECONDS", DEFAULT_CONNECTION_RETRY_SECONDS)))
+    except ValueError:
+        return DEFAULT_CONNECTION_RETRY_SECONDS
 
 
 def install() -> None:

@@ -169,9 +169,8 @@ class WindowedSQLTrackerStore(SQLTrackerStore):
     async def _off_loop(self, work: Callable[..., T], *args: Any) -> T:
         """Run a statement of the hot path: in a thread for a database server, on the event loop for SQLite.
 
-        A PostgreSQL round trip blocks the loop while the server answers (py-spy under load: 14 % of the Rasa server's
-        samples were in psycopg2 waiting), and a thread lets other conversations run meanwhile. SQLite answers from
-        this process in a fraction of the thread hand-off's cost (measured: more CPU per turn in a thread).
+        A PostgreSQL round trip blocks the loop while the server answers, and a thread lets other conversations run
+        meanwhile. SQLite answers from this process in a fraction of the thread hand-off's cost.
         """
         if self.engine.dialect.name == "sqlite":
             return work(*args)

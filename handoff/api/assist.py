@@ -7,8 +7,8 @@ from typing import Annotated
 from fastapi import APIRouter, HTTPException, Query, status
 from starlette.concurrency import run_in_threadpool
 
+from handoff.access import can_see
 from handoff.api.deps import AgentOrManager, Context, Manager
-from handoff.api.handoffs import can_see
 from handoff.schemas import DashboardOut, SuggestionOut
 from handoff.services import handoffs as handoff_service
 from handoff.services.dashboard import dashboard

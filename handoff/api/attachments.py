@@ -9,9 +9,9 @@ from urllib.parse import quote, unquote
 from fastapi import APIRouter, Header, HTTPException, Query, Request, Response, status
 from fastapi.responses import JSONResponse
 
+from handoff.access import can_see
 from handoff.api.agents import _wake
 from handoff.api.deps import AgentCaller, Caller, Context, ServiceOnly
-from handoff.api.handoffs import can_see
 from handoff.attachments import links, service
 from handoff.attachments.notices import notice
 from handoff.attachments.schemas import AttachmentCreated, AttachmentOut, AttachmentRefusedOut

@@ -7,8 +7,8 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, HTTPException, Path, Request, Response, status
 
+from handoff.access import can_see
 from handoff.api.deps import Admin, AgentOrManager, Context, Manager
-from handoff.api.handoffs import can_see
 from handoff.customers.schemas import CustomerContext, IdentityLinkIn, IdentityLinkOut
 from handoff.privacy.retention import run_privacy_pass
 from handoff.privacy.runtime import PrivacyRuntime

@@ -6,23 +6,16 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, HTTPException, Query, Response, status
 
+from handoff.access import can_see
 from handoff.api.deps import Caller, Context, ServiceOnly, ServiceOrManager, Translation
 from handoff.auth import Principal
 from handoff.schemas import CustomerMessageIn, HandoffCreate, HandoffFacets, HandoffOut, Language, MessageCreated
 from handoff.services import handoff_list as listing
 from handoff.services import handoffs as service
 from handoff.services.handoff_list import HandoffFilter
-from handoff.store.models import Handoff
 from handoff.translation.transcript import agent_languages, translate_transcript
 
 router = APIRouter(tags=["handoffs"])
-
-
-def can_see(caller: Principal, handoff: Handoff) -> bool:
-    """Service and managers see everything; agents see their queues and their own conversations."""
-    if caller.is_service or caller.is_manager:
-        return True
-    return handoff.queue in caller.queues or (caller.agent_id is not None and handoff.agent_id == caller.agent_id)
 
 
 @router.post(

@@ -6,8 +6,8 @@ from typing import Annotated
 
 from fastapi import APIRouter, HTTPException, Query, Response, status
 
+from handoff.access import can_see
 from handoff.api.deps import AgentOrManager, Context, Manager
-from handoff.api.handoffs import can_see
 from handoff.macros import service
 from handoff.macros.schemas import MacroFilled, MacroIn, MacroOut, MacroPatch
 from handoff.schemas import Language

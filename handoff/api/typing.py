@@ -10,6 +10,7 @@ from handoff.api.deps import AgentCaller, Context
 from handoff.services import handoffs as handoff_service
 from handoff.services.context import ServiceContext
 from handoff.services.typing import TypingThrottle, last_customer_message_id, send_signal
+from handoff.states import HandoffStatus
 from handoff.store.models import Handoff
 
 router = APIRouter(tags=["typing"])
@@ -32,7 +33,7 @@ class TypingOut(BaseModel):
 def _owned(ctx: ServiceContext, handoff_id: str, agent_id: str | None) -> tuple[Handoff, str | None]:
     """The caller's assigned handoff and its customer's latest platform message id; 409 otherwise."""
     handoff = handoff_service.load_handoff(ctx, handoff_id)
-    if handoff.status != "assigned" or handoff.agent_id != agent_id:
+    if handoff.status != HandoffStatus.ASSIGNED or handoff.agent_id != agent_id:
         raise HTTPException(status.HTTP_409_CONFLICT, "only the agent of an assigned conversation does this")
     with ctx.sessions() as session:
         return handoff, last_customer_message_id(session, handoff_id)

@@ -11,7 +11,7 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
-from typing import Annotated, get_args
+from typing import Annotated
 
 from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request, status
 from fastapi.responses import Response
@@ -41,15 +41,15 @@ from handoff.reports.unanswered import (
     unanswered,
 )
 from handoff.reports.unanswered_schemas import UnansweredExampleOut, UnansweredGroupOut, UnansweredOut
-from handoff.schemas import Language
 from handoff.services.context import ServiceContext
 from handoff.services.suggestions import SuggestionsUnavailable, retriever_for
+from language_registry import codes
 
 router = APIRouter(tags=["reports"])
 _cache_lock = threading.Lock()
 DEFAULT_DAYS = 30
 MAX_GROUPS = 200
-LANGUAGES: tuple[str, ...] = get_args(Language)
+LANGUAGES: tuple[str, ...] = codes()
 GROUP_COLUMNS = ("group_id", "label", "count", "languages", "kinds", "examples")
 
 

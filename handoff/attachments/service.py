@@ -19,6 +19,7 @@ from handoff.schemas import CustomerMessageIn, MessageCreated, ReplyIn
 from handoff.services import agent_ops
 from handoff.services.context import ServiceContext
 from handoff.services.handoffs import add_customer_message
+from handoff.services.outgoing import owned_handoff
 from handoff.services.transitions import OPEN_STATUSES
 from handoff.store.models import Attachment, Handoff
 
@@ -132,7 +133,7 @@ async def store_outbound(
 ) -> tuple[Attachment, MessageCreated]:
     """Store the owning agent's file and queue it to the customer as a reply carrying its signed link."""
     with ctx.sessions() as session:
-        handoff = agent_ops._owned(session, caller, handoff_id)
+        handoff = owned_handoff(session, caller, handoff_id)
         language = handoff.language
     key, size, file_type = await _write(ctx, chunks, language)
     name = safe_filename(filename, file_type)

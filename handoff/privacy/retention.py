@@ -25,6 +25,7 @@ from handoff.services.context import ServiceContext
 from handoff.services.customer_records import purge_idle_records
 from handoff.services.periodic import PeriodicWorker
 from handoff.services.transitions import audit
+from handoff.states import HandoffStatus
 from handoff.store.models import Handoff, Message, OutboxEntry
 
 logger = logging.getLogger(__name__)
@@ -47,7 +48,11 @@ def purge_closed(ctx: ServiceContext, cutoff: datetime) -> tuple[int, int]:
             ids = list(
                 session.scalars(
                     select(Handoff.id)
-                    .where(Handoff.status == "closed", Handoff.closed_at.is_not(None), Handoff.closed_at < cutoff)
+                    .where(
+                        Handoff.status == HandoffStatus.CLOSED,
+                        Handoff.closed_at.is_not(None),
+                        Handoff.closed_at < cutoff,
+                    )
                     .limit(BATCH)
                 )
             )

@@ -1,8 +1,8 @@
 """The project's own language detector (``bot/components/language_detection.py``, the Rasa pipeline's decision
 rules) for the handoff service, on the statistical backend that the service's environment has (langdetect).
 
-Arabic and Chinese are decided by their script alone; the Latin-script languages need langdetect. Without it only
-the script rules run, and a Latin reply's language is never judged (no finding rather than a guess).
+A language alone in its script (Arabic, Chinese) is decided by the script; the Latin-script ones need langdetect.
+Without it only the script rules run, and a Latin reply's language is never judged (no finding rather than a guess).
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ import threading
 from typing import Any, Protocol
 
 from handoff.qa.rules import LANGUAGES
+from language_registry import registry
 
 logger = logging.getLogger(__name__)
 
@@ -46,11 +47,12 @@ class ProjectDetector:
                 return
             self._settings = DetectionSettings(supported_languages=LANGUAGES)
             self._decide = decide
-            latin = [language for language in LANGUAGES if language not in ("ar", "zh")]
+            # Only languages sharing their script with another one need the statistical backend.
+            shared = [language for language in LANGUAGES if len(registry().sharing_script(language)) > 1]
             try:
                 from bot.components.language_backends import build_backend
 
-                self._backend = build_backend({"langdetect": 1.0}, latin)
+                self._backend = build_backend({"langdetect": 1.0}, shared)
             except Exception as e:  # a missing optional package must not stop the review of other checks
                 logger.warning("quality review: no statistical language backend (%s); script rules only", e)
                 self._backend = None

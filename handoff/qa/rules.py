@@ -11,16 +11,16 @@ import hashlib
 import json
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, get_args
+from typing import Any
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from handoff.errors import InvalidInputError
 from handoff.qa.enums import Check, Severity
-from handoff.schemas import Language
+from language_registry import codes
 
-LANGUAGES: tuple[str, ...] = get_args(Language)
+LANGUAGES: tuple[str, ...] = codes()
 
 
 class CheckRule(BaseModel):

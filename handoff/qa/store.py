@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from handoff.qa.conversation import Conversation, QaMessage
 from handoff.qa.enums import FindingStatus, ReviewState
 from handoff.qa.reviewer import ReviewResult
+from handoff.states import HandoffStatus
 from handoff.store.models import Handoff, Message, QaFinding, QaReview, Queue
 
 
@@ -26,7 +27,7 @@ def unreviewed(session: Session, limit: int) -> list[str]:
     has_review = exists().where(QaReview.handoff_id == Handoff.id)
     query = (
         select(Handoff.id)
-        .where(Handoff.status == "closed", Handoff.closed_at.is_not(None), ~has_review)
+        .where(Handoff.status == HandoffStatus.CLOSED, Handoff.closed_at.is_not(None), ~has_review)
         .order_by(Handoff.closed_at, Handoff.id)
         .limit(limit)
     )

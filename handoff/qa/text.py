@@ -20,15 +20,21 @@ def normalise(text: str) -> str:
     return " ".join(stripped.translate(_ARABIC_FOLD).casefold().split())
 
 
-def _has_han(text: str) -> bool:
-    return any("\u3400" <= char <= "\u9fff" or "\uf900" <= char <= "\ufaff" for char in text)
+def _unspaced(text: str) -> bool:
+    """Whether the text is in a script written without spaces between words (Chinese, Japanese kana, Thai)."""
+    return any(
+        "\u3040" <= char <= "\u30ff" or "\u3400" <= char <= "\u9fff" or "\uf900" <= char <= "\ufaff"
+        or "\u0e00" <= char <= "\u0e7f"
+        for char in text
+    )  # fmt: skip
 
 
 @lru_cache(maxsize=4096)
 def _pattern(phrase: str) -> re.Pattern[str]:
-    """A phrase matches as whole words; Chinese has no spaces between words, so there it matches anywhere."""
+    """A phrase matches as whole words; Chinese, Japanese and Thai put no spaces between words, so there it matches
+    anywhere."""
     escaped = re.escape(normalise(phrase))
-    if _has_han(phrase):
+    if _unspaced(phrase):
         return re.compile(escaped)
     return re.compile(rf"(?<!\w){escaped}(?!\w)")
 
@@ -40,13 +46,13 @@ def find_phrases(text: str, phrases: Iterable[str]) -> list[str]:
 
 
 def starts_with_phrase(text: str, phrases: Iterable[str]) -> bool:
-    """Whether ``text`` begins with one of ``phrases`` (as whole words; Chinese: anywhere, see ``_pattern``)."""
+    """Whether ``text`` begins with one of ``phrases`` (whole words; unspaced scripts: anywhere)."""
     folded = normalise(text).lstrip("¿¡\"'([ ")
     for phrase in phrases:
         if not phrase.strip():
             continue
         pattern = _pattern(phrase)
         match = pattern.search(folded)
-        if match is not None and (_has_han(phrase) or match.start() == 0):
+        if match is not None and (_unspaced(phrase) or match.start() == 0):
             return True
     return False

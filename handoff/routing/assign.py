@@ -11,6 +11,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+from handoff.states import AgentStatus
+
 _NEVER = datetime.min.replace(tzinfo=UTC)
 
 
@@ -31,7 +33,7 @@ class AgentState:
 def eligible(agent: AgentState, queue: str, language: str, skill: str, translated: bool = False) -> bool:
     """Online, member of the queue, speaks the language (or the queue translates it), has the skill and a free slot."""
     return (
-        agent.status == "online"
+        agent.status == AgentStatus.ONLINE
         and queue in agent.queues
         and (language in agent.languages or translated)
         and skill in agent.skills
@@ -67,7 +69,7 @@ def returning_agent(
     if agent is None:
         return None
     fits = (
-        agent.status == "online"
+        agent.status == AgentStatus.ONLINE
         and queue in agent.queues
         and (language in agent.languages or translated)
         and agent.active < agent.max_concurrent

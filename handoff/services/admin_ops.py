@@ -9,14 +9,15 @@ from sqlalchemy.exc import IntegrityError
 
 from handoff.auth import Principal
 from handoff.errors import ConflictError, InvalidInputError, NotFoundError, PermissionDeniedError
-from handoff.routing.hours import ScheduleError, build_schedule, is_open, next_opening, normalise_hours
+from handoff.routing.hours import ScheduleError, build_schedule, normalise_hours
 from handoff.schemas import AgentCreated, AgentIn, AgentOut, AgentPatch, AuditOut, QueueIn, QueueOut
 from handoff.secrets_store import hash_token
 from handoff.services.agent_lifecycle import check_expiry, check_may_manage
 from handoff.services.assignment import auto_assign_queue
 from handoff.services.context import ServiceContext
-from handoff.services.queue_stats import active_counts, queue_depths, schedule_for
+from handoff.services.queue_stats import active_counts, queue_snapshot
 from handoff.services.transitions import audit
+from handoff.states import AgentStatus
 from handoff.store.models import Agent, AuditEntry, HolidayCalendar, Queue
 
 
@@ -119,7 +120,7 @@ def patch_agent(
         )
         session.commit()
         events = []
-        if agent.status == "online":
+        if agent.status == AgentStatus.ONLINE:
             # An agent coming online (or gaining queues/capacity) may take waiting work in auto-assign queues.
             for queue_name in agent.queues:
                 events += auto_assign_queue(session, queue_name, now, ctx.metrics)
@@ -133,14 +134,12 @@ def list_queues(ctx: ServiceContext, only: frozenset[str] | None = None) -> list
     """Queues with live depth, online agents and opening state."""
     now = ctx.clock()
     with ctx.sessions() as session:
-        depths = queue_depths(session)
-        online = session.scalars(select(Agent).where(Agent.status == "online")).all()
+        live = {snap.name: snap for snap in queue_snapshot(session, now)}
         result = []
         for queue in session.scalars(select(Queue).order_by(Queue.name)):
-            if only is not None and queue.name not in only:
+            if (only is not None and queue.name not in only) or queue.name not in live:
                 continue
-            schedule = schedule_for(session, queue)
-            open_now = is_open(schedule, now)
+            snap = live[queue.name]
             result.append(
                 QueueOut(
                     name=queue.name,
@@ -156,10 +155,10 @@ def list_queues(ctx: ServiceContext, only: frozenset[str] | None = None) -> list
                     auto_assign=queue.auto_assign,
                     sla_seconds=queue.sla_seconds,
                     prefer_last_agent=queue.prefer_last_agent,
-                    open_now=open_now,
-                    opens_at=None if open_now else next_opening(schedule, now),
-                    depth=depths.get(queue.name, 0),
-                    agents_online=sum(1 for a in online if queue.name in a.queues),
+                    open_now=snap.open_now,
+                    opens_at=snap.opens_at,
+                    depth=snap.depth,
+                    agents_online=snap.agents_online,
                 )
             )
         return result

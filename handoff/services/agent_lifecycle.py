@@ -22,6 +22,7 @@ from handoff.services.events import Event
 from handoff.services.metrics import Metrics
 from handoff.services.queue_stats import active_counts
 from handoff.services.transitions import audit, transition
+from handoff.states import AgentRole, AgentStatus, HandoffStatus
 from handoff.store.models import Agent, Handoff, RealtimeTicket
 
 
@@ -34,7 +35,7 @@ def may_manage(caller: Principal, target_role: str) -> bool:
     """Supervisors manage agents and supervisors; only admins touch an admin."""
     if not caller.is_manager:
         return False
-    return caller.is_admin or target_role != "admin"
+    return caller.is_admin or target_role != AgentRole.ADMIN
 
 
 def check_may_manage(caller: Principal, target: Agent) -> None:
@@ -62,13 +63,15 @@ def _requeue_open(
     """Put the agent's assigned handoffs back into their queues (audited), then let auto-assignment run."""
     events: list[Event] = []
     queues: set[str] = set()
-    owned = session.scalars(select(Handoff).where(Handoff.agent_id == agent_id, Handoff.status == "assigned")).all()
+    owned = session.scalars(
+        select(Handoff).where(Handoff.agent_id == agent_id, Handoff.status == HandoffStatus.ASSIGNED)
+    ).all()
     for handoff in owned:
         updated = transition(
             session,
             handoff.id,
-            expected=("assigned",),
-            to_status="queued",
+            expected=(HandoffStatus.ASSIGNED,),
+            to_status=HandoffStatus.QUEUED,
             actor=actor,
             action="requeued",
             at=now,
@@ -106,7 +109,7 @@ def set_disabled(ctx: ServiceContext, caller: Principal, agent_id: str, disabled
         check_may_manage(caller, agent)
         agent.disabled = disabled
         if disabled:
-            agent.status = "offline"
+            agent.status = AgentStatus.OFFLINE
             _drop_tickets(session, agent_id)
         audit(
             session,
@@ -133,7 +136,7 @@ def delete_agent(ctx: ServiceContext, caller: Principal, agent_id: str, *, hard:
         if caller.agent_id == agent_id:
             raise PermissionDeniedError("you cannot delete yourself")
         agent.disabled = True
-        agent.status = "offline"
+        agent.status = AgentStatus.OFFLINE
         session.flush()
         events = _requeue_open(session, agent_id, caller.actor, "agent_deleted", now, ctx.metrics)
         _drop_tickets(session, agent_id)

@@ -7,11 +7,11 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import ColumnElement, select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from handoff.access import require_owner, require_queue, require_visible
 from handoff.auth import Principal, agent_may_sign_in
-from handoff.errors import CapacityError, ConflictError, InvalidInputError, NotFoundError, PermissionDeniedError
+from handoff.errors import CapacityError, ConflictError, InvalidInputError, NotFoundError
 from handoff.schemas import CloseIn, HandoffOut, MessageCreated, MessageOut, NoteIn, ReplyIn, TransferIn
 from handoff.services.assignment import assign, auto_assign_queue
 from handoff.services.context import ServiceContext
@@ -19,11 +19,13 @@ from handoff.services.csat import OFFER_ENTITY, RATING_OFFERED, offers_rating
 from handoff.services.delivery import enqueue, retry_now
 from handoff.services.events import Event
 from handoff.services.handoffs import clean_text
+from handoff.services.outgoing import already_sent, owned_handoff, store_and_queue
 from handoff.services.presenter import deliveries_of, message_out, present
 from handoff.services.queue_stats import active_counts
 from handoff.services.redaction import truncate
 from handoff.services.transitions import transition
 from handoff.services.windows import window_of
+from handoff.states import HandoffStatus, MessageRole
 from handoff.store.models import Agent, Handoff, Message, Queue
 from handoff.templates.service import close_outside_window
 
@@ -36,18 +38,6 @@ def _agent(session: Session, caller: Principal) -> Agent:
     if agent is None:
         raise NotFoundError("agent", caller.agent_id)
     return agent
-
-
-def _owned(session: Session, caller: Principal, handoff_id: str) -> Handoff:
-    """The handoff, which the caller must own (managers may act on any open handoff)."""
-    handoff = session.get(Handoff, handoff_id)
-    if handoff is None:
-        raise NotFoundError("handoff", handoff_id)
-    if handoff.agent_id != caller.agent_id and not caller.is_manager:
-        raise PermissionDeniedError(f"handoff {handoff_id} is not assigned to you")
-    if handoff.status != "assigned":
-        raise ConflictError(f"handoff {handoff_id} is {handoff.status}, not assigned", status=handoff.status)
-    return handoff
 
 
 def _check_capacity(session: Session, agent: Agent) -> None:
@@ -63,8 +53,7 @@ def claim(ctx: ServiceContext, caller: Principal, handoff_id: str) -> HandoffOut
         handoff = session.get(Handoff, handoff_id)
         if handoff is None:
             raise NotFoundError("handoff", handoff_id)
-        if handoff.queue not in agent.queues and not caller.is_manager:
-            raise PermissionDeniedError(f"queue {handoff.queue} is not one of your queues")
+        require_queue(caller, handoff.queue, agent.queues)
         _check_capacity(session, agent)
         updated, event = assign(
             session, handoff, agent.id, actor=caller.actor, action="claimed", now=now, metrics=ctx.metrics
@@ -82,8 +71,8 @@ def claim_next(ctx: ServiceContext, caller: Principal, queue: str | None = None)
         agent = _agent(session, caller)
         _check_capacity(session, agent)
         queues = [queue] if queue else list(agent.queues)
-        if queue and queue not in agent.queues and not caller.is_manager:
-            raise PermissionDeniedError(f"queue {queue} is not one of your queues")
+        if queue:
+            require_queue(caller, queue, agent.queues)
         serves: ColumnElement[bool] = Handoff.language.in_(list(agent.languages))
         if ctx.settings.translation_enabled:
             # Queues that serve other languages through translation let any of their agents take those too.
@@ -94,7 +83,7 @@ def claim_next(ctx: ServiceContext, caller: Principal, queue: str | None = None)
         candidates = session.scalars(
             select(Handoff)
             .where(
-                Handoff.status == "queued",
+                Handoff.status == HandoffStatus.QUEUED,
                 Handoff.queue.in_(queues),
                 serves,
             )
@@ -119,8 +108,7 @@ def claim_next(ctx: ServiceContext, caller: Principal, queue: str | None = None)
     return None
 
 
-def _store_message(
-    session: Session,
+def _new_message(
     handoff: Handoff,
     *,
     role: str,
@@ -132,7 +120,7 @@ def _store_message(
     original_text: str | None = None,
     original_language: str | None = None,
 ) -> Message:
-    message = Message(
+    return Message(
         handoff_id=handoff.id,
         role=role,
         text=text,
@@ -145,8 +133,6 @@ def _store_message(
         original_text=original_text,
         original_language=original_language,
     )
-    session.add(message)
-    return message
 
 
 def reply(
@@ -164,18 +150,10 @@ def reply(
     """
     now = ctx.clock()
     with ctx.sessions() as session:
-        handoff = _owned(session, caller, handoff_id)
-        if body.message_id:
-            duplicate = session.scalar(
-                select(Message).where(Message.handoff_id == handoff_id, Message.client_message_id == body.message_id)
-            )
-            if duplicate is not None:
-                entry = deliveries_of(session, handoff_id).get(duplicate.id)
-                return MessageCreated(
-                    handoff_id=handoff_id,
-                    message=message_out(duplicate, entry, ctx.settings.delivery_max_attempts),
-                    duplicate=True,
-                )
+        handoff = owned_handoff(session, caller, handoff_id)
+        duplicate = already_sent(ctx, session, handoff_id, body.message_id)
+        if duplicate is not None:
+            return duplicate
         window = window_of(session, handoff, now)
         if not window.open:
             raise ConflictError(window.refusal(handoff.channel), status=handoff.status)
@@ -183,10 +161,9 @@ def reply(
         # What the agent deliberately sends is stored and delivered as written: redaction never rewrites it.
         text = truncate(body.text, ctx.settings.max_text_chars)
         original = truncate(body.original_text, ctx.settings.max_text_chars) if body.original_text else None
-        message = _store_message(
-            session,
+        message = _new_message(
             handoff,
-            role="agent",
+            role=MessageRole.AGENT,
             text=text,
             agent_id=agent.id,
             private=False,
@@ -199,16 +176,9 @@ def reply(
         entities.update(extra_entities or {})  # an attachment the reply carries (its signed link, type and name)
         if window.tag:
             entities["message_tag"] = window.tag  # Messenger: a human agent's reply after 24 hours
-        try:
-            session.flush()
-            enqueue(session, handoff, "agent_reply", entities, now, message_id=message.id)
-            session.commit()
-        except IntegrityError as e:
-            raise ConflictError(f"message_id {body.message_id!r} was used concurrently") from e
-        out = MessageOut.model_validate(message)
-        out.delivery_status = "pending"
+        created = store_and_queue(session, handoff, message, entities, now)
     wake()
-    return MessageCreated(handoff_id=handoff_id, message=out, duplicate=False)
+    return created
 
 
 def retry_delivery(
@@ -217,9 +187,9 @@ def retry_delivery(
     """Try a reply's delivery again now (the owner or a manager, while the handoff is open)."""
     now = ctx.clock()
     with ctx.sessions() as session:
-        _owned(session, caller, handoff_id)
+        owned_handoff(session, caller, handoff_id)
         message = session.get(Message, message_id)
-        if message is None or message.handoff_id != handoff_id or message.role != "agent":
+        if message is None or message.handoff_id != handoff_id or message.role != MessageRole.AGENT:
             raise NotFoundError("reply", str(message_id))
         if not retry_now(session, message_id, now):
             raise ConflictError(f"reply {message_id} is delivered or being delivered")
@@ -237,18 +207,17 @@ def note(ctx: ServiceContext, caller: Principal, handoff_id: str, body: NoteIn) 
         handoff = session.get(Handoff, handoff_id)
         if handoff is None:
             raise NotFoundError("handoff", handoff_id)
-        if not caller.is_manager and handoff.queue not in caller.queues and handoff.agent_id != caller.agent_id:
-            raise PermissionDeniedError("not in your queues")
-        message = _store_message(
-            session,
+        require_visible(caller, handoff)
+        message = _new_message(
             handoff,
-            role="note",
+            role=MessageRole.NOTE,
             text=clean_text(ctx, body.text),
             agent_id=caller.agent_id,
             private=True,
             client_message_id=None,
             now=now,
         )
+        session.add(message)
         session.commit()
         return MessageCreated(handoff_id=handoff_id, message=MessageOut.model_validate(message), duplicate=False)
 
@@ -262,10 +231,9 @@ def transfer(ctx: ServiceContext, caller: Principal, handoff_id: str, body: Tran
         handoff = session.get(Handoff, handoff_id)
         if handoff is None:
             raise NotFoundError("handoff", handoff_id)
-        if handoff.status == "closed":
-            raise ConflictError(f"handoff {handoff_id} is closed", status="closed")
-        if not caller.is_manager and handoff.agent_id != caller.agent_id:
-            raise PermissionDeniedError("only the owner or a supervisor may transfer")
+        if handoff.status == HandoffStatus.CLOSED:
+            raise ConflictError(f"handoff {handoff_id} is closed", status=HandoffStatus.CLOSED)
+        require_owner(caller, handoff, "only the owner or a supervisor may transfer")
         target_queue = body.queue or handoff.queue
         queue = session.get(Queue, target_queue)
         if queue is None:
@@ -281,14 +249,14 @@ def transfer(ctx: ServiceContext, caller: Principal, handoff_id: str, body: Tran
                 raise InvalidInputError("agent_id", f"agent {target.id} does not serve queue {target_queue}")
             _check_capacity(session, target)
             changes = {"queue": target_queue, "agent_id": target.id, "assigned_at": now, "opens_at": None}
-            to_status = "assigned"
+            to_status = HandoffStatus.ASSIGNED
         else:
             changes = {"queue": target_queue, "agent_id": None, "assigned_at": None, "queued_at": now, "opens_at": None}
-            to_status = "queued"
+            to_status = HandoffStatus.QUEUED
         updated = transition(
             session,
             handoff_id,
-            expected=("queued", "assigned"),
+            expected=(HandoffStatus.QUEUED, HandoffStatus.ASSIGNED),
             to_status=to_status,
             actor=caller.actor,
             action="transferred",
@@ -303,15 +271,16 @@ def transfer(ctx: ServiceContext, caller: Principal, handoff_id: str, body: Tran
             },
         )
         if body.note:
-            _store_message(
-                session,
-                updated,
-                role="note",
-                text=clean_text(ctx, body.note),
-                agent_id=caller.agent_id,
-                private=True,
-                client_message_id=None,
-                now=now,
+            session.add(
+                _new_message(
+                    updated,
+                    role=MessageRole.NOTE,
+                    text=clean_text(ctx, body.note),
+                    agent_id=caller.agent_id,
+                    private=True,
+                    client_message_id=None,
+                    now=now,
+                )
             )
         if previous_agent and (previous_agent != body.agent_id):
             old = session.get(Agent, previous_agent)
@@ -328,7 +297,7 @@ def transfer(ctx: ServiceContext, caller: Principal, handoff_id: str, body: Tran
             )
         ]
         session.commit()
-        if to_status == "queued":
+        if to_status == HandoffStatus.QUEUED:
             events += auto_assign_queue(session, target_queue, now, ctx.metrics)
             session.commit()
         session.refresh(updated)
@@ -346,10 +315,10 @@ def close(
         handoff = session.get(Handoff, handoff_id)
         if handoff is None:
             raise NotFoundError("handoff", handoff_id)
-        if handoff.status == "queued" and not caller.is_manager:
-            raise ConflictError("claim the handoff before closing it", status="queued")
-        if handoff.status == "assigned" and handoff.agent_id != caller.agent_id and not caller.is_manager:
-            raise PermissionDeniedError(f"handoff {handoff_id} is assigned to another agent")
+        if handoff.status == HandoffStatus.QUEUED and not caller.is_manager:
+            raise ConflictError("claim the handoff before closing it", status=HandoffStatus.QUEUED)
+        if handoff.status == HandoffStatus.ASSIGNED:
+            require_owner(caller, handoff, f"handoff {handoff_id} is assigned to another agent")
         resolution = clean_text(ctx, body.resolution)
         window = window_of(session, handoff, now)
         # Outside the platform's window the bot's goodbye and a rating request would be rejected: offer none.
@@ -357,8 +326,8 @@ def close(
         updated = transition(
             session,
             handoff_id,
-            expected=("queued", "assigned"),
-            to_status="closed",
+            expected=(HandoffStatus.QUEUED, HandoffStatus.ASSIGNED),
+            to_status=HandoffStatus.CLOSED,
             actor=caller.actor,
             action="closed",
             at=now,

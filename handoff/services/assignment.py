@@ -12,9 +12,10 @@ from handoff.routing.assign import choose_agent
 from handoff.routing.hours import is_open
 from handoff.services.events import Event
 from handoff.services.metrics import Metrics
-from handoff.services.queue_stats import agent_states, schedule_for
+from handoff.services.queue_stats import agent_states, queue_config
 from handoff.services.transitions import transition
-from handoff.store.models import Agent, Handoff, Queue
+from handoff.states import HandoffStatus
+from handoff.store.models import Agent, Handoff
 
 SYSTEM_ACTOR = "system:auto-assign"
 
@@ -28,7 +29,7 @@ def assign(
     agent would exceed ``max_concurrent``: the agent row is locked first (PostgreSQL), and the load is
     re-counted after the update, when SQLite already holds its write lock; the caller rolls back.
     """
-    queue = session.get(Queue, handoff.queue)
+    queue = queue_config(session, handoff.queue)
     max_concurrent = session.execute(
         select(Agent.max_concurrent).where(Agent.id == agent_id).with_for_update()
     ).scalar_one_or_none()
@@ -37,15 +38,17 @@ def assign(
     updated = transition(
         session,
         handoff.id,
-        expected=("queued",),
-        to_status="assigned",
+        expected=(HandoffStatus.QUEUED,),
+        to_status=HandoffStatus.ASSIGNED,
         actor=actor,
         action=action,
         at=now,
         changes={"agent_id": agent_id, "assigned_at": now},
         details={"agent_id": agent_id, "queue": handoff.queue},
     )
-    active = session.scalar(select(func.count()).where(Handoff.agent_id == agent_id, Handoff.status == "assigned"))
+    active = session.scalar(
+        select(func.count()).where(Handoff.agent_id == agent_id, Handoff.status == HandoffStatus.ASSIGNED)
+    )
     if int(active or 0) > max_concurrent:
         raise CapacityError(f"agent {agent_id} is at capacity ({max_concurrent} conversations)")
     agent = session.get(Agent, agent_id)
@@ -67,13 +70,13 @@ def assign(
 
 def auto_assign_queue(session: Session, queue_name: str, now: datetime, metrics: Metrics) -> list[Event]:
     """Give queued handoffs of an open ``auto_assign`` queue to eligible agents, best first."""
-    queue = session.get(Queue, queue_name)
-    if queue is None or not queue.auto_assign or not is_open(schedule_for(session, queue), now):
+    queue = queue_config(session, queue_name)
+    if queue is None or not queue.auto_assign or not is_open(queue.schedule, now):
         return []
     events: list[Event] = []
     waiting = session.scalars(
         select(Handoff)
-        .where(Handoff.queue == queue_name, Handoff.status == "queued")
+        .where(Handoff.queue == queue_name, Handoff.status == HandoffStatus.QUEUED)
         .order_by(Handoff.priority_rank, Handoff.queued_at)
         .limit(100)
     ).all()

@@ -19,6 +19,7 @@ from handoff.schemas import CsatCommentIn, CsatIn, CsatOut
 from handoff.services.context import ServiceContext
 from handoff.services.handoffs import clean_text
 from handoff.services.transitions import audit
+from handoff.states import HandoffStatus
 from handoff.store.models import AuditEntry, Handoff
 
 # A rating arriving later than this after the close no longer describes the conversation the customer remembers.
@@ -48,7 +49,7 @@ def was_offered(session: Session, handoff_id: str) -> bool:
 
 def rating_problem(handoff: Handoff, offered: bool, now: datetime) -> str | None:
     """Why this handoff cannot take a rating now, or None."""
-    if handoff.status != "closed":
+    if handoff.status != HandoffStatus.CLOSED:
         return f"handoff {handoff.id} is {handoff.status}: it can be rated once it is closed"
     if not offered:
         return f"handoff {handoff.id} was not offered for rating (it did not return to the bot after an agent)"

@@ -13,8 +13,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import delete, func, select
-from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session
 
 from handoff.customers.identity import Identity, conversation_identity, verified_contacts
 from handoff.customers.schemas import CustomerContext, CustomerHistoryItem, CustomerIdentityOut, CustomerRecordOut
@@ -69,48 +68,50 @@ def find_record(session: Session, identity: Identity) -> CustomerRecord | None:
     return None
 
 
-class _TakenMeanwhile(Exception):
-    """A concurrent creation claimed an identity of the record being created."""
+def ensure_record(session: Session, *, channel: str, conversation_id: str, now: datetime) -> CustomerRecord:
+    """The customer's record, found or created (with the identities the conversation proves), in the
+    caller's transaction.
 
-
-def ensure_record(sessions: sessionmaker[Session], *, channel: str, conversation_id: str, now: datetime) -> str:
-    """The id of the customer's record, found or created (with the identities the conversation proves).
-
-    It commits in a transaction of its own, so that two conversations of one customer created at the same moment
-    meet on the identities' unique constraint here, and the loser simply finds the winner's record.
+    Two conversations of one customer created at the same moment meet on the identities' unique constraint (an
+    :class:`~sqlalchemy.exc.IntegrityError` at flush or commit); the caller rolls back and runs again, and then finds
+    the winner's record.
     """
     identity = conversation_identity(channel, conversation_id)
-    for _ in range(3):
-        with sessions() as session:
-            try:
-                record = find_record(session, identity)
-                created = record is None
-                if record is None:
-                    record = CustomerRecord(id=str(uuid.uuid4()), vip=False, created_at=now, updated_at=now)
-                    session.add(record)
-                    session.flush()
-                for candidate in _proven(identity):
-                    if not _add_identity(session, record.id, candidate, "channel", now) and created:
-                        # Another record took one of these identities since we looked: that record is theirs.
-                        raise _TakenMeanwhile
-                session.commit()
-                return record.id
-            except (IntegrityError, _TakenMeanwhile):
-                session.rollback()
-    raise ConflictError("the customer's record changed concurrently; try again")
+    proven = _proven(identity)
+    held = {candidate: _holder(session, candidate) for candidate in proven}
+    holder = next((h for h in held.values() if h is not None), None)
+    if holder is None:
+        # Nobody holds any of them: a new record with all of them, written at the caller's commit.
+        record_id = str(uuid.uuid4())
+        record = CustomerRecord(id=record_id, vip=False, created_at=now, updated_at=now)
+        session.add(record)
+        session.add_all(
+            CustomerIdentity(
+                record=record,
+                channel=candidate.channel,
+                external_id=candidate.external_id,
+                verified_by="channel",
+                created_at=now,
+            )
+            for candidate in proven
+        )
+        return record
+    for candidate, current in held.items():
+        if current is None:
+            _add_identity(session, holder.customer_id, candidate, "channel", now)
+    found = session.get(CustomerRecord, holder.customer_id)
+    if found is None:  # erased since its identity was read: the identity went with it, so start again
+        raise ConflictError("the customer's record was erased concurrently; try again")
+    return found
 
 
 def update_record(
-    session: Session, record_id: str, *, profile: dict[str, Any], entry: DirectoryEntry | None, now: datetime
+    record: CustomerRecord, *, profile: dict[str, Any], entry: DirectoryEntry | None, now: datetime
 ) -> CustomerRecord:
     """The record with the profile the channel gave and the provider's VIP and tier.
 
     ``entry`` None (unknown to the provider, or the provider did not answer) keeps what the record knew.
     """
-    record = session.get(CustomerRecord, record_id)
-    if record is None:  # erased between the two transactions: start again with a fresh record
-        record = CustomerRecord(id=record_id, vip=False, created_at=now, updated_at=now)
-        session.add(record)
     for name in PROFILE_FIELDS:
         if profile.get(name):
             setattr(record, name, str(profile[name]))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from handoff.access import require_owner
 from handoff.auth import Principal
 from handoff.customers.identity import Identity, conversation_identity
 from handoff.customers.schemas import CustomerContext, CustomerRecordOut, IdentityLinkIn, IdentityLinkOut
@@ -9,6 +10,7 @@ from handoff.errors import NotFoundError, PermissionDeniedError
 from handoff.privacy.runtime import PrivacyRuntime
 from handoff.services.context import ServiceContext
 from handoff.services.customer_records import context_for, history, link_identity, record_out
+from handoff.states import HandoffStatus
 from handoff.store.models import CustomerRecord, Handoff
 
 
@@ -48,8 +50,10 @@ def link(
             handoff = session.get(Handoff, body.handoff_id)
             if handoff is None:
                 raise NotFoundError("handoff", body.handoff_id)
-            if not caller.is_manager and (handoff.agent_id != caller.agent_id or handoff.status != "assigned"):
-                raise PermissionDeniedError("agents link only the customer of a conversation assigned to them")
+            refusal = "agents link only the customer of a conversation assigned to them"
+            require_owner(caller, handoff, refusal)
+            if handoff.status != HandoffStatus.ASSIGNED and not caller.is_manager:
+                raise PermissionDeniedError(refusal)
             identity = conversation_identity(handoff.channel, handoff.conversation_id)
             handoff_id = handoff.id
         else:

@@ -29,6 +29,7 @@ from handoff.services.context import ServiceContext
 from handoff.services.customer_records import erase_records, record_out, records_of
 from handoff.services.presenter import present
 from handoff.services.transitions import OPEN_STATUSES, audit, transition
+from handoff.states import HandoffStatus
 from handoff.store.models import AuditEntry, CustomerRecord, Handoff, Message, OutboxEntry
 
 
@@ -137,7 +138,7 @@ def _erase_local(
                 session,
                 handoff.id,
                 expected=OPEN_STATUSES,
-                to_status="closed",
+                to_status=HandoffStatus.CLOSED,
                 actor=caller.actor,
                 action="erased",
                 at=now,

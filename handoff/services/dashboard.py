@@ -5,13 +5,13 @@ from __future__ import annotations
 from collections import defaultdict
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 
-from handoff.routing.hours import is_open
 from handoff.schemas import AgentLoad, DashboardOut, LanguageToday, QueueLoad
 from handoff.services.context import ServiceContext
-from handoff.services.queue_stats import active_counts, queue_depths, schedule_for
-from handoff.store.models import Agent, Handoff, Queue
+from handoff.services.queue_stats import active_counts, queue_snapshot
+from handoff.states import HandoffStatus
+from handoff.store.models import Agent, Handoff
 
 
 def start_of_day(now: datetime) -> datetime:
@@ -27,31 +27,18 @@ def dashboard(ctx: ServiceContext) -> DashboardOut:
     """Everything the supervisor view shows, read in one session."""
     now = ctx.clock()
     with ctx.sessions() as session:
-        depths = queue_depths(session)
-        oldest = dict(
-            session.execute(
-                select(Handoff.queue, func.min(Handoff.created_at))
-                .where(Handoff.status == "queued")
-                .group_by(Handoff.queue)
-            ).all()
-        )
-        agents = session.scalars(select(Agent).order_by(Agent.id)).all()
-        online_per_queue: dict[str, int] = defaultdict(int)
-        for agent in agents:
-            if agent.status == "online":
-                for name in agent.queues:
-                    online_per_queue[name] += 1
         queues = [
             QueueLoad(
-                name=queue.name,
-                open_now=is_open(schedule_for(session, queue), now),
-                depth=depths.get(queue.name, 0),
-                longest_wait_seconds=_seconds(now - oldest[queue.name]) if queue.name in oldest else None,
-                agents_online=online_per_queue[queue.name],
-                sla_seconds=queue.sla_seconds,
+                name=snap.name,
+                open_now=snap.open_now,
+                depth=snap.depth,
+                longest_wait_seconds=None if snap.longest_wait_seconds is None else int(snap.longest_wait_seconds),
+                agents_online=snap.agents_online,
+                sla_seconds=snap.config.sla_seconds,
             )
-            for queue in session.scalars(select(Queue).order_by(Queue.name))
+            for snap in queue_snapshot(session, now)
         ]
+        agents = session.scalars(select(Agent).order_by(Agent.id)).all()
         counts = active_counts(session)
         agent_rows = [
             AgentLoad(
@@ -81,7 +68,7 @@ def languages_today(rows: list[TodayRow], now: datetime) -> list[LanguageToday]:
     waits: dict[str, list[int]] = defaultdict(list)
     waiting: dict[str, int] = defaultdict(int)
     for language, status, created_at, assigned_at in rows:
-        if status == "queued":
+        if status == HandoffStatus.QUEUED:
             waiting[language] += 1
             waits[language].append(_seconds(now - created_at))
         elif assigned_at is not None:

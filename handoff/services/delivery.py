@@ -15,7 +15,7 @@ import logging
 import threading
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any, Literal, Protocol
+from typing import Any, Protocol
 from urllib.parse import quote
 
 import httpx
@@ -28,7 +28,9 @@ from handoff.rasa_jwt import rasa_auth_headers
 from handoff.services.context import ServiceContext
 from handoff.services.events import Event
 from handoff.services.transitions import OPEN_STATUSES
+from handoff.states import DeliveryStatus, OutboxStatus
 from handoff.store.models import Handoff, OutboxEntry
+from structured_logs import bind_conversation, bind_request, new_request_id, outgoing_headers
 
 logger = logging.getLogger(__name__)
 
@@ -79,7 +81,7 @@ class RasaDelivery:
             response = self._client.post(
                 url,
                 params={"output_channel": delivery.channel},
-                headers=rasa_auth_headers(self._jwt_secret),
+                headers={**rasa_auth_headers(self._jwt_secret), **outgoing_headers()},
                 json={"name": delivery.intent, "entities": delivery.entities},
             )
         except httpx.HTTPError as e:
@@ -90,18 +92,32 @@ class RasaDelivery:
             raise DeliveryError(
                 f"Rasa rejected the event: {response.status_code} {response.text[:200]}", retryable=False
             )
+        if delivery.intent == "agent_reply" and not reply_uttered(response):
+            raise DeliveryError("Rasa took the reply but its action sent nothing (action server down?)")
 
 
-DeliveryStatus = Literal["pending", "delivered", "failed"]
+def reply_uttered(response: httpx.Response) -> bool:
+    """Whether the tracker in Rasa's answer has a bot message after the triggered event: Rasa answers 200 even when
+    the action that sends the reply failed, and the reply must then be tried again, not counted as delivered."""
+    try:
+        events = response.json()["tracker"]["events"]
+    except (ValueError, KeyError, TypeError):
+        return True  # an answer without the tracker's events cannot tell: taken as Rasa's 200 says
+    for event in reversed(events or []):
+        if event.get("event") == "bot":
+            return True
+        if event.get("event") == "user":
+            return False
+    return False
 
 
 def delivery_status(status: str, attempts: int, last_error: str | None, max_attempts: int) -> DeliveryStatus:
     """What the agent sees: delivered, failed (given up, or still failing after ``max_attempts``), else pending."""
-    if status == "sent":
-        return "delivered"
-    if status == "failed" or (last_error is not None and attempts >= max_attempts):
-        return "failed"
-    return "pending"
+    if status == OutboxStatus.SENT:
+        return DeliveryStatus.DELIVERED
+    if status == OutboxStatus.FAILED or (last_error is not None and attempts >= max_attempts):
+        return DeliveryStatus.FAILED
+    return DeliveryStatus.PENDING
 
 
 def keeps_retrying(attempts: int, *, retryable: bool, handoff_open: bool, max_attempts: int) -> bool:
@@ -127,7 +143,7 @@ def enqueue(
             channel=handoff.channel,
             intent=intent,
             entities=entities,
-            status="pending",
+            status=OutboxStatus.PENDING,
             attempts=0,
             next_attempt_at=now,
             created_at=now,
@@ -156,8 +172,13 @@ def deliver_due(ctx: ServiceContext, port: DeliveryPort, batch: int = 100) -> De
     blocked: set[str] = set()
     events: list[Event] = []
     with ctx.sessions() as session:
+        # An entry another worker is sending (or a dead one left sending until its restart) goes first: with several
+        # workers, a conversation's next entry sent meanwhile would overtake it.
+        blocked.update(
+            session.scalars(select(OutboxEntry.conversation_id).where(OutboxEntry.status == OutboxStatus.SENDING)).all()
+        )
         pending = session.scalars(
-            select(OutboxEntry).where(OutboxEntry.status == "pending").order_by(OutboxEntry.id).limit(batch)
+            select(OutboxEntry).where(OutboxEntry.status == OutboxStatus.PENDING).order_by(OutboxEntry.id).limit(batch)
         ).all()
         for entry in pending:
             if entry.conversation_id in blocked:
@@ -167,8 +188,8 @@ def deliver_due(ctx: ServiceContext, port: DeliveryPort, batch: int = 100) -> De
                 continue
             claimed = session.execute(
                 update(OutboxEntry)
-                .where(OutboxEntry.id == entry.id, OutboxEntry.status == "pending")
-                .values(status="sending", attempts=OutboxEntry.attempts + 1)
+                .where(OutboxEntry.id == entry.id, OutboxEntry.status == OutboxStatus.PENDING)
+                .values(status=OutboxStatus.SENDING, attempts=OutboxEntry.attempts + 1)
                 .execution_options(synchronize_session=False)
             )
             session.commit()
@@ -177,17 +198,26 @@ def deliver_due(ctx: ServiceContext, port: DeliveryPort, batch: int = 100) -> De
                 continue
             attempts = entry.attempts + 1
             values: dict[str, Any]
+            # Each attempt is a request of its own: its id reaches Rasa's log, its lines here name the conversation.
+            bind_request(new_request_id())
+            bind_conversation(entry.conversation_id)
             try:
                 port.send(Delivery(entry.conversation_id, entry.channel, entry.intent, entry.entities))
             except DeliveryError as e:
                 values = _after_failure(ctx, session, entry, attempts, e, now, report, events)
                 blocked.add(entry.conversation_id)
             else:
-                values = {"status": "sent", "sent_at": now, "last_error": None}
+                values = {"status": OutboxStatus.SENT, "sent_at": now, "last_error": None}
                 report.sent += 1
                 ctx.metrics.deliveries.labels("sent").inc()
+                logger.info(
+                    "delivery %s of handoff %s sent",
+                    entry.id,
+                    entry.handoff_id,
+                    extra={"event": "delivery", "outcome": "sent", "attempt": attempts},
+                )
                 if entry.last_error is not None and entry.message_id is not None:
-                    events.append(_delivery_event(session, entry, "delivered", None))
+                    events.append(_delivery_event(session, entry, DeliveryStatus.DELIVERED, None))
             session.execute(
                 update(OutboxEntry)
                 .where(OutboxEntry.id == entry.id)
@@ -215,7 +245,7 @@ def _after_failure(
     max_attempts = ctx.settings.delivery_max_attempts
     retry = keeps_retrying(attempts, retryable=error.retryable, handoff_open=handoff_open, max_attempts=max_attempts)
     message = str(error)[:1000]
-    values: dict[str, Any] = {"status": "pending" if retry else "failed", "last_error": message}
+    values: dict[str, Any] = {"status": OutboxStatus.PENDING if retry else OutboxStatus.FAILED, "last_error": message}
     if retry:
         values["next_attempt_at"] = now + _backoff(attempts)
         report.retried += 1
@@ -226,7 +256,7 @@ def _after_failure(
         logger.error("delivery %s of handoff %s failed for good: %s", entry.id, entry.handoff_id, message)
     newly_failed = not retry or attempts == max_attempts
     if newly_failed and entry.message_id is not None:
-        events.append(_delivery_event(session, entry, "failed", message))
+        events.append(_delivery_event(session, entry, DeliveryStatus.FAILED, message))
     return values
 
 
@@ -247,8 +277,10 @@ def retry_now(session: Session, message_id: int, now: datetime) -> bool:
     """Make a reply's failed or waiting delivery due now; False when there is nothing to retry."""
     result = session.execute(
         update(OutboxEntry)
-        .where(OutboxEntry.message_id == message_id, OutboxEntry.status.in_(("pending", "failed")))
-        .values(status="pending", next_attempt_at=now)
+        .where(
+            OutboxEntry.message_id == message_id, OutboxEntry.status.in_((OutboxStatus.PENDING, OutboxStatus.FAILED))
+        )
+        .values(status=OutboxStatus.PENDING, next_attempt_at=now)
         .execution_options(synchronize_session=False)
     )
     return isinstance(result, CursorResult) and result.rowcount == 1
@@ -257,7 +289,9 @@ def retry_now(session: Session, message_id: int, now: datetime) -> bool:
 def release_stuck(ctx: ServiceContext) -> int:
     """Return entries left ``sending`` by a crashed worker to ``pending`` (called at start-up)."""
     with ctx.sessions() as session:
-        result = session.execute(update(OutboxEntry).where(OutboxEntry.status == "sending").values(status="pending"))
+        result = session.execute(
+            update(OutboxEntry).where(OutboxEntry.status == OutboxStatus.SENDING).values(status=OutboxStatus.PENDING)
+        )
         session.commit()
         return result.rowcount if isinstance(result, CursorResult) else 0
 

@@ -13,10 +13,10 @@ from sqlalchemy.orm import Session
 from handoff.customers.identity import conversation_identity
 from handoff.customers.runtime import lookup_soft, provider_for
 from handoff.errors import ConflictError, NotFoundError
-from handoff.privacy.directory import trusted_priority
+from handoff.privacy.directory import DirectoryEntry, trusted_priority
 from handoff.routing.assign import returning_agent
-from handoff.routing.router import NoRouteError, route
-from handoff.routing.skill import choose_skill
+from handoff.routing.router import NoRouteError, RouteDecision, route
+from handoff.routing.skill import SkillChoice, choose_skill
 from handoff.routing.wait import priority_rank
 from handoff.schemas import (
     CustomerMessageIn,
@@ -28,16 +28,23 @@ from handoff.schemas import (
 )
 from handoff.services.assignment import SYSTEM_ACTOR, assign, auto_assign_queue
 from handoff.services.context import ServiceContext
-from handoff.services.customer_records import ensure_record, last_agent_id, record_entry, update_record
+from handoff.services.customer_records import (
+    ensure_record,
+    last_agent_id,
+    record_entry,
+    update_record,
+)
 from handoff.services.events import Event
 from handoff.services.kb_topics import article_topics
 from handoff.services.language_change import apply_language_change
 from handoff.services.presenter import present
-from handoff.services.queue_stats import agent_states, queue_states
+from handoff.services.queue_stats import agent_states, queue_config, queue_states
 from handoff.services.redaction import redact, redact_value, truncate
+from handoff.services.routing_state import QueueConfig
 from handoff.services.summary import build_summary
 from handoff.services.transitions import OPEN_STATUSES, audit
-from handoff.store.models import Handoff, Message, Queue
+from handoff.states import HandoffStatus, MessageRole
+from handoff.store.models import Handoff, Message
 
 SERVICE_ACTOR = "service"
 
@@ -62,7 +69,7 @@ def keep_recent(transcript: list[TranscriptEntry], limit: int) -> list[Transcrip
         return transcript
     dropped = len(transcript) - (limit - 1)
     marker = TranscriptEntry(
-        role="bot", text=f"[{dropped} earlier messages truncated]", timestamp=transcript[0].timestamp
+        role=MessageRole.BOT, text=f"[{dropped} earlier messages truncated]", timestamp=transcript[0].timestamp
     )
     return [marker, *transcript[dropped:]]
 
@@ -71,143 +78,177 @@ def _open_for_conversation(session: Session, conversation_id: str) -> Handoff | 
     return session.scalar(select(Handoff).where(Handoff.open_conversation_key == conversation_id))
 
 
+CREATE_ATTEMPTS = 3
+
+
 def create_handoff(ctx: ServiceContext, body: HandoffCreate, actor: str = SERVICE_ACTOR) -> CreateResult:
     """Route and store a handoff, or return the conversation's open one (idempotent)."""
     now = ctx.clock()
     entries = keep_recent(body.transcript, ctx.settings.max_transcript_messages)
     skill = choose_skill(body.topic, body.intents, body.kb_articles_tried, article_topics(ctx.settings.kb_index_dir))
-    with ctx.sessions() as session:
-        existing = _open_for_conversation(session, body.conversation_id)
-        if existing is not None:
-            return CreateResult(present(session, existing, settings=ctx.settings, now=now), created=False)
-        # VIP status and priority come from the customer-data provider; the payload's claims are ignored.
-        entry = lookup_soft(provider_for(ctx.settings), conversation_identity(body.channel, body.conversation_id))
-        try:
-            decision = route(
-                queue_states(
-                    session,
-                    ctx.settings.handle_time_window,
-                    ctx.settings.default_handle_seconds,
-                    now,
-                    translation=ctx.settings.translation_enabled,
-                ),
-                body.language,
-                skill.skill,
-                now,
-            )
-        except NoRouteError as e:
-            raise ConflictError(str(e)) from e
-        transcript = [
-            Message(
-                role=entry.role,
-                text=clean_text(ctx, entry.text),
-                language=entry.language,
-                timestamp=entry.timestamp or now,
-            )
-            for entry in entries
-        ]
-        last_customer = next((m.text for m in reversed(transcript) if m.role == "customer"), None)
-        profile = body.customer.model_dump()
-        if ctx.settings.redaction_on:
-            profile = redact_value(profile)
-        record_id = ensure_record(ctx.sessions, channel=body.channel, conversation_id=body.conversation_id, now=now)
-        record = update_record(session, record_id, profile=profile, entry=entry, now=now)
-        known = entry or record_entry(record)
-        priority, vip = trusted_priority(body.priority, body.reason, known)
-        customer = {**profile, "vip": vip, **({"tier": known.tier} if known and known.tier else {})}
-        summary = body.summary or build_summary(
-            reason=body.reason,
-            language=body.language,
-            intents=body.intents,
-            slots=body.slots,
-            kb_articles_tried=body.kb_articles_tried,
-            last_customer_text=last_customer,
-        )
-        handoff = Handoff(
-            id=str(uuid.uuid4()),
-            conversation_id=body.conversation_id,
-            open_conversation_key=body.conversation_id,
-            channel=body.channel,
-            customer_id=body.customer_id or body.conversation_id,
-            customer=customer,
-            language=body.language,
-            language_confidence=body.language_confidence,
-            language_covered=decision.language_covered,
-            intents=body.intents,
-            slots=redact_value(body.slots) if ctx.settings.redaction_on else body.slots,
-            reason=body.reason,
-            topic=skill.skill,
-            priority=priority,
-            priority_rank=priority_rank(priority, vip),
-            kb_articles_tried=body.kb_articles_tried,
-            summary=clean_text(ctx, summary),
-            status="queued",
-            queue=decision.queue,
-            opens_at=decision.opens_at,
-            created_at=now,
-            queued_at=now,
-            customer_record_id=record.id,
-            version=1,
-        )
-        session.add(handoff)
-        for message in transcript:
-            message.handoff_id = handoff.id
-            session.add(message)
-        audit(
-            session,
-            at=now,
-            actor=actor,
-            action="created",
-            handoff_id=handoff.id,
-            to_status="queued",
-            details={
-                "queue": decision.queue,
-                "rule": decision.rule,
-                "language_covered": decision.language_covered,
-                "via": decision.via,
-                "skill": skill.skill,
-                "skill_from": skill.source,
-            },
-        )
-        try:
-            session.commit()
-        except IntegrityError:
-            session.rollback()
+    # VIP status and priority come from the customer-data provider; the payload's claims are ignored.
+    entry = lookup_soft(provider_for(ctx.settings), conversation_identity(body.channel, body.conversation_id))
+    for attempt in range(CREATE_ATTEMPTS):
+        with ctx.sessions() as session:
             existing = _open_for_conversation(session, body.conversation_id)
-            if existing is None:
-                raise
-            return CreateResult(present(session, existing, settings=ctx.settings, now=now), created=False)
-        ctx.metrics.created.labels(body.language, body.reason, decision.queue, decision.rule).inc()
-        events = [
-            Event(
-                "handoff.created",
-                handoff.id,
-                handoff.queue,
-                data={"language": handoff.language, "priority": handoff.priority, "summary": handoff.summary},
-            )
-        ]
-        routed_to_last = _assign_returning(ctx, session, handoff, now)
+            if existing is not None:
+                return CreateResult(present(session, existing, settings=ctx.settings, now=now), created=False)
+            try:
+                handoff, decision = _store_new(ctx, session, body, entries, skill, entry, actor, now)
+                session.commit()
+            except IntegrityError as error:
+                # A concurrent creation for this conversation, or of this customer's record: look again.
+                session.rollback()
+                if attempt == CREATE_ATTEMPTS - 1:
+                    raise ConflictError("the conversation or its customer changed concurrently; try again") from error
+                continue
+            return _after_commit(ctx, session, handoff, decision, skill, now)
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+def _store_new(
+    ctx: ServiceContext,
+    session: Session,
+    body: HandoffCreate,
+    entries: list[TranscriptEntry],
+    skill: SkillChoice,
+    entry: DirectoryEntry | None,
+    actor: str,
+    now: datetime,
+) -> tuple[Handoff, RouteDecision]:
+    """Route the handoff and add it with its transcript, customer record and audit entry (the caller commits)."""
+    try:
+        decision = route(
+            queue_states(
+                session,
+                ctx.settings.handle_time_window,
+                ctx.settings.default_handle_seconds,
+                now,
+                translation=ctx.settings.translation_enabled,
+            ),
+            body.language,
+            skill.skill,
+            now,
+        )
+    except NoRouteError as e:
+        raise ConflictError(str(e)) from e
+    last_customer = next((e.text for e in reversed(entries) if e.role == "customer"), None)
+    profile = body.customer.model_dump()
+    if ctx.settings.redaction_on:
+        profile = redact_value(profile)
+    record = ensure_record(session, channel=body.channel, conversation_id=body.conversation_id, now=now)
+    update_record(record, profile=profile, entry=entry, now=now)
+    known = entry or record_entry(record)
+    priority, vip = trusted_priority(body.priority, body.reason, known)
+    customer = {**profile, "vip": vip, **({"tier": known.tier} if known and known.tier else {})}
+    summary = body.summary or build_summary(
+        reason=body.reason,
+        language=body.language,
+        intents=body.intents,
+        slots=body.slots,
+        kb_articles_tried=body.kb_articles_tried,
+        last_customer_text=clean_text(ctx, last_customer) if last_customer is not None else None,
+    )
+    handoff = Handoff(
+        id=str(uuid.uuid4()),
+        conversation_id=body.conversation_id,
+        open_conversation_key=body.conversation_id,
+        channel=body.channel,
+        customer_id=body.customer_id or body.conversation_id,
+        customer=customer,
+        language=body.language,
+        language_confidence=body.language_confidence,
+        language_covered=decision.language_covered,
+        intents=body.intents,
+        slots=redact_value(body.slots) if ctx.settings.redaction_on else body.slots,
+        reason=body.reason,
+        topic=skill.skill,
+        priority=priority,
+        priority_rank=priority_rank(priority, vip),
+        kb_articles_tried=body.kb_articles_tried,
+        summary=clean_text(ctx, summary),
+        status=HandoffStatus.QUEUED,
+        queue=decision.queue,
+        opens_at=decision.opens_at,
+        created_at=now,
+        queued_at=now,
+        customer_record_id=record.id,
+        version=1,
+    )
+    session.add(handoff)
+    session.add_all(
+        Message(
+            handoff_id=handoff.id,
+            role=line.role,
+            text=clean_text(ctx, line.text),
+            language=line.language,
+            timestamp=line.timestamp or now,
+        )
+        for line in entries
+    )
+    audit(
+        session,
+        at=now,
+        actor=actor,
+        action="created",
+        handoff_id=handoff.id,
+        to_status=HandoffStatus.QUEUED,
+        details={
+            "queue": decision.queue,
+            "rule": decision.rule,
+            "language_covered": decision.language_covered,
+            "via": decision.via,
+            "skill": skill.skill,
+            "skill_from": skill.source,
+        },
+    )
+    return handoff, decision
+
+
+def _after_commit(
+    ctx: ServiceContext,
+    session: Session,
+    handoff: Handoff,
+    decision: RouteDecision,
+    skill: SkillChoice,
+    now: datetime,
+) -> CreateResult:
+    """Count and announce the stored handoff, give it to an agent when its queue says so, and present it."""
+    ctx.metrics.created.labels(handoff.language, handoff.reason, decision.queue, decision.rule).inc()
+    events = [
+        Event(
+            "handoff.created",
+            handoff.id,
+            handoff.queue,
+            data={"language": handoff.language, "priority": handoff.priority, "summary": handoff.summary},
+        )
+    ]
+    queue = queue_config(session, handoff.queue)
+    routed_to_last: Event | None = None
+    if queue is not None and (queue.prefer_last_agent or queue.auto_assign):
+        routed_to_last = _assign_returning(ctx, session, handoff, queue, now)
         if routed_to_last is not None:
             events.append(routed_to_last)
         events += auto_assign_queue(session, handoff.queue, now, ctx.metrics)
         session.commit()
         session.refresh(handoff)
-        result = present(
-            session, handoff, settings=ctx.settings, now=now, routing_rule=decision.rule, routing_via=decision.via
-        ).model_copy(
-            update={"routing_skill_from": skill.source, "routing_agent": "last_agent" if routed_to_last else None}
-        )
+    result = present(
+        session, handoff, settings=ctx.settings, now=now, routing_rule=decision.rule, routing_via=decision.via
+    ).model_copy(update={"routing_skill_from": skill.source, "routing_agent": "last_agent" if routed_to_last else None})
     ctx.hub.publish(events)
     return CreateResult(result, created=True)
 
 
-def _assign_returning(ctx: ServiceContext, session: Session, handoff: Handoff, now: datetime) -> Event | None:
+def _assign_returning(
+    ctx: ServiceContext, session: Session, handoff: Handoff, queue: QueueConfig, now: datetime
+) -> Event | None:
     """In a ``prefer_last_agent`` queue, give a returning customer to the agent of their last handoff if they can."""
-    queue = session.get(Queue, handoff.queue)
-    if queue is None or not queue.prefer_last_agent or handoff.opens_at is not None or not handoff.customer_record_id:
+    if not queue.prefer_last_agent or handoff.opens_at is not None or not handoff.customer_record_id:
         return None
     translated = handoff.language in queue.translation_languages
     previous = last_agent_id(session, handoff.customer_record_id, exclude=handoff.id)
+    if previous is None:
+        return None
     agent = returning_agent(agent_states(session, now), previous, queue.name, handoff.language, translated)
     if agent is None:
         return None
@@ -272,7 +313,7 @@ def add_customer_message(
             raise ConflictError(f"handoff {handoff.id} is {handoff.status}", status=handoff.status)
         message = Message(
             handoff_id=handoff.id,
-            role="customer",
+            role=MessageRole.CUSTOMER,
             text=clean_text(ctx, body.text),
             language=body.language,
             timestamp=body.timestamp or now,

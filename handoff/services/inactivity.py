@@ -22,6 +22,7 @@ from handoff.services.delivery import enqueue
 from handoff.services.events import Event
 from handoff.services.periodic import PeriodicWorker
 from handoff.services.transitions import transition
+from handoff.states import HandoffStatus, MessageRole
 from handoff.store.models import Handoff, Message
 
 logger = logging.getLogger(__name__)
@@ -74,18 +75,19 @@ def sweep(ctx: ServiceContext) -> dict[str, int]:
     counts = {CLOSE_CUSTOMER_INACTIVE: 0, REQUEUE_AGENT_INACTIVE: 0}
     events: list[Event] = []
     with ctx.sessions() as session:
-        assigned = session.scalars(select(Handoff).where(Handoff.status == "assigned")).all()
+        assigned = session.scalars(select(Handoff).where(Handoff.status == HandoffStatus.ASSIGNED)).all()
         for handoff in assigned:
             activity = Activity(
                 assigned_at=handoff.assigned_at or handoff.created_at,
-                last_customer_at=_latest(session, handoff.id, "customer"),
-                last_agent_at=_latest(session, handoff.id, "agent"),
+                last_customer_at=_latest(session, handoff.id, MessageRole.CUSTOMER),
+                last_agent_at=_latest(session, handoff.id, MessageRole.AGENT),
             )
             action = inactivity_action(activity, now, customer_timeout, agent_timeout)
             if action == CLOSE_CUSTOMER_INACTIVE:
                 resolution = "closed automatically: the customer did not answer"
                 updated = transition(
-                    session, handoff.id, expected=("assigned",), to_status="closed", actor=ACTOR,
+                    session, handoff.id, expected=(HandoffStatus.ASSIGNED,), to_status=HandoffStatus.CLOSED,
+                    actor=ACTOR,
                     action="closed", at=now,
                     changes={"closed_at": now, "resolution": resolution, "return_to_bot": True},
                     details={"reason": "customer inactivity"},
@@ -95,7 +97,8 @@ def sweep(ctx: ServiceContext) -> dict[str, int]:
             elif action == REQUEUE_AGENT_INACTIVE:
                 previous = handoff.agent_id
                 updated = transition(
-                    session, handoff.id, expected=("assigned",), to_status="queued", actor=ACTOR,
+                    session, handoff.id, expected=(HandoffStatus.ASSIGNED,), to_status=HandoffStatus.QUEUED,
+                    actor=ACTOR,
                     action="requeued", at=now,
                     changes={"agent_id": None, "assigned_at": None, "queued_at": now},
                     details={"reason": "agent inactivity", "previous_agent": previous},

@@ -6,18 +6,18 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import get_args
 
 from sqlalchemy.orm import Session
 
 from handoff.routing.router import NoRouteError, RouteDecision, route
-from handoff.schemas import Language
 from handoff.services.assignment import auto_assign_queue
 from handoff.services.context import ServiceContext
 from handoff.services.events import Event
 from handoff.services.queue_stats import queue_states
 from handoff.services.transitions import audit, transition
+from handoff.states import HandoffStatus, MessageRole
 from handoff.store.models import Agent, Handoff, Message, Queue
+from language_registry import codes
 
 SERVICE_ACTOR = "service"
 
@@ -38,9 +38,9 @@ def plan_language_change(
     agent_languages: frozenset[str] = frozenset(),
 ) -> LanguagePlan:
     """A handoff whose queue does not speak ``new`` is routed again, unless its agent (when one owns it) does."""
-    if not new or new == current or new not in get_args(Language):
+    if not new or new == current or new not in codes():
         return LanguagePlan(changed=False, reroute=False)
-    served = new in queue_languages or (status == "assigned" and new in agent_languages)
+    served = new in queue_languages or (status == HandoffStatus.ASSIGNED and new in agent_languages)
     return LanguagePlan(changed=True, reroute=not served)
 
 
@@ -65,7 +65,7 @@ def apply_language_change(ctx: ServiceContext, session: Session, handoff: Handof
     session.add(
         Message(
             handoff_id=handoff.id,
-            role="note",
+            role=MessageRole.NOTE,
             text=f"The customer now writes in {language} (was {previous}).",
             language=None,
             timestamp=now,
@@ -94,8 +94,8 @@ def apply_language_change(ctx: ServiceContext, session: Session, handoff: Handof
     updated = transition(
         session,
         handoff.id,
-        expected=("queued", "assigned"),
-        to_status="queued",
+        expected=(HandoffStatus.QUEUED, HandoffStatus.ASSIGNED),
+        to_status=HandoffStatus.QUEUED,
         actor=SERVICE_ACTOR,
         action="rerouted",
         at=now,

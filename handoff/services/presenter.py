@@ -12,6 +12,7 @@ from handoff.services.delivery import delivery_status
 from handoff.services.queue_stats import expected_wait_for, position_of
 from handoff.services.windows import window_of
 from handoff.settings import Settings
+from handoff.states import HandoffStatus
 from handoff.store.models import Handoff, Message, OutboxEntry, Queue
 
 
@@ -47,7 +48,7 @@ def present(
     """API view of a handoff; queued ones get their live position and expected wait."""
     position: int | None = None
     wait: int | None = None
-    if handoff.status == "queued":
+    if handoff.status == HandoffStatus.QUEUED:
         position = position_of(session, handoff)
         wait = expected_wait_for(
             session, handoff, position, now, settings.handle_time_window, settings.default_handle_seconds
@@ -61,8 +62,12 @@ def present(
         messages = [
             message_out(m, deliveries.get(m.id), settings.delivery_max_attempts) for m in session.scalars(query)
         ]
-    window = window_of(session, handoff, now) if handoff.status != "closed" else None
-    opens_at = handoff.opens_at if handoff.status == "queued" and handoff.opens_at and handoff.opens_at > now else None
+    window = window_of(session, handoff, now) if handoff.status != HandoffStatus.CLOSED else None
+    opens_at = (
+        handoff.opens_at
+        if handoff.status == HandoffStatus.QUEUED and handoff.opens_at and handoff.opens_at > now
+        else None
+    )
     queue = session.get(Queue, handoff.queue)
     return HandoffOut(
         id=handoff.id,

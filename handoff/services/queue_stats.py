@@ -1,51 +1,60 @@
-"""Reads queues, holidays and agents from the database into the pure routing types."""
+"""Queue and agent figures: the routing view of every queue, the live agent states, a handoff's place in its queue,
+and the one queue snapshot that the dashboard, the Prometheus gauges and the admin queue list all show."""
 
 from __future__ import annotations
 
-import json
-from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from functools import lru_cache
 
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from handoff.routing.assign import AgentState
-from handoff.routing.hours import Schedule, build_schedule
+from handoff.routing.hours import is_open, next_opening
 from handoff.routing.router import QueueState
-from handoff.routing.wait import average_handle_seconds, expected_wait_seconds
-from handoff.store.models import Agent, Handoff, HolidayCalendar, Queue
-
-# Handling times older than this do not feed the expected wait.
-RECENT_HISTORY = timedelta(days=7)
-
-
-@lru_cache(maxsize=1024)
-def cached_schedule(timezone: str, hours_json: str, holidays: tuple[str, ...]) -> Schedule:
-    """Parsed schedules are immutable: parse each distinct definition once per process."""
-    return build_schedule(timezone, json.loads(hours_json), holidays)
-
-
-def schedule_for(session: Session, queue: Queue) -> Schedule:
-    """The queue's schedule with its holiday calendar."""
-    holidays: list[str] = []
-    if queue.holiday_calendar:
-        calendar = session.get(HolidayCalendar, queue.holiday_calendar)
-        holidays = list(calendar.dates) if calendar else []
-    return cached_schedule(queue.timezone, json.dumps(queue.hours, sort_keys=True), tuple(holidays))
+from handoff.routing.wait import expected_wait_seconds
+from handoff.services.routing_state import (
+    QueueConfig,
+    RoutingConfig,
+    online_by_queue,
+    routing_state,
+    session_reads,
+)
+from handoff.states import HandoffStatus
+from handoff.store.models import Agent, Handoff
 
 
 def active_counts(session: Session) -> dict[str, int]:
     """Open assigned conversations per agent."""
     rows = session.execute(
-        select(Handoff.agent_id, func.count()).where(Handoff.status == "assigned").group_by(Handoff.agent_id)
+        select(Handoff.agent_id, func.count())
+        .where(Handoff.status == HandoffStatus.ASSIGNED)
+        .group_by(Handoff.agent_id)
     )
     return {agent_id: count for agent_id, count in rows if agent_id}
 
 
+def agent_loads(session: Session) -> dict[str, int]:
+    """Open assigned conversations per agent, read once per session until a transition changes them."""
+    reads = session_reads(session)
+    if reads.loads is None:
+        reads.loads = active_counts(session)
+    return reads.loads
+
+
+def routing_config(session: Session) -> RoutingConfig:
+    """Queues, calendars and agents as routing sees them (cached per process, reloaded when they change)."""
+    return routing_state(session).config(session)
+
+
+def queue_config(session: Session, name: str) -> QueueConfig | None:
+    """One queue's settings from the routing configuration."""
+    return routing_config(session).queue(name)
+
+
 def agent_states(session: Session, now: datetime | None = None) -> list[AgentState]:
     """Every agent who may work (not disabled, deleted or, given ``now``, expired) with its current load
-    (plain columns: no ORM identity-map cost per agent)."""
+    and idle time (both live: they change with every claim)."""
     counts = active_counts(session)
     query = select(
         Agent.id, Agent.status, Agent.languages, Agent.skills, Agent.queues, Agent.max_concurrent, Agent.idle_since
@@ -68,81 +77,35 @@ def agent_states(session: Session, now: datetime | None = None) -> list[AgentSta
     ]
 
 
-def recent_handle_seconds(session: Session, queue: str, window: int, default: float) -> float:
-    """Average claim-to-close time of the queue's last ``window`` closed handoffs."""
-    rows = session.execute(
-        select(Handoff.assigned_at, Handoff.closed_at)
-        .where(Handoff.queue == queue, Handoff.closed_at.is_not(None), Handoff.assigned_at.is_not(None))
-        .order_by(Handoff.closed_at.desc())
-        .limit(window)
-    ).all()
-    durations = [(closed - assigned).total_seconds() for assigned, closed in rows if closed and assigned]
-    return average_handle_seconds(durations, default)
-
-
-def queue_depths(session: Session) -> dict[str, int]:
-    """Queued handoffs per queue."""
-    rows = session.execute(
-        select(Handoff.queue, func.count()).where(Handoff.status == "queued").group_by(Handoff.queue)
-    )
-    return {queue: int(count) for queue, count in rows}
-
-
-def recent_handle_seconds_by_queue(session: Session, window: int, since: datetime) -> dict[str, list[float]]:
-    """Claim-to-close durations of each queue's last ``window`` handoffs closed after ``since`` (one query)."""
-    ranked = (
-        select(
-            Handoff.queue,
-            Handoff.assigned_at,
-            Handoff.closed_at,
-            func.row_number().over(partition_by=Handoff.queue, order_by=Handoff.closed_at.desc()).label("rank"),
-        )
-        .where(Handoff.closed_at >= since, Handoff.assigned_at.is_not(None))
-        .subquery()
-    )
-    durations: dict[str, list[float]] = {}
-    for queue, assigned, closed in session.execute(
-        select(ranked.c.queue, ranked.c.assigned_at, ranked.c.closed_at).where(ranked.c.rank <= window)
-    ):
-        if assigned is not None and closed is not None:
-            assigned_at = assigned if assigned.tzinfo else assigned.replace(tzinfo=UTC)
-            closed_at = closed if closed.tzinfo else closed.replace(tzinfo=UTC)
-            durations.setdefault(queue, []).append((closed_at - assigned_at).total_seconds())
-    return durations
-
-
 def queue_states(
     session: Session, window: int, default_handle: float, now: datetime, *, translation: bool = False
 ) -> list[QueueState]:
-    """Routing view of every queue: schedule, depth, staffing and recent handling time (a fixed number of
-    queries whatever the number of queues); languages served through translation only when ``translation``."""
-    depths = queue_depths(session)
-    agents = agent_states(session, now)
-    calendars = {c.name: list(c.dates) for c in session.scalars(select(HolidayCalendar))}
-    handle = recent_handle_seconds_by_queue(session, window, now - RECENT_HISTORY)
-    online_by_queue: dict[str, list[AgentState]] = {}
-    for agent in agents:
-        if agent.status == "online":
-            for name in agent.queues:
-                online_by_queue.setdefault(name, []).append(agent)
+    """Routing view of every queue: schedule, depth, staffing and recent handling time; languages served through
+    translation only when ``translation``. Configuration comes from the process's cache; depths, loads and
+    handling times are exact at the time of the call."""
+    state = routing_state(session)
+    reads = state.read_live(session)
+    assert reads.config is not None and reads.queued is not None and reads.loads is not None
+    config, depths, counts = reads.config, reads.queued, reads.loads
+    handle = state.handle_seconds(session, window, default_handle, now)
+    online = online_by_queue(config.agents, now)
     states = []
-    for queue in session.scalars(select(Queue).order_by(Queue.name)):
-        online = online_by_queue.get(queue.name, [])
-        holidays = calendars.get(queue.holiday_calendar, []) if queue.holiday_calendar else []
+    for queue in config.queues:
+        staff = online.get(queue.name, [])
         states.append(
             QueueState(
                 name=queue.name,
-                languages=frozenset(queue.languages),
-                skills=frozenset(queue.skills),
-                schedule=cached_schedule(queue.timezone, json.dumps(queue.hours, sort_keys=True), tuple(holidays)),
+                languages=queue.languages,
+                skills=queue.skills,
+                schedule=queue.schedule,
                 overflow_queue=queue.overflow_queue,
                 depth=depths.get(queue.name, 0),
-                agents_online=len(online),
-                free_slots=sum(max(0, a.max_concurrent - a.active) for a in online),
-                avg_handle_seconds=average_handle_seconds(handle.get(queue.name, []), default_handle),
+                agents_online=len(staff),
+                free_slots=sum(max(0, a.max_concurrent - counts.get(a.id, 0)) for a in staff),
+                avg_handle_seconds=handle.get(queue.name, default_handle),
                 region=queue.region,
                 capacity=queue.capacity,
-                translation_languages=frozenset(queue.translation_languages) if translation else frozenset(),
+                translation_languages=queue.translation_languages if translation else frozenset(),
             )
         )
     return states
@@ -153,7 +116,7 @@ def position_of(session: Session, handoff: Handoff) -> int:
     ahead = session.scalar(
         select(func.count()).where(
             Handoff.queue == handoff.queue,
-            Handoff.status == "queued",
+            Handoff.status == HandoffStatus.QUEUED,
             Handoff.id != handoff.id,
             or_(
                 Handoff.priority_rank < handoff.priority_rank,
@@ -173,16 +136,90 @@ def expected_wait_for(
     session: Session, handoff: Handoff, position: int, now: datetime, window: int, default_handle: float
 ) -> int:
     """Expected wait of a queued handoff at ``position`` from its queue's staffing and history."""
-    online: Sequence[AgentState] = [
-        a for a in agent_states(session, now) if a.status == "online" and handoff.queue in a.queues
-    ]
+    state = routing_state(session)
+    staff = online_by_queue(state.config(session).agents, now).get(handoff.queue, [])
     opens_in = 0.0
     if handoff.opens_at is not None and handoff.opens_at > now:
         opens_in = (handoff.opens_at - now).total_seconds()
+    free_slots = 0
+    if staff and not opens_in:
+        counts = agent_loads(session)
+        free_slots = sum(max(0, a.max_concurrent - counts.get(a.id, 0)) for a in staff)
     return expected_wait_seconds(
         position=position,
-        agents_online=len(online),
-        free_slots=0 if opens_in else sum(max(0, a.max_concurrent - a.active) for a in online),
-        avg_handle_seconds=recent_handle_seconds(session, handoff.queue, window, default_handle),
+        agents_online=len(staff),
+        free_slots=free_slots,
+        avg_handle_seconds=state.handle_seconds(session, window, default_handle, now).get(
+            handoff.queue, default_handle
+        ),
         opens_in_seconds=opens_in,
     )
+
+
+@dataclass(frozen=True, slots=True)
+class QueueSnapshot:
+    """Live figures of one queue; the dashboard, the gauges and the admin views all show these."""
+
+    name: str
+    config: QueueConfig
+    open_now: bool
+    opens_at: datetime | None
+    depth: int
+    longest_wait_seconds: float | None
+    sla_breaching: int
+    agents_online: int
+
+
+def _aware(value: datetime) -> datetime:
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+def queue_snapshot(session: Session, now: datetime) -> list[QueueSnapshot]:
+    """Every queue's depth, longest wait (since it entered its current queue), SLA-breaching count, online agents
+    (online and allowed to work) and opening state, by name."""
+    state = routing_state(session)
+    config = state.config(session)
+    depths = state.queued(session)
+    oldest = {
+        queue: _aware(at)
+        for queue, at in session.execute(
+            select(Handoff.queue, func.min(Handoff.queued_at))
+            .where(Handoff.status == HandoffStatus.QUEUED)
+            .group_by(Handoff.queue)
+        )
+        if at is not None
+    }
+    late = [
+        and_(Handoff.queue == q.name, Handoff.queued_at < now - timedelta(seconds=q.sla_seconds))
+        for q in config.queues
+        if q.name in oldest and oldest[q.name] < now - timedelta(seconds=q.sla_seconds)
+    ]
+    breaching: dict[str, int] = {}
+    if late:
+        breaching = {
+            queue: int(count)
+            for queue, count in session.execute(
+                select(Handoff.queue, func.count())
+                .where(Handoff.status == HandoffStatus.QUEUED, or_(*late))
+                .group_by(Handoff.queue)
+            )
+        }
+    online = online_by_queue(config.agents, now)
+    snapshots = []
+    for queue in config.queues:
+        open_now = is_open(queue.schedule, now)
+        snapshots.append(
+            QueueSnapshot(
+                name=queue.name,
+                config=queue,
+                open_now=open_now,
+                opens_at=None if open_now else next_opening(queue.schedule, now),
+                depth=depths.get(queue.name, 0),
+                longest_wait_seconds=max(0.0, (now - oldest[queue.name]).total_seconds())
+                if queue.name in oldest
+                else None,
+                sla_breaching=breaching.get(queue.name, 0),
+                agents_online=len(online.get(queue.name, [])),
+            )
+        )
+    return snapshots

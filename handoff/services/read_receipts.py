@@ -10,6 +10,7 @@ from sqlalchemy import CursorResult, select, update
 from handoff.errors import NotFoundError
 from handoff.services.context import ServiceContext
 from handoff.services.events import Event
+from handoff.states import MessageRole
 from handoff.store.models import Handoff, Message
 
 
@@ -25,7 +26,7 @@ def mark_read(ctx: ServiceContext, conversation_id: str, read_at: datetime) -> i
             update(Message)
             .where(
                 Message.handoff_id == handoff.id,
-                Message.role == "agent",
+                Message.role == MessageRole.AGENT,
                 Message.private.is_(False),
                 Message.read_at.is_(None),
                 Message.timestamp <= seen_until,

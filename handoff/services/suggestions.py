@@ -14,6 +14,7 @@ from sqlalchemy import select
 from handoff.errors import NotFoundError
 from handoff.schemas import SuggestionOut
 from handoff.services.context import ServiceContext
+from handoff.states import MessageRole
 from handoff.store.models import Handoff, Message
 
 if TYPE_CHECKING:
@@ -41,7 +42,7 @@ def last_customer_text(ctx: ServiceContext, handoff: Handoff) -> str:
     with ctx.sessions() as session:
         text = session.scalar(
             select(Message.text)
-            .where(Message.handoff_id == handoff.id, Message.role == "customer", Message.private.is_(False))
+            .where(Message.handoff_id == handoff.id, Message.role == MessageRole.CUSTOMER, Message.private.is_(False))
             .order_by(Message.timestamp.desc(), Message.id.desc())
             .limit(1)
         )

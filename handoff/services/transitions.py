@@ -15,10 +15,12 @@ from sqlalchemy.engine import CursorResult
 from sqlalchemy.orm import Session
 
 from handoff.errors import ConflictError, NotFoundError
+from handoff.services.routing_state import forget_loads
+from handoff.states import HandoffStatus
 from handoff.store.models import AuditEntry, Handoff
 
-STATUSES = ("queued", "assigned", "closed")
-OPEN_STATUSES = ("queued", "assigned")
+STATUSES = tuple(HandoffStatus)
+OPEN_STATUSES = (HandoffStatus.QUEUED, HandoffStatus.ASSIGNED)
 
 
 def audit(
@@ -71,7 +73,7 @@ def transition(
         raise NotFoundError("handoff", handoff_id)
     from_status = current.status
     values: dict[str, Any] = {"status": to_status, "version": Handoff.version + 1, **(changes or {})}
-    if to_status == "closed":
+    if to_status == HandoffStatus.CLOSED:
         values["open_conversation_key"] = None
     statement = update(Handoff).where(Handoff.id == handoff_id, Handoff.status.in_(list(expected)))
     if expected_agent is not None:
@@ -81,6 +83,7 @@ def transition(
         latest = session.get(Handoff, handoff_id, populate_existing=True)
         status = latest.status if latest else None
         raise ConflictError(f"handoff {handoff_id} cannot be {action}: it is {status}", status=status)
+    forget_loads(session)
     audit(
         session,
         at=at,

@@ -13,6 +13,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from handoff.states import MessageRole
 from handoff.store.models import Handoff, Message
 
 WHATSAPP_CHANNELS = frozenset({"whatsapp", "twilio", "twilio_whatsapp"})
@@ -60,7 +61,9 @@ def messaging_window(channel: str, last_customer_message_at: datetime, now: date
 def last_customer_message_at(session: Session, handoff: Handoff) -> datetime:
     """When the customer last wrote in this conversation (the handoff's creation if no message is stored)."""
     latest = session.scalar(
-        select(func.max(Message.timestamp)).where(Message.handoff_id == handoff.id, Message.role == "customer")
+        select(func.max(Message.timestamp)).where(
+            Message.handoff_id == handoff.id, Message.role == MessageRole.CUSTOMER
+        )
     )
     return latest or handoff.created_at
 

@@ -7,6 +7,7 @@ from typing import Any, ClassVar
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     Boolean,
     DateTime,
     ForeignKey,
@@ -18,8 +19,10 @@ from sqlalchemy import (
     false,
 )
 from sqlalchemy.engine import Dialect
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 from sqlalchemy.types import TypeDecorator
+
+from handoff.states import AgentRole, AgentStatus, OutboxStatus
 
 
 class UTCDateTime(TypeDecorator[datetime]):
@@ -90,12 +93,12 @@ class Agent(Base):
     id: Mapped[str] = mapped_column(String(64), primary_key=True)
     display_name: Mapped[str] = mapped_column(String(128))
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
-    role: Mapped[str] = mapped_column(String(16), default="agent")
+    role: Mapped[str] = mapped_column(String(16), default=AgentRole.AGENT)
     languages: Mapped[list[Any]] = mapped_column(default=list)
     skills: Mapped[list[Any]] = mapped_column(default=list)
     queues: Mapped[list[Any]] = mapped_column(default=list)
     max_concurrent: Mapped[int] = mapped_column(Integer, default=3)
-    status: Mapped[str] = mapped_column(String(16), default="offline")
+    status: Mapped[str] = mapped_column(String(16), default=AgentStatus.OFFLINE)  # AgentStatus
     idle_since: Mapped[datetime | None] = mapped_column(nullable=True)
     # A disabled, soft-deleted or expired agent's token is refused everywhere (API and WebSocket).
     disabled: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
@@ -109,7 +112,8 @@ class Handoff(Base):
 
     __tablename__ = "handoffs"
     __table_args__ = (
-        Index("ix_handoffs_queue_status", "queue", "status"),
+        Index("ix_handoffs_queue_status_queued", "queue", "status", "queued_at"),
+        Index("ix_handoffs_status_agent", "status", "agent_id"),
         Index("ix_handoffs_customer", "customer_id"),
         Index("ix_handoffs_closed_at", "closed_at"),
     )
@@ -133,7 +137,7 @@ class Handoff(Base):
     priority_rank: Mapped[int] = mapped_column(Integer)
     kb_articles_tried: Mapped[list[Any]] = mapped_column(default=list)
     summary: Mapped[str | None] = mapped_column(Text, nullable=True)
-    status: Mapped[str] = mapped_column(String(16))
+    status: Mapped[str] = mapped_column(String(16))  # HandoffStatus
     queue: Mapped[str] = mapped_column(String(64))
     agent_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
     opens_at: Mapped[datetime | None] = mapped_column(nullable=True)
@@ -151,6 +155,26 @@ class Handoff(Base):
     version: Mapped[int] = mapped_column(Integer, default=1)
 
 
+class QueueCounter(Base):
+    """Queued handoffs of one queue, kept by database triggers on ``handoffs`` (see its migration), so every writer in
+    every process keeps it exact in the writing transaction."""
+
+    __tablename__ = "queue_counters"
+
+    queue: Mapped[str] = mapped_column(String(64), primary_key=True)
+    queued: Mapped[int] = mapped_column(Integer, server_default="0")
+
+
+class RoutingVersion(Base):
+    """One row whose ``version`` triggers bump on any change of queues, calendars or agents' routing columns:
+    processes cache the routing configuration and reload it when the version moved."""
+
+    __tablename__ = "routing_version"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    version: Mapped[int] = mapped_column(BigInteger, server_default="0")
+
+
 class Message(Base):
     """Transcript entry, relayed customer message, agent reply or private note."""
 
@@ -159,7 +183,7 @@ class Message(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     handoff_id: Mapped[str] = mapped_column(ForeignKey("handoffs.id", ondelete="CASCADE"), index=True)
-    role: Mapped[str] = mapped_column(String(16))
+    role: Mapped[str] = mapped_column(String(16))  # MessageRole
     text: Mapped[str] = mapped_column(Text)
     language: Mapped[str | None] = mapped_column(String(8), nullable=True)
     timestamp: Mapped[datetime]
@@ -235,7 +259,7 @@ class OutboxEntry(Base):
     channel: Mapped[str] = mapped_column(String(32))
     intent: Mapped[str] = mapped_column(String(32))
     entities: Mapped[dict[str, Any]] = mapped_column(default=dict)
-    status: Mapped[str] = mapped_column(String(16), default="pending")
+    status: Mapped[str] = mapped_column(String(16), default=OutboxStatus.PENDING)  # OutboxStatus
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     next_attempt_at: Mapped[datetime]
     last_error: Mapped[str | None] = mapped_column(Text, nullable=True)
@@ -311,6 +335,8 @@ class CustomerIdentity(Base):
     channel: Mapped[str] = mapped_column(String(32))
     external_id: Mapped[str] = mapped_column(String(256))
     verified_by: Mapped[str] = mapped_column(String(96))
+    # Lets one flush write a new record before its identities (the unit of work orders related mappers only).
+    record: Mapped[CustomerRecord] = relationship(lazy="raise")
     created_at: Mapped[datetime]
 
 

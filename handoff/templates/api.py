@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from fastapi import APIRouter, HTTPException, Request, status
 
+from handoff.access import can_see
 from handoff.api.deps import AgentCaller, AgentOrManager, Context
-from handoff.api.handoffs import can_see
 from handoff.schemas import MessageCreated
 from handoff.services import handoffs as handoff_service
 from handoff.templates import service

@@ -7,18 +7,16 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from handoff.auth import Principal
-from handoff.errors import ConflictError, InvalidInputError, NotFoundError, PermissionDeniedError
+from handoff.errors import InvalidInputError, NotFoundError
 from handoff.macros.service import fill_values
-from handoff.schemas import MessageCreated, MessageOut
+from handoff.schemas import MessageCreated
 from handoff.services.context import ServiceContext
-from handoff.services.delivery import enqueue
-from handoff.services.presenter import deliveries_of, message_out
+from handoff.services.outgoing import already_sent, owned_handoff, store_and_queue
 from handoff.services.windows import MessagingWindow
+from handoff.states import MessageRole
 from handoff.store.models import Agent, AuditEntry, Handoff, Message
 from handoff.templates.config import FilledTemplate, TemplateSpec, fill, read_templates, whatsapp_template
 from handoff.templates.schemas import TemplateOut, TemplateSendIn
@@ -71,21 +69,10 @@ def send_template(
     """Store the filled template as the owner's reply and queue it as a WhatsApp template message."""
     now = ctx.clock()
     with ctx.sessions() as session:
-        handoff = session.get(Handoff, handoff_id)
-        if handoff is None:
-            raise NotFoundError("handoff", handoff_id)
-        if handoff.agent_id != caller.agent_id and not caller.is_manager:
-            raise PermissionDeniedError(f"handoff {handoff_id} is not assigned to you")
-        if handoff.status != "assigned":
-            raise ConflictError(f"handoff {handoff_id} is {handoff.status}, not assigned", status=handoff.status)
-        if body.message_id:
-            duplicate = session.scalar(
-                select(Message).where(Message.handoff_id == handoff_id, Message.client_message_id == body.message_id)
-            )
-            if duplicate is not None:
-                entry = deliveries_of(session, handoff_id).get(duplicate.id)
-                out = message_out(duplicate, entry, ctx.settings.delivery_max_attempts)
-                return MessageCreated(handoff_id=handoff_id, message=out, duplicate=True)
+        handoff = owned_handoff(session, caller, handoff_id)
+        duplicate = already_sent(ctx, session, handoff_id, body.message_id)
+        if duplicate is not None:
+            return duplicate
         if handoff.channel not in TEMPLATE_CHANNELS:
             raise InvalidInputError("name", f"channel {handoff.channel!r} has no approved templates here")
         chosen = next((f for f in _filled(ctx, session, handoff, caller.agent_id) if f.spec.name == body.name), None)
@@ -95,29 +82,21 @@ def send_template(
             raise InvalidInputError("name", f"the conversation has no value for {', '.join(chosen.missing)}")
         agent = session.get(Agent, caller.agent_id) if caller.agent_id else None
         message = Message(
-            handoff_id=handoff.id, role="agent", text=chosen.text, language=handoff.language, timestamp=now,
+            handoff_id=handoff.id, role=MessageRole.AGENT, text=chosen.text, language=handoff.language, timestamp=now,
             client_message_id=body.message_id, agent_id=caller.agent_id, private=False,
         )  # fmt: skip
-        session.add(message)
         entities = {
             "agent_message": chosen.text,
             "agent_name": agent.display_name if agent else "",
             **_template_entities(chosen),
         }
-        try:
-            session.flush()
-            enqueue(session, handoff, "agent_reply", entities, now, message_id=message.id)
-            session.add(
-                AuditEntry(at=now, actor=caller.actor, action="template_sent", handoff_id=handoff.id,
-                           details={"template": chosen.spec.name, "message_id": message.id})
-            )  # fmt: skip
-            session.commit()
-        except IntegrityError as e:
-            raise ConflictError(f"message_id {body.message_id!r} was used concurrently") from e
-        out = MessageOut.model_validate(message)
-        out.delivery_status = "pending"
+        audit = AuditEntry(
+            at=now, actor=caller.actor, action="template_sent", handoff_id=handoff.id,
+            details={"template": chosen.spec.name},
+        )  # fmt: skip
+        created = store_and_queue(session, handoff, message, entities, now, audit=audit)
     wake()
-    return MessageCreated(handoff_id=handoff_id, message=out, duplicate=False)
+    return created
 
 
 def close_outside_window(
@@ -141,6 +120,6 @@ def close_outside_window(
             "window_closed_at": window.closes_at.isoformat() if window.closes_at else None,
         }
         action = "customer_unreachable"
-    session.add(Message(handoff_id=handoff.id, role="event", text=text, timestamp=now, private=False))
+    session.add(Message(handoff_id=handoff.id, role=MessageRole.EVENT, text=text, timestamp=now, private=False))
     session.add(AuditEntry(at=now, actor=actor, action=action, handoff_id=handoff.id, details=details))
     return notice

@@ -10,8 +10,9 @@ from collections.abc import Sequence
 
 from sqlalchemy import select
 
+from handoff.access import require_visible
 from handoff.auth import Principal
-from handoff.errors import NotFoundError, PermissionDeniedError
+from handoff.errors import NotFoundError
 from handoff.schemas import HandoffOut, MessageOut, MessageTranslation, TranslatePreviewOut
 from handoff.services.context import ServiceContext
 from handoff.store.models import Agent, Handoff, Message
@@ -84,8 +85,7 @@ def preview_reply(
         handoff = session.get(Handoff, handoff_id)
         if handoff is None:
             raise NotFoundError("handoff", handoff_id)
-        if not caller.is_manager and handoff.agent_id != caller.agent_id and handoff.queue not in caller.queues:
-            raise PermissionDeniedError("not in your queues")
+        require_visible(caller, handoff)
         agent = session.get(Agent, caller.agent_id) if caller.agent_id else None
         languages = list(agent.languages) if agent is not None else []
         target = handoff.language

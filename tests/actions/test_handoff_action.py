@@ -73,6 +73,7 @@ def test_payload_carries_conversation_language_transcript_and_reason() -> None:
     assert payload["kb_articles_tried"] == ["refund-timeline"]
     assert payload["slots"] == {"language": "pt", "order_id": "NB-204519", "kb_articles_tried": ["refund-timeline"]}
     assert payload["customer"] == {"locale": "pt-BR"}
+    assert "summary" not in payload  # the handoff service writes the agent summary from these fields
 
 
 NOTE = "Este artigo ainda não existe em português; aqui está em espanhol."

@@ -144,11 +144,3 @@ def test_handoff_reason(slot_reason: str | None, events: list[dict], expected: s
 def test_handoff_topic(intents: list[str], kb_topic: str | None, expected: str) -> None:
     """The skill an agent needs."""
     assert transcript.handoff_topic(intents, kb_topic) == expected
-
-
-def test_summary_line_names_path_order_tried_articles_and_reason() -> None:
-    """One line an agent reads in five seconds."""
-    line = transcript.summary_line(
-        ["greet", "faq", "request_human"], {"order_id": "NB-204519"}, ["shipping-times"], "explicit_request"
-    )
-    assert line == "greet → faq → request_human | order NB-204519 | KB tried: shipping-times | reason: explicit_request"

@@ -173,25 +173,6 @@ def test_tokenizer_with_jieba_cuts_chinese_words_with_exact_offsets(tmp_path: Pa
     assert all(text[t.start : t.end] == t.text for t in tokens)
 
 
-def test_tokenizer_folds_lemmas_only_when_asked(tmp_path: Path) -> None:
-    """fold_lemmas: the lemma (what the featurizers count) loses case, Latin accents and Arabic spelling variants;
-    Thai and Japanese marks stay; the token text and offsets do not change. Off by default."""
-    text = "Não cancelación أطفئ المكتبة ไม่ が"
-    folded = ["nao", "cancelacion", "اطفئ", "المكتبه", "ไม่", "が"]
-
-    def tokens(config: dict[str, Any]) -> list[Any]:
-        component = MultilingualTokenizer.create(
-            config, LocalModelStorage(tmp_path), Resource("tok"), ExecutionContext(GraphSchema({}), "m")
-        )
-        return list(component.process([Message(data={TEXT: text})])[0].get(TOKENS_NAMES[TEXT]))
-
-    plain = tokens(MultilingualTokenizer.get_default_config())
-    assert [token.lemma for token in plain] == [token.text for token in plain]
-    with_folding = tokens({**MultilingualTokenizer.get_default_config(), "fold_lemmas": True})
-    assert [token.lemma for token in with_folding] == folded
-    assert [(t.text, t.start, t.end) for t in with_folding] == [(t.text, t.start, t.end) for t in plain]
-
-
 def test_tokenizer_rejects_an_unknown_han_segmentation() -> None:
     """A typo in config.yml fails when the model loads, naming the valid values."""
     config = {**MultilingualTokenizer.get_default_config(), "han_segmentation": "pkuseg"}

@@ -62,13 +62,16 @@ class ChannelSystem:
         answer.raise_for_status()
         return [event for event in answer.json().get("events") or [] if event.get("event") == "user"]
 
-    def agent_reply(self, conversation_id: str, channel: str, text: str) -> httpx.Response:
+    def agent_reply(
+        self, conversation_id: str, channel: str, text: str, message_tag: str | None = None
+    ) -> httpx.Response:
         """What the handoff service does to deliver an agent's reply: Rasa's external-event endpoint for the
-        conversation (`<channel>:<platform id>`)."""
+        conversation (`<channel>:<platform id>`), with the message tag the service chose, if any."""
+        entities = {"agent_message": text} | ({"message_tag": message_tag} if message_tag else {})
         return self.rasa.post(
             f"/conversations/{conversation_id}/trigger_intent",
             params={"output_channel": channel, "token": self.token},
-            json={"name": "agent_reply", "entities": {"agent_message": text}},
+            json={"name": "agent_reply", "entities": entities},
             timeout=60.0,
         )
 

@@ -5,8 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+import yaml
 
-from bot.content.settings import SUPPORTED_LANGUAGES, ContentSettings
+from bot.content.settings import ContentSettings
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
@@ -69,8 +70,15 @@ def responses_yaml(texts: dict[str, str], name: str = "utter_greet") -> str:
 
 
 @pytest.fixture
-def project(tmp_path: Path) -> Path:
-    """A valid project: six NLU files, shared regex, one response in six languages."""
+def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A valid project: six NLU files, shared regex, one response in six languages, and a language registry of
+    those six (the tooling and the commands it starts read it)."""
+    registry = yaml.safe_load((REPO_ROOT / "languages.yml").read_text(encoding="utf-8"))
+    registry["languages"] = [entry for entry in registry["languages"] if entry["code"] in TINY_EXAMPLES]
+    for entry in registry["languages"]:
+        entry["fallback"] = [code for code in entry.get("fallback", []) if code in TINY_EXAMPLES]
+    (tmp_path / "languages.yml").write_text(yaml.safe_dump(registry, allow_unicode=True), encoding="utf-8")
+    monkeypatch.setenv("NIMBUS_LANGUAGES_FILE", str(tmp_path / "languages.yml"))
     for language, intents in TINY_EXAMPLES.items():
         folder = tmp_path / "nlu_data" / language
         folder.mkdir(parents=True)
@@ -91,7 +99,7 @@ def settings(project: Path) -> ContentSettings:
     """Settings for the tiny project: three examples per intent are enough."""
     return ContentSettings(
         project_root=project,
-        languages=SUPPORTED_LANGUAGES,
+        languages=tuple(TINY_EXAMPLES),
         min_examples=3,
         min_examples_by_intent={},
     )

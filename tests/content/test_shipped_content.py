@@ -51,6 +51,8 @@ LANGUAGE_NAMES = {
     "fr": ["french", "francés", "francês", "français", "الفرنسية", "法语"],
     "ar": ["arabic", "árabe", "arabe", "العربية", "阿拉伯语"],
     "zh": ["chinese", "mandarin", "chino", "chinês", "chinois", "الصينية", "中文"],
+    "ja": ["japanese", "japonés", "japonês", "japonais", "اليابانية", "日语", "日本語"],
+    "vi": ["vietnamese", "vietnamita", "vietnamien", "الفيتنامية", "越南语", "ベトナム語", "tiếng việt"],
 }
 
 

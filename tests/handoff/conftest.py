@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import psycopg
@@ -55,8 +56,24 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
     if request.param == "sqlite":
         yield f"sqlite:///{tmp_path / 'handoff.sqlite3'}"
         return
-    database = request.getfixturevalue("postgres_database")
-    schema = f"t_{uuid.uuid4().hex[:12]}"
+    with _fresh_schema(request.getfixturevalue("postgres_database"), "t") as url:
+        yield url
+
+
+@pytest.fixture
+def tracker_url(database_url: str, tmp_path: Path) -> Iterator[str]:
+    """An empty Rasa tracker database on the same backend as the handoff store (PostgreSQL: a schema of its own)."""
+    if database_url.startswith("sqlite"):
+        yield f"sqlite:///{tmp_path / 'rasa_tracker.sqlite3'}"
+        return
+    with _fresh_schema(database_url.split("/")[-1].split("?")[0], "rasa") as url:
+        yield url
+
+
+@contextmanager
+def _fresh_schema(database: str, prefix: str) -> Iterator[str]:
+    """A SQLAlchemy URL whose search path is a new, uniquely named schema of `database`, dropped afterwards."""
+    schema = f"{prefix}_{uuid.uuid4().hex[:12]}"
     dsn = f"postgresql://postgres@127.0.0.1:5432/{database}"
     with psycopg.connect(dsn, autocommit=True) as conn:
         conn.execute(f"CREATE SCHEMA {schema}")

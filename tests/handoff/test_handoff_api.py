@@ -30,7 +30,11 @@ def test_create_routes_to_open_queue_and_answers_contract_fields(client: TestCli
     assert data["opens_at"] is None
     assert data["language_covered"] is True
     assert data["routing_rule"] == "match"
-    assert "request_human" in data["summary"]
+    # The service writes the agent summary (the bot sends none): reason, path, entities, what was tried, last words.
+    assert data["summary"] == (
+        "Reason: explicit request (es). Path: greet → request_human. Entities: order_id=NB-123456. "
+        'Tried: shipping-times. Last: "quiero hablar con una persona"'
+    )
 
 
 def test_create_is_idempotent_per_open_conversation(client: TestClient) -> None:

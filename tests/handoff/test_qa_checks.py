@@ -261,6 +261,10 @@ GREETING: list[tuple[str, list[dict[str, Any]], tuple[int, ...] | None]] = [
     ("ar", [agent("أهلا، معك ماريا", 10)], None),
     ("zh", [agent("我查了您的订单", 10)], (1,)),
     ("zh", [agent("您好，我是小李", 10)], None),
+    ("ja", [agent("ご注文を確認しました", 10)], (1,)),
+    ("ja", [agent("こんにちは佐藤です", 10)], None),  # kana: no spaces between words, matched anywhere
+    ("vi", [agent("Tôi đã kiểm tra đơn hàng", 10)], (1,)),
+    ("vi", [agent("Xin chào, mình là Linh", 10)], None),
 ]
 
 

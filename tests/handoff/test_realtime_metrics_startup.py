@@ -98,7 +98,8 @@ def test_first_start_generates_secrets_0600_logs_only_the_admin_token_path_and_l
         assert admin not in first_start_log
         assert str(tmp_path / "var" / "handoff_admin_token") in first_start_log
         queues = client.get("/api/v1/queues", headers={"Authorization": f"Bearer {admin}"}).json()
-        assert {"americas", "emea", "apac", "billing-global", "global-translated"} == {q["name"] for q in queues}
+        demo_queues = {"americas", "emea", "apac", "japan", "vietnam", "billing-global", "global-translated"}
+        assert demo_queues == {q["name"] for q in queues}
         assert client.get("/api/v1/handoffs", headers={"Authorization": f"Bearer {key}"}).status_code == 200
     with TestClient(create_app(settings, clock=clock, delivery_port_factory=port_factory(rasa))) as client:
         assert admin not in capsys.readouterr().err
@@ -147,7 +148,7 @@ def test_two_workers_starting_together_migrate_and_load_demo_once(
             with TestClient(app) as client:
                 keys.append(app.state.credentials.service_key)
                 admin = {"Authorization": f"Bearer {app.state.credentials.admin_token}"}
-                assert len(client.get("/api/v1/queues", headers=admin).json()) == 5
+                assert len(client.get("/api/v1/queues", headers=admin).json()) == 7
         except BaseException as e:
             errors.append(e)
 

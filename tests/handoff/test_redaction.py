@@ -127,6 +127,18 @@ def test_slots_profile_and_summary_are_redacted_before_storage(redacting_client:
     assert created["summary"] == "refund to [iban] by 07/12/2026"
 
 
+def test_summary_the_service_writes_is_redacted(redacting_client: TestClient) -> None:
+    """The agent summary the service builds from slots and the last customer words keeps no personal data."""
+    body = handoff_body(
+        slots={"email": "ana@example.com", "order_id": "NB-123456"},
+        transcript=[{"role": "customer", "text": "call me on +34 612 345 678", "timestamp": "2026-11-23T14:59:00Z"}],
+    )
+    summary = redacting_client.post("/api/v1/handoffs", json=body, headers=SERVICE).json()["summary"]
+    assert "order_id=NB-123456" in summary
+    assert "ana@example.com" not in summary and "612 345 678" not in summary
+    assert "[email]" in summary and "[phone]" in summary
+
+
 @pytest.mark.parametrize(
     ("mode", "configured", "expected"),
     [

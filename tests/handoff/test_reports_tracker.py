@@ -4,12 +4,9 @@ conversations and containment, intents by language, fallback and KB no-answer ra
 
 from __future__ import annotations
 
-import uuid
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import psycopg
 import pytest
 import sqlalchemy as sa
 from fastapi import FastAPI
@@ -33,24 +30,6 @@ COLUMNS = (
 def rows(*values: tuple[Any, ...]) -> list[dict[str, Any]]:
     """Rows as the API returns them, from tuples in ``COLUMNS`` order."""
     return [dict(zip(COLUMNS, row, strict=True)) for row in values]
-
-
-@pytest.fixture
-def tracker_url(database_url: str, tmp_path: Path) -> Iterator[str]:
-    """An empty tracker database on the same backend as the handoff store (PostgreSQL: a schema of its own)."""
-    if database_url.startswith("sqlite"):
-        yield f"sqlite:///{tmp_path / 'rasa_tracker.sqlite3'}"
-        return
-    database = database_url.split("/")[-1].split("?")[0]
-    schema = f"rasa_{uuid.uuid4().hex[:12]}"
-    dsn = f"postgresql://postgres@127.0.0.1:5432/{database}"
-    with psycopg.connect(dsn, autocommit=True) as conn:
-        conn.execute(f"CREATE SCHEMA {schema}")
-    try:
-        yield f"postgresql+psycopg://postgres@127.0.0.1:5432/{database}?options=-csearch_path%3D{schema}"
-    finally:
-        with psycopg.connect(dsn, autocommit=True) as conn:
-            conn.execute(f"DROP SCHEMA {schema} CASCADE")
 
 
 @pytest.fixture

@@ -10,12 +10,9 @@ import io
 import json
 import shutil
 import subprocess
-import uuid
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import psycopg
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
@@ -32,24 +29,6 @@ pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
 ROOT = Path(__file__).resolve().parents[2]
 RASA_PYTHON = ROOT / ".venv-rasa/bin/python"
 SUPERVISOR = auth("demo-agent-emily")
-
-
-@pytest.fixture
-def tracker_url(database_url: str, tmp_path: Path) -> Iterator[str]:
-    """An empty tracker database on the same backend as the handoff store (PostgreSQL: a schema of its own)."""
-    if database_url.startswith("sqlite"):
-        yield f"sqlite:///{tmp_path / 'rasa_tracker.sqlite3'}"
-        return
-    database = database_url.split("/")[-1].split("?")[0]
-    schema = f"rasa_{uuid.uuid4().hex[:12]}"
-    dsn = f"postgresql://postgres@127.0.0.1:5432/{database}"
-    with psycopg.connect(dsn, autocommit=True) as conn:
-        conn.execute(f"CREATE SCHEMA {schema}")
-    try:
-        yield f"postgresql+psycopg://postgres@127.0.0.1:5432/{database}?options=-csearch_path%3D{schema}"
-    finally:
-        with psycopg.connect(dsn, autocommit=True) as conn:
-            conn.execute(f"DROP SCHEMA {schema} CASCADE")
 
 
 @pytest.fixture(scope="module")

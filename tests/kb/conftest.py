@@ -1,4 +1,5 @@
-"""Shared fixtures: the real default encoder (loaded once) and one index built from the fixture articles."""
+"""Shared fixtures: the real default encoder and reranker (loaded once, each text embedded once per session) and one
+index built from the fixture articles."""
 
 from __future__ import annotations
 
@@ -9,12 +10,13 @@ import pytest
 from kb import Encoder, Retriever, build_index, load_encoder
 from kb.settings import DEFAULT_ENCODER, DEFAULT_RERANKER
 from tests.kb.articles_fixture import write_articles
+from tests.kb.remembering_encoder import RememberingEncoder
 
 
 @pytest.fixture(scope="session")
 def encoder() -> Encoder:
     """The default multilingual encoder, loaded once for the whole session."""
-    return load_encoder(DEFAULT_ENCODER)
+    return RememberingEncoder(load_encoder(DEFAULT_ENCODER))
 
 
 @pytest.fixture(scope="session")
@@ -35,7 +37,7 @@ def retriever(built_index: Path, encoder: Encoder) -> Retriever:
 @pytest.fixture(scope="session")
 def reranker() -> Encoder:
     """The default reranker (the second encoder of the default index), loaded once."""
-    return load_encoder(DEFAULT_RERANKER)
+    return RememberingEncoder(load_encoder(DEFAULT_RERANKER))
 
 
 @pytest.fixture(scope="session")

@@ -9,6 +9,7 @@ import pytest
 from kb import ArticleError, load_articles, validate_articles
 from kb.articles import parse_article
 from tests.kb.articles_fixture import ARTICLES, GIFT_CARDS, PASSWORD, SHIPPING, write_articles
+from tests.language_kit import registry_of
 
 
 def test_parses_short_answer_details_titles_and_questions(tmp_path: Path) -> None:
@@ -24,8 +25,9 @@ def test_parses_short_answer_details_titles_and_questions(tmp_path: Path) -> Non
     assert article.titles["es"] == "¿Cuánto tarda el envío?"
 
 
-def test_missing_translation_is_a_warning_unless_strict(tmp_path: Path) -> None:
-    """An article without pt/ar is loadable, reported, and rejected in strict mode."""
+def test_missing_translation_is_a_warning_unless_strict(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """An article without pt/ar is loadable, reported, and rejected in strict mode (among the fixture's six)."""
+    monkeypatch.setenv("NIMBUS_LANGUAGES_FILE", str(registry_of(("en", "es", "pt", "fr", "ar", "zh"), tmp_path / "r")))
     directory = write_articles(tmp_path)
     report = validate_articles(directory)
     assert report.errors == ()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -27,10 +28,14 @@ def run_kb(*args: str) -> subprocess.CompletedProcess[str]:
 
 
 @pytest.fixture(scope="module")
-def cli_index(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
-    """Articles and an index built by the CLI."""
+def cli_index(tmp_path_factory: pytest.TempPathFactory, reranked_index: Path) -> tuple[Path, Path]:
+    """Articles and an index built by the CLI. The article classifier of these articles and encoders is taken from the
+    session's in-process build, so the CLI fits it only if its build differs (fitting embeds thousands of questions)."""
     root = tmp_path_factory.mktemp("cli")
     articles = write_articles(root / "articles")
+    (root / "index").mkdir()
+    for path in reranked_index.glob("supervised.*"):
+        shutil.copyfile(path, root / "index" / path.name)
     result = run_kb("build", "--articles-dir", str(articles), "--index-dir", str(root / "index"))
     assert result.returncode == 0, result.stderr
     assert "missing translation: pt, ar" in result.stdout

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import pytest
@@ -14,11 +15,15 @@ QUESTIONS = Path(__file__).resolve().parents[2] / "bench" / "kb" / "questions"
 
 
 @pytest.fixture(scope="module")
-def real_retriever(tmp_path_factory: pytest.TempPathFactory, encoder: Encoder, reranker: Encoder) -> Retriever:
-    """An index of the real articles with the default encoder and reranker, built into a temporary directory."""
+def real_retriever(
+    tmp_path_factory: pytest.TempPathFactory, shipped_kb_index: Path, encoder: Encoder, reranker: Encoder
+) -> Retriever:
+    """An index of the real articles with the default encoder and reranker, built into a temporary directory on a
+    copy of the session's `make kb` index, so that only what differs from it is embedded again."""
     if len(validate_articles(ARTICLES).articles) < 20:
         pytest.skip("the 20 demo articles are not all written yet")
     index_dir = tmp_path_factory.mktemp("real") / "index"
+    shutil.copytree(shipped_kb_index, index_dir)
     build_index(ARTICLES, index_dir, encoder.name, encoder=encoder, reranker_name=reranker.name, reranker=reranker)
     return Retriever.load(index_dir, encoder=encoder, reranker=reranker)
 

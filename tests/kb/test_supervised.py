@@ -117,7 +117,13 @@ def test_build_stores_the_classifier_and_the_retriever_decides_with_it(
     model = read_supervised(reranked_index, encoder.name, reranker.name)
     assert model is not None
     assert {"gift-cards", "reset-password", "shipping-times"} == set(model.article_ids)
+    assert model.ranker is not None  # kb.learned, fitted by cross-fitting on the labelled questions
     retriever = Retriever.load(reranked_index, encoder=encoder, reranker=reranker)
+    measured = retriever.candidates("how many days until my parcel gets here?", "en")
+    assert measured is not None
+    learned = {item.article_id: item.learned for item in measured[0]}
+    assert all(value is not None and 0.0 < value < 1.0 for value in learned.values())
+    assert max(learned, key=lambda article_id: learned[article_id] or 0.0) == "shipping-times"
     result = retriever.decide("how many days until my parcel gets here?", "en")
     assert (result.kind, result.decision.articles) == (DecisionKind.ANSWER, ("shipping-times",))
     assert result.hits[0].article_id == "shipping-times"

@@ -14,12 +14,14 @@ from typing import Any
 
 import yaml
 
+from language_registry import codes
+
 ROOT = Path(__file__).resolve().parents[2]
 ARTICLES_DIR = ROOT / "kb" / "articles"
 QUESTIONS_DIR = ROOT / "bench" / "kb" / "questions"
 CALIBRATION_FILE = ROOT / "kb" / "calibration" / "out_of_scope.yml"
 
-LANGUAGES: tuple[str, ...] = ("en", "es", "pt", "fr", "ar", "zh")
+LANGUAGES: tuple[str, ...] = codes()
 ARTICLE_IDS: tuple[str, ...] = (
     "shipping-times",
     "international-shipping",

@@ -16,6 +16,7 @@ SHORT_ANSWER_MAX_SENTENCES = 3
 # Sentence ends per script: Latin scripts end with . ! ? followed by a space or the end; Chinese with 。！？.
 _SENTENCE_END = {
     "zh": re.compile(r"[。！？]"),
+    "ja": re.compile(r"[。！？]"),
     "ar": re.compile(r"[.!؟](?:\s|$)"),
 }
 _LATIN_SENTENCE_END = re.compile(r"[.!?](?:\s|$)")

@@ -10,27 +10,16 @@ from __future__ import annotations
 
 import json
 import re
-import threading
-import time
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
+
+from tests.stand_ins.json_server import Call, JsonStandIn
 
 GOOGLE_PATH = re.compile(r"^/v3/projects/(?P<project>[^/]+)/locations/global:translateText$")
 
 
-@dataclass(frozen=True)
-class Call:
-    """One request the service sent."""
-
-    path: str
-    headers: dict[str, str]
-    body: dict[str, Any]
-    answered: int
-
-
 @dataclass
-class TranslationStandIn:
+class TranslationStandIn(JsonStandIn):
     """Use as a context manager; ``url`` is its base URL (every vendor's paths are served on it)."""
 
     canned: dict[tuple[str, str], str] = field(default_factory=dict)  # (target, text) -> translation
@@ -44,22 +33,11 @@ class TranslationStandIn:
     delay_seconds: float = 0.0
 
     def __post_init__(self) -> None:
-        self._lock = threading.Lock()
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
-        self._server.daemon_threads = True
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        self.start_server()
 
     @property
     def url(self) -> str:
-        return f"http://127.0.0.1:{self._server.server_address[1]}"
-
-    def __enter__(self) -> TranslationStandIn:
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc_info: object) -> None:
-        self._server.shutdown()
-        self._server.server_close()
+        return self.base_url
 
     def translate(self, text: str, target: str) -> str:
         """The canned translation of ``text`` into ``target``."""
@@ -67,10 +45,10 @@ class TranslationStandIn:
 
     def texts_sent(self) -> list[str]:
         """Every text any call asked to translate."""
-        with self._lock:
-            calls = list(self.calls)
         sent: list[str] = []
-        for call in calls:
+        for call in self.recorded():
+            if not isinstance(call.body, dict):
+                continue
             for key in ("q", "text", "contents"):
                 value = call.body.get(key)
                 if isinstance(value, list):
@@ -79,7 +57,12 @@ class TranslationStandIn:
                     sent.append(value)
         return sent
 
-    def _answer(self, path: str, headers: dict[str, str], body: dict[str, Any]) -> tuple[int, dict[str, Any]]:
+    def answer(self, path: str, headers: dict[str, str], raw: bytes) -> tuple[int, dict[str, Any]]:
+        try:
+            parsed = json.loads(raw.decode("utf-8")) if raw else {}
+        except ValueError:
+            parsed = {}
+        body = parsed if isinstance(parsed, dict) else {}
         if self.fail_with is not None:
             return self.fail_with, {"error": "stand-in told to fail"}
         if path == "/translate":
@@ -131,35 +114,3 @@ class TranslationStandIn:
         if not isinstance(contents, list) or not isinstance(target, str):
             return 400, {"error": {"code": 400, "status": "INVALID_ARGUMENT"}}
         return 200, {"translations": [{"translatedText": self.translate(str(t), target)} for t in contents]}
-
-    def _handler(self) -> type[BaseHTTPRequestHandler]:
-        stand_in = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:
-                length = int(self.headers.get("Content-Length") or 0)
-                raw = self.rfile.read(length)
-                headers = {k.lower(): v for k, v in self.headers.items()}
-                try:
-                    body = json.loads(raw.decode("utf-8")) if raw else {}
-                except ValueError:
-                    body = {}
-                if stand_in.delay_seconds:
-                    time.sleep(stand_in.delay_seconds)
-                status, answer = stand_in._answer(self.path, headers, body if isinstance(body, dict) else {})
-                with stand_in._lock:
-                    stand_in.calls.append(Call(self.path, headers, body, status))
-                data = json.dumps(answer).encode("utf-8")
-                try:
-                    self.send_response(status)
-                    self.send_header("Content-Type", "application/json")
-                    self.send_header("Content-Length", str(len(data)))
-                    self.end_headers()
-                    self.wfile.write(data)
-                except (BrokenPipeError, ConnectionResetError):
-                    pass  # the client gave up waiting (a timeout test)
-
-            def log_message(self, format: str, *args: Any) -> None:
-                """Quiet: the tests read ``calls``."""
-
-        return Handler
