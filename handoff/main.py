@@ -16,6 +16,12 @@ from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
 from starlette.types import Scope
 
+from handoff.adapters.config_loader import DEMO_DIR, agents_with_documented_tokens, demo_token_refusal, load_if_empty
+from handoff.adapters.delivery import DeliveryPort, DeliveryWorker, RasaDelivery, release_stuck
+from handoff.adapters.events import EventHub
+from handoff.adapters.gauges import read_queue_gauges
+from handoff.adapters.metrics import Metrics
+from handoff.adapters.outbox_gauges import read_outbox_gauge
 from handoff.api import admin, agents, assist, console, csat, customers, handoffs, health, realtime
 from handoff.api import attachments as attachments_api
 from handoff.api import macros as macros_api
@@ -39,14 +45,8 @@ from handoff.middleware import BodySizeLimit, PerTokenRateLimit, RequestContext,
 from handoff.privacy import lifecycle as privacy
 from handoff.qa import runtime as quality
 from handoff.secrets_store import load_or_create_secret, private_dir
-from handoff.services.config_loader import DEMO_DIR, agents_with_documented_tokens, demo_token_refusal, load_if_empty
 from handoff.services.context import Clock, ServiceContext, utc_now
-from handoff.services.delivery import DeliveryPort, DeliveryWorker, RasaDelivery, release_stuck
-from handoff.services.events import EventHub
-from handoff.services.gauges import read_queue_gauges
 from handoff.services.inactivity import InactivityWorker
-from handoff.services.metrics import Metrics
-from handoff.services.outbox_gauges import read_outbox_gauge
 from handoff.settings import Settings
 from handoff.store.db import make_engine, make_session_factory, startup_lock, upgrade_schema
 from handoff.templates import api as templates_api
@@ -130,7 +130,7 @@ def create_app(
         if settings.redis_url:
             import redis  # the `redis` extra: only installations with HANDOFF_REDIS_URL need it
 
-            from handoff.services.redis_hub import RedisEventHub
+            from handoff.adapters.redis_hub import RedisEventHub
 
             hub = RedisEventHub(redis.Redis.from_url(settings.redis_url), settings.redis_channel)
         hub.start()

@@ -11,9 +11,9 @@ import sys
 
 from sqlalchemy import select
 
+from handoff.adapters.config_loader import DEMO_DIR, agents_with_documented_tokens
 from handoff.secrets_store import hash_token
 from handoff.services.agent_lifecycle import new_token
-from handoff.services.config_loader import DEMO_DIR, agents_with_documented_tokens
 from handoff.services.context import utc_now
 from handoff.services.transitions import audit
 from handoff.settings import Settings

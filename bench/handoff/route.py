@@ -26,13 +26,13 @@ from typing import Any
 from common import ROOT, markdown_table, percentile, python_path, throwaway_database
 from sqlalchemy import insert
 
+from handoff.adapters.events import EventHub
+from handoff.adapters.metrics import Metrics
 from handoff.routing.hours import build_schedule
 from handoff.routing.router import QueueState, route
 from handoff.schemas import HandoffCreate
 from handoff.services.context import ServiceContext
-from handoff.services.events import EventHub
 from handoff.services.handoffs import create_handoff
-from handoff.services.metrics import Metrics
 from handoff.settings import Settings
 from handoff.store.db import make_engine, make_session_factory, upgrade_schema
 from handoff.store.models import Agent, Handoff, HolidayCalendar, Queue

@@ -13,7 +13,7 @@ import re
 from collections.abc import Callable
 from urllib.parse import unquote
 
-from handoff.services.redaction import redact
+from handoff.domain.redaction import redact
 
 # uvicorn's loggers keep their own handlers and do not propagate, so they get the filter themselves.
 LOGGERS = ("uvicorn.access", "uvicorn.error", "uvicorn")

@@ -14,6 +14,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import delete, select
 from sqlalchemy.engine import CursorResult
 
+from handoff.adapters.periodic import PeriodicWorker
 from handoff.attachments.service import erase_for_handoffs as erase_attachments
 from handoff.attachments.service import store_for as attachment_store
 from handoff.privacy.disk import checkpoint_deleted
@@ -23,7 +24,6 @@ from handoff.privacy.tasks import retry_pending
 from handoff.schemas import RetentionResult
 from handoff.services.context import ServiceContext
 from handoff.services.customer_records import purge_idle_records
-from handoff.services.periodic import PeriodicWorker
 from handoff.services.transitions import audit
 from handoff.states import HandoffStatus
 from handoff.store.models import Handoff, Message, OutboxEntry

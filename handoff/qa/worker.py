@@ -15,11 +15,11 @@ from datetime import datetime, timedelta
 
 from sqlalchemy.orm import Session, sessionmaker
 
+from handoff.adapters.periodic import PeriodicWorker
 from handoff.qa import store
 from handoff.qa.language import LanguageGuesser
 from handoff.qa.reviewer import review
 from handoff.qa.rules import QaRules
-from handoff.services.periodic import PeriodicWorker
 
 logger = logging.getLogger(__name__)
 

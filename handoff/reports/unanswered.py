@@ -21,6 +21,7 @@ import numpy.typing as npt
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from handoff.domain.redaction import redact, truncate
 from handoff.errors import HandoffServiceError
 from handoff.reports.buckets import local_date, utc_window
 from handoff.reports.content_export import GroupText
@@ -34,7 +35,6 @@ from handoff.reports.unanswered_facts import (
     merge_handoffs,
     unanswered_from_tracker,
 )
-from handoff.services.redaction import redact, truncate
 from handoff.store.models import Handoff, Message
 
 BATCH = 64

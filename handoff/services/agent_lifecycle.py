@@ -12,14 +12,14 @@ from datetime import datetime
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
+from handoff.adapters.events import Event
+from handoff.adapters.metrics import Metrics
 from handoff.auth import Principal
 from handoff.errors import InvalidInputError, NotFoundError, PermissionDeniedError
 from handoff.schemas import AgentOut, TokenRotated
 from handoff.secrets_store import hash_token
 from handoff.services.assignment import auto_assign_queue
 from handoff.services.context import ServiceContext
-from handoff.services.events import Event
-from handoff.services.metrics import Metrics
 from handoff.services.queue_stats import active_counts
 from handoff.services.transitions import audit, transition
 from handoff.states import AgentRole, AgentStatus, HandoffStatus

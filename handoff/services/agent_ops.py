@@ -10,19 +10,19 @@ from sqlalchemy import ColumnElement, select
 from sqlalchemy.orm import Session
 
 from handoff.access import require_owner, require_queue, require_visible
+from handoff.adapters.delivery import enqueue, retry_now
+from handoff.adapters.events import Event
 from handoff.auth import Principal, agent_may_sign_in
+from handoff.domain.redaction import truncate
 from handoff.errors import CapacityError, ConflictError, InvalidInputError, NotFoundError
 from handoff.schemas import CloseIn, HandoffOut, MessageCreated, MessageOut, NoteIn, ReplyIn, TransferIn
 from handoff.services.assignment import assign, auto_assign_queue
 from handoff.services.context import ServiceContext
 from handoff.services.csat import OFFER_ENTITY, RATING_OFFERED, offers_rating
-from handoff.services.delivery import enqueue, retry_now
-from handoff.services.events import Event
 from handoff.services.handoffs import clean_text
 from handoff.services.outgoing import already_sent, owned_handoff, store_and_queue
 from handoff.services.presenter import deliveries_of, message_out, present
 from handoff.services.queue_stats import active_counts
-from handoff.services.redaction import truncate
 from handoff.services.transitions import transition
 from handoff.services.windows import window_of
 from handoff.states import HandoffStatus, MessageRole

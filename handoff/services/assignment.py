@@ -7,11 +7,11 @@ from datetime import datetime
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from handoff.adapters.events import Event
+from handoff.adapters.metrics import Metrics
 from handoff.errors import CapacityError, ConflictError, NotFoundError
 from handoff.routing.assign import choose_agent
 from handoff.routing.hours import is_open
-from handoff.services.events import Event
-from handoff.services.metrics import Metrics
 from handoff.services.queue_stats import agent_states, queue_config
 from handoff.services.transitions import transition
 from handoff.states import HandoffStatus

@@ -8,8 +8,8 @@ from datetime import UTC, datetime
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from handoff.services.events import EventHub
-from handoff.services.metrics import Metrics
+from handoff.adapters.events import EventHub
+from handoff.adapters.metrics import Metrics
 from handoff.settings import Settings
 
 Clock = Callable[[], datetime]

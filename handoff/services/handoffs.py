@@ -10,8 +10,12 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from handoff.adapters.events import Event
+from handoff.adapters.kb_topics import article_topics
 from handoff.customers.identity import conversation_identity
 from handoff.customers.runtime import lookup_soft, provider_for
+from handoff.domain.redaction import redact, redact_value, truncate
+from handoff.domain.summary import build_summary
 from handoff.errors import ConflictError, NotFoundError
 from handoff.privacy.directory import DirectoryEntry, trusted_priority
 from handoff.routing.assign import returning_agent
@@ -34,14 +38,10 @@ from handoff.services.customer_records import (
     record_entry,
     update_record,
 )
-from handoff.services.events import Event
-from handoff.services.kb_topics import article_topics
 from handoff.services.language_change import apply_language_change
 from handoff.services.presenter import present
 from handoff.services.queue_stats import agent_states, queue_config, queue_states
-from handoff.services.redaction import redact, redact_value, truncate
 from handoff.services.routing_state import QueueConfig
-from handoff.services.summary import build_summary
 from handoff.services.transitions import OPEN_STATUSES, audit
 from handoff.states import HandoffStatus, MessageRole
 from handoff.store.models import Handoff, Message

@@ -16,11 +16,11 @@ from datetime import datetime, timedelta
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from handoff.adapters.delivery import enqueue
+from handoff.adapters.events import Event
+from handoff.adapters.periodic import PeriodicWorker
 from handoff.services.assignment import auto_assign_queue
 from handoff.services.context import ServiceContext
-from handoff.services.delivery import enqueue
-from handoff.services.events import Event
-from handoff.services.periodic import PeriodicWorker
 from handoff.services.transitions import transition
 from handoff.states import HandoffStatus, MessageRole
 from handoff.store.models import Handoff, Message

@@ -9,10 +9,10 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
+from handoff.adapters.events import Event
 from handoff.routing.router import NoRouteError, RouteDecision, route
 from handoff.services.assignment import auto_assign_queue
 from handoff.services.context import ServiceContext
-from handoff.services.events import Event
 from handoff.services.queue_stats import queue_states
 from handoff.services.transitions import audit, transition
 from handoff.states import HandoffStatus, MessageRole

@@ -11,11 +11,11 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from handoff.access import require_owner
+from handoff.adapters.delivery import enqueue
 from handoff.auth import Principal
 from handoff.errors import ConflictError, NotFoundError
 from handoff.schemas import MessageCreated, MessageOut
 from handoff.services.context import ServiceContext
-from handoff.services.delivery import enqueue
 from handoff.services.presenter import deliveries_of, message_out
 from handoff.states import DeliveryStatus, HandoffStatus
 from handoff.store.models import AuditEntry, Handoff, Message

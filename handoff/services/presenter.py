@@ -7,8 +7,8 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from handoff.adapters.delivery import delivery_status
 from handoff.schemas import HandoffOut, MessageOut
-from handoff.services.delivery import delivery_status
 from handoff.services.queue_stats import expected_wait_for, position_of
 from handoff.services.windows import window_of
 from handoff.settings import Settings

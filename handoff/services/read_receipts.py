@@ -7,9 +7,9 @@ from datetime import datetime
 
 from sqlalchemy import CursorResult, select, update
 
+from handoff.adapters.events import Event
 from handoff.errors import NotFoundError
 from handoff.services.context import ServiceContext
-from handoff.services.events import Event
 from handoff.states import MessageRole
 from handoff.store.models import Handoff, Message
 

@@ -10,12 +10,12 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from handoff.auth import Principal
+from handoff.domain.windows import MessagingWindow
 from handoff.errors import InvalidInputError, NotFoundError
 from handoff.macros.service import fill_values
 from handoff.schemas import MessageCreated
 from handoff.services.context import ServiceContext
 from handoff.services.outgoing import already_sent, owned_handoff, store_and_queue
-from handoff.services.windows import MessagingWindow
 from handoff.states import MessageRole
 from handoff.store.models import Agent, AuditEntry, Handoff, Message
 from handoff.templates.config import FilledTemplate, TemplateSpec, fill, read_templates, whatsapp_template

@@ -15,7 +15,7 @@ from actions.handoff import CUSTOMER_ENTERED_FIELDS, ActionHandoff, build_payloa
 from actions.handoff_client import HandoffAnswer
 from actions.runtime import Runtime
 from actions.settings import ActionSettings
-from handoff.services.redaction import redact_value
+from handoff.domain.redaction import redact_value
 
 
 def make_tracker(events: list[dict], slots: dict, sender: str = "whatsapp:5215550001") -> Tracker:

@@ -5,9 +5,9 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from handoff.adapters.config_loader import DEMO_DIR
 from handoff.qa.conversation import Conversation, QaMessage
 from handoff.qa.rules import RuleSet, load_rules
-from handoff.services.config_loader import DEMO_DIR
 
 START = datetime(2026, 11, 23, 15, 0, tzinfo=UTC)
 AGENT = "maria.garcia"

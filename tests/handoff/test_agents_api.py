@@ -5,7 +5,7 @@ from __future__ import annotations
 import jwt
 from fastapi.testclient import TestClient
 
-from handoff.services.delivery import deliver_due
+from handoff.adapters.delivery import deliver_due
 from tests.handoff.testkit import ADMIN, RASA_JWT_SECRET, SERVICE, FrozenClock, RasaStandIn, agent, handoff_body
 
 

@@ -10,10 +10,10 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
+from handoff.adapters.delivery import deliver_due
 from handoff.attachments.sniff import detect
 from handoff.privacy.retention import purge_closed
 from handoff.services.context import ServiceContext
-from handoff.services.delivery import deliver_due
 from handoff.settings import Settings
 from tests.handoff.attachment_files import EXE_AS_JPG, HTML_AS_JPG, pdf, png
 from tests.handoff.testkit import ADMIN, SERVICE, FrozenClock, RasaStandIn, agent, handoff_body

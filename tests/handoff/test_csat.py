@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from handoff.services.delivery import deliver_due
+from handoff.adapters.delivery import deliver_due
 from handoff.services.inactivity import CLOSE_CUSTOMER_INACTIVE, sweep
 from tests.handoff.testkit import ADMIN, SERVICE, FrozenClock, RasaStandIn, agent, handoff_body
 

@@ -14,8 +14,8 @@ import jwt
 import pytest
 from fastapi.testclient import TestClient
 
+from handoff.adapters.delivery import Delivery, DeliveryError, RasaDelivery, deliver_due
 from handoff.services.context import ServiceContext
-from handoff.services.delivery import Delivery, DeliveryError, RasaDelivery, deliver_due
 from tests.handoff.testkit import SERVICE, FrozenClock, RasaStandIn, agent, handoff_body
 
 

@@ -6,10 +6,10 @@ from pathlib import Path
 
 import pytest
 
+from handoff.adapters.config_loader import DEMO_DIR
 from handoff.errors import InvalidInputError
 from handoff.macros.seed import read_macros
 from handoff.macros.template import placeholders
-from handoff.services.config_loader import DEMO_DIR
 
 
 def test_the_shipped_demo_replies_cover_six_languages_and_use_only_known_fields() -> None:

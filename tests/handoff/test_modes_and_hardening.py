@@ -276,7 +276,7 @@ def test_uvicorn_access_record_is_masked_with_its_arguments() -> None:
 
 def test_live_event_tells_the_console_when_a_reply_fails(client: TestClient, rasa: RasaStandIn) -> None:
     """A reply Rasa rejects produces ``message.delivery`` with status failed and the error, for its author."""
-    from handoff.services.delivery import deliver_due
+    from handoff.adapters.delivery import deliver_due
 
     created = client.post("/api/v1/handoffs", json=handoff_body(language="fr", topic="general"), headers=SERVICE)
     handoff_id = created.json()["id"]

@@ -11,9 +11,9 @@ from fastapi.testclient import TestClient
 from hypothesis import given
 from hypothesis import strategies as st
 
+from handoff.adapters.delivery import deliver_due
+from handoff.domain.redaction import CARD_MARK, TRUNCATION_MARK, luhn_valid, redact, truncate
 from handoff.main import create_app
-from handoff.services.delivery import deliver_due
-from handoff.services.redaction import CARD_MARK, TRUNCATION_MARK, luhn_valid, redact, truncate
 from handoff.settings import Settings
 from tests.handoff.testkit import SERVICE, FrozenClock, RasaStandIn, agent, handoff_body, port_factory
 
@@ -160,7 +160,7 @@ def test_log_lines_carry_no_phone_numbers_or_emails(client: TestClient, caplog: 
     caplog.set_level(logging.INFO)
     path = "/api/v1/handoffs?conversation_id=whatsapp%3A%2B34600000000"
     logging.getLogger("uvicorn.access").info('%s - "%s %s HTTP/%s" %d', "127.0.0.1:5", "GET", path, "1.1", 200)
-    logging.getLogger("handoff.services.delivery").warning("delivery for %s failed", "whatsapp:+34600000000")
+    logging.getLogger("handoff.adapters.delivery").warning("delivery for %s failed", "whatsapp:+34600000000")
     access, service = caplog.records[-2:]
     assert len(access.args) == 5  # type: ignore[arg-type]
     customer = client.app.state.privacy.pseudonym("whatsapp:+34600000000")  # type: ignore[attr-defined]

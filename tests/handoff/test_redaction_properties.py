@@ -9,7 +9,7 @@ import pytest
 from hypothesis import assume, given
 from hypothesis import strategies as st
 
-from handoff.services.redaction import (
+from handoff.domain.redaction import (
     CARD_MARK,
     EMAIL_MARK,
     IBAN_MARK,

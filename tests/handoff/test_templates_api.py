@@ -7,7 +7,7 @@ import json
 
 from fastapi.testclient import TestClient
 
-from handoff.services.delivery import deliver_due
+from handoff.adapters.delivery import deliver_due
 from tests.handoff.testkit import ADMIN, SERVICE, FrozenClock, RasaStandIn, agent, handoff_body
 
 CUSTOMER = {"name": "Camille", "locale": "fr-FR", "country": "FR", "timezone": None, "vip": False}

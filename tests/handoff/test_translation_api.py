@@ -12,9 +12,9 @@ import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
+from handoff.adapters.delivery import deliver_due
 from handoff.main import create_app
 from handoff.services.context import ServiceContext
-from handoff.services.delivery import deliver_due
 from handoff.settings import Settings
 from tests.handoff.testkit import ADMIN, SERVICE, FrozenClock, RasaStandIn, agent, handoff_body, port_factory
 from tests.stand_ins.translation import TranslationStandIn

@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from handoff.services.windows import messaging_window
+from handoff.domain.windows import messaging_window
 
 LAST = datetime(2026, 11, 20, 10, 0, tzinfo=UTC)
 

@@ -10,7 +10,7 @@ from typing import Any
 
 import httpx
 
-from handoff.services.delivery import DeliveryPort, RasaDelivery
+from handoff.adapters.delivery import DeliveryPort, RasaDelivery
 from handoff.settings import Settings
 
 POSTGRES_ADMIN_DSN = "postgresql://postgres@127.0.0.1:5432/test"

@@ -11,9 +11,9 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select, update
 
+from handoff.adapters.delivery import deliver_due
 from handoff.main import create_app
 from handoff.services.context import ServiceContext
-from handoff.services.delivery import deliver_due
 from handoff.settings import Settings
 from handoff.store.models import OutboxEntry
 from tests.handoff.testkit import (

@@ -8,7 +8,7 @@ from typing import Any
 import httpx
 import pytest
 
-from handoff.services.delivery import Delivery, DeliveryError, RasaDelivery
+from handoff.adapters.delivery import Delivery, DeliveryError, RasaDelivery
 
 REPLY = Delivery("c1", "rest", "agent_reply", {"agent_message": "hi"})
 EXTERNAL = {"event": "user", "text": "EXTERNAL: agent_reply"}

@@ -1,5 +1,5 @@
 """Personal data an agent pasted into a reply or a private note: Luhn-valid card numbers and IBANs with a valid
-checksum (the detectors of ``services.redaction``, including what redaction already replaced with its markers),
+checksum (the detectors of ``handoff.domain.redaction``, including what redaction already replaced with its markers),
 and passwords written after a configured phrase ("password:", "contraseña:", "密码：")."""
 
 from __future__ import annotations
@@ -7,12 +7,12 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
+from handoff.domain.redaction import CARD_MARK, IBAN_MARK, redact
 from handoff.qa.checks.base import NOT_APPLICABLE, PASSED, Outcome, failed
 from handoff.qa.conversation import Conversation
 from handoff.qa.language import LanguageGuesser
 from handoff.qa.rules import LANGUAGES, RuleSet
 from handoff.qa.text import normalise
-from handoff.services.redaction import CARD_MARK, IBAN_MARK, redact
 
 CARD = "card number"
 IBAN = "IBAN"

@@ -23,10 +23,10 @@ from sqlalchemy import select, update
 from sqlalchemy.engine import CursorResult
 from sqlalchemy.orm import Session
 
+from handoff.adapters.events import Event
 from handoff.errors import HandoffServiceError
 from handoff.rasa_jwt import rasa_auth_headers
 from handoff.services.context import ServiceContext
-from handoff.services.events import Event
 from handoff.services.transitions import OPEN_STATUSES
 from handoff.states import DeliveryStatus, OutboxStatus
 from handoff.store.models import Handoff, OutboxEntry

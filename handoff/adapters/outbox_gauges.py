@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
+from handoff.adapters.metrics import OutboxGauge
 from handoff.services.context import ServiceContext
-from handoff.services.metrics import OutboxGauge
 from handoff.store.models import OutboxEntry
 
 

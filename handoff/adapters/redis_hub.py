@@ -10,7 +10,7 @@ from collections.abc import Iterable
 
 import redis
 
-from handoff.services.events import Event, EventHub
+from handoff.adapters.events import Event, EventHub
 
 logger = logging.getLogger(__name__)
 

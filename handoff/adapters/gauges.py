@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from handoff.adapters.metrics import QueueGauge
 from handoff.services.context import ServiceContext
-from handoff.services.metrics import QueueGauge
 from handoff.services.queue_stats import queue_snapshot
 
 
