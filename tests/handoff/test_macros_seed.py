@@ -26,7 +26,11 @@ def test_the_shipped_demo_replies_cover_six_languages_and_use_only_known_fields(
     ("content", "field", "message"),
     [
         ("macros:\n  - {shortcut: hi, language: en, title: Hi, text: 'Hi {name}'}\n", "macros.0.text", "unknown"),
-        ("macros:\n  - {shortcut: hi, language: de, title: Hi, text: Hi}\n", "macros.0.language", "Input should be"),
+        (
+            "macros:\n  - {shortcut: hi, language: de, title: Hi, text: Hi}\n",
+            "macros.0.language",
+            "unknown language 'de'",
+        ),
         ("macros:\n  - {shortcut: 'Hi There', language: en, title: Hi, text: Hi}\n", "macros.0.shortcut", "pattern"),
     ],
 )
