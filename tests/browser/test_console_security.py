@@ -37,7 +37,13 @@ def test_failed_reply_is_marked_with_its_error_and_can_be_retried(
             json=handoff_body(language="fr", topic="general", summary="colis perdu"),
             headers={"Authorization": f"Bearer {SERVICE_KEY}"},
         ).json()
-        api.post(f"/api/v1/handoffs/{created['id']}/claim", headers={"Authorization": "Bearer demo-agent-claire"})
+        # A supervisor hands it to Claire: routing alone would send a French handoff outside EMEA's hours elsewhere.
+        handed = api.post(
+            f"/api/v1/handoffs/{created['id']}/transfer",
+            json={"queue": "emea", "agent_id": "claire.dubois"},
+            headers={"Authorization": "Bearer demo-agent-emily"},
+        )
+        assert handed.status_code == 200, handed.text
     console = open_page(f"{lone_handoff.url}/static/console/index.html", name="console-delivery-failed")
     page = console.page
     sockets: list[str] = []
