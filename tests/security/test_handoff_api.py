@@ -126,10 +126,20 @@ def test_nobody_but_the_bot_stores_words_as_the_customers(api: httpx.Client) -> 
         assert api.post("/api/v1/handoffs", json=handoff_body(), headers=headers).status_code == 403
 
 
+def hand_to_claire(client: httpx.Client, handoff_id: str) -> None:
+    """A supervisor gives the French handoff to Claire (EMEA): routing alone sends it elsewhere outside EMEA's hours."""
+    handed = client.post(
+        f"/api/v1/handoffs/{handoff_id}/transfer",
+        json={"queue": "emea", "agent_id": "claire.dubois"},
+        headers=bearer("demo-agent-emily"),
+    )
+    assert handed.status_code == 200, handed.text
+
+
 def test_replaying_someone_elses_reply_id_reveals_nothing(api: httpx.Client) -> None:
     """Omar knows the handoff and message id of Claire's reply: 403 and no message text."""
     created = api.post("/api/v1/handoffs", json=handoff_body(language="fr", topic="general"), headers=SERVICE).json()
-    api.post(f"/api/v1/handoffs/{created['id']}/claim", headers=bearer("demo-agent-claire"))
+    hand_to_claire(api, created["id"])
     reply = {"text": "code 4417", "message_id": "m-secret"}
     api.post(f"/api/v1/handoffs/{created['id']}/replies", json=reply, headers=bearer("demo-agent-claire"))
     probe = api.post(
@@ -255,7 +265,7 @@ def test_undeliverable_reply_shows_failed_with_its_error_and_a_live_event(tmp_pa
     with LiveHandoff(tmp_path, env=env) as service, httpx.Client(base_url=service.url, timeout=30) as client:
         created = client.post("/api/v1/handoffs", json=handoff_body(language="fr", topic="general"), headers=SERVICE)
         handoff_id = created.json()["id"]
-        client.post(f"/api/v1/handoffs/{handoff_id}/claim", headers=bearer("demo-agent-claire"))
+        hand_to_claire(client, handoff_id)
         with connect(ws_url(service, f"ticket={ticket(client, 'demo-agent-claire')}"), open_timeout=10) as socket:
             socket.recv(timeout=10)
             client.post(
