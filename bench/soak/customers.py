@@ -15,6 +15,7 @@ import random
 import threading
 import time
 import uuid
+from abc import ABC, abstractmethod
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -44,7 +45,7 @@ class Target:
     tracker_urls: tuple[str, ...] = ()  # Rasa servers to read trackers from (default: `rasa_url`)
 
 
-class Customer:
+class Customer(ABC):
     """One customer: bot mode (greetings until stopped) or human mode (asks for a person, then numbered messages,
     at most `window` of them waiting for the agent's answer)."""
 
@@ -63,20 +64,21 @@ class Customer:
         self.conversation_id = ""
 
     # Channel-specific parts.
+    @abstractmethod
     def open(self) -> None:
-        raise NotImplementedError
+        """Starts the customer's conversation on its channel."""
 
     def close(self) -> None:
         self.http.close()
 
+    @abstractmethod
     def send(self, text: str, message_id: str | None = None) -> bool | None:
         """Sends once: True when it surely arrived, False when it surely did not, None when it cannot tell.
         `message_id`: the client's id of the message, the same on every attempt (REST and web chat)."""
-        raise NotImplementedError
 
+    @abstractmethod
     def replies(self) -> list[str]:
         """Texts the customer received since the last call."""
-        raise NotImplementedError
 
     # Shared parts.
     def deliver(self, text: str) -> None:
@@ -114,6 +116,8 @@ class Customer:
 
     def reconcile(self, next_number: int) -> None:
         """After a failure the customer could not see at the time, sends again what did not arrive."""
+        # REST and WhatsApp learn each send's outcome at once, so only the web chat has anything to reconcile.
+        return None
 
     def collect(self) -> None:
         for text in self.replies():

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import threading
 import time
+from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Self
@@ -21,7 +22,7 @@ class Call:
     answered: int
 
 
-class JsonStandIn:
+class JsonStandIn(ABC):
     """Serves ``POST`` on 127.0.0.1 while used as a context manager; ``base_url`` is where."""
 
     delay_seconds: float
@@ -51,9 +52,9 @@ class JsonStandIn:
         with self._lock:
             return list(self.calls)
 
+    @abstractmethod
     def answer(self, path: str, headers: dict[str, str], raw: bytes) -> tuple[int, Any]:
         """The status and JSON body for one request."""
-        raise NotImplementedError
 
     def _handler(self) -> type[BaseHTTPRequestHandler]:
         stand_in = self
