@@ -290,7 +290,7 @@ def fixed_ports(count: int) -> list[Ports]:
 
 def main(argv: list[str] | None = None) -> int:
     from handoff.secrets_store import load_or_create_secret
-    from scripts.run import DEMO_WARNING, LauncherSettings, load_internal_secrets
+    from scripts.run import DEMO_WARNING, LauncherSettings, interrupt, load_internal_secrets, serve
 
     args = parse_args(sys.argv[1:] if argv is None else argv)
     settings = LauncherSettings.from_env()
@@ -319,26 +319,11 @@ def main(argv: list[str] | None = None) -> int:
         ),
     )
     hosts = Hosts(base, count=args.hosts, lb_port=args.lb_port, host_ports=fixed_ports(args.hosts))
-    signal.signal(signal.SIGTERM, _interrupt)
+    signal.signal(signal.SIGTERM, interrupt)
     if settings.demo:
         print(DEMO_WARNING, flush=True)
     print(f"Starting HAProxy and {args.hosts} hosts (Rasa takes ~30-60 s)...", flush=True)
-    try:
-        with hosts:
-            print_banner(hosts, data_dir)
-            while True:
-                hosts.check_alive()
-                time.sleep(1.0)
-    except KeyboardInterrupt:
-        print("\nStopped every host and the load balancer.")
-        return 0
-    except StackError as error:
-        print(f"\n{error}", file=sys.stderr)
-        return 1
-
-
-def _interrupt(signum: int, frame: object) -> None:
-    raise KeyboardInterrupt
+    return serve(hosts, lambda: print_banner(hosts, data_dir), "Stopped every host and the load balancer.")
 
 
 def print_banner(hosts: Hosts, data_dir: Path) -> None:

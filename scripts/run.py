@@ -8,8 +8,10 @@ import os
 import signal
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, Protocol
 
 from handoff.secrets_store import SecretFileError, load_or_create_secret
 from scripts.scaling import Scaling
@@ -114,23 +116,38 @@ def main(argv: list[str] | None = None) -> int:
         ),
     )
     stack = Stack(config)
-    signal.signal(signal.SIGTERM, _interrupt)
+    signal.signal(signal.SIGTERM, interrupt)
     print("Starting the handoff service, the action server and the Rasa server (Rasa takes ~30 s)...", flush=True)
+    return serve(stack, lambda: print_banner(config), "Stopped all three processes.")
+
+
+class Supervised(Protocol):
+    """A set of processes started by entering it, stopped by leaving it, and checked while it runs."""
+
+    def __enter__(self) -> Any: ...
+
+    def __exit__(self, *exc_info: object) -> None: ...
+
+    def check_alive(self) -> None: ...
+
+
+def serve(system: Supervised, banner: Callable[[], None], stopped: str) -> int:
+    """Runs `system` until Ctrl-C or SIGTERM (0) or until one of its processes dies (1, saying which)."""
     try:
-        with stack:
-            print_banner(config)
+        with system:
+            banner()
             while True:
-                stack.check_alive()
+                system.check_alive()
                 time.sleep(1.0)
     except KeyboardInterrupt:
-        print("\nStopped all three processes.")
+        print(f"\n{stopped}")
         return 0
     except StackError as error:
         print(f"\n{error}", file=sys.stderr)
         return 1
 
 
-def _interrupt(signum: int, frame: object) -> None:
+def interrupt(signum: int, frame: object) -> None:
     """SIGTERM stops the stack the same way Ctrl-C does."""
     raise KeyboardInterrupt
 
