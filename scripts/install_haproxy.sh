@@ -11,16 +11,5 @@ fi
 if command -v haproxy >/dev/null 2>&1; then
   exit 0
 fi
-sudo=()
-if [ "$(id -u)" -ne 0 ]; then
-  command -v sudo >/dev/null 2>&1 || {
-    echo "install_haproxy: HAProxy is missing; install it as root: apt-get install haproxy" >&2
-    exit 1
-  }
-  sudo=(sudo)
-fi
-echo "install_haproxy: installing haproxy from Debian (once)"
-export DEBIAN_FRONTEND=noninteractive
-"${sudo[@]}" apt-get update -qq
-"${sudo[@]}" apt-get install -y -qq --no-install-recommends haproxy >/dev/null
+bash "$(dirname "$0")/apt_install.sh" install_haproxy haproxy
 haproxy -v | head -1

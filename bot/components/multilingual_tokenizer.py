@@ -1,4 +1,8 @@
-"""A Rasa tokenizer for Latin, Arabic and unspaced scripts (Chinese, Japanese, Thai) in one model."""
+"""A Rasa tokenizer for Latin, Arabic and unspaced scripts (Chinese, Japanese, Thai) in one model.
+
+How the unspaced scripts are cut comes from the language registry (the `tokenizer` field of languages.yml) unless
+config.yml sets `han_segmentation` or `split_thai`.
+"""
 
 from __future__ import annotations
 
@@ -11,8 +15,25 @@ from rasa.engine.storage.storage import ModelStorage
 from rasa.nlu.tokenizers.tokenizer import Token, Tokenizer
 from rasa.shared.nlu.training_data.message import Message
 
-from bot.components.chinese_words import JiebaSegmenter
-from bot.components.segmentation import HanSegmenter, segment
+from bot.components.chinese_words import HAN_SEGMENTERS
+from bot.components.segmentation import HanSegmenter, segment, whole_run
+from language_registry import LanguageRegistry, registry
+
+# The registry's tokenizer values in han_segmentation's words (a segmenter keeps its own name).
+_HAN_MODES = {"characters": "char", "words": "whole"}
+
+
+def han_segmentation_of(languages: LanguageRegistry) -> str:
+    """The han_segmentation the languages writing Han ask for (they agree); per character when none writes Han."""
+    writers = languages.writers("han")
+    if not writers:
+        return "char"
+    return writers[0].segmenter or _HAN_MODES[writers[0].tokenizer]
+
+
+def split_thai_of(languages: LanguageRegistry) -> bool:
+    """Whether the languages written in Thai script ask for grapheme clusters (`characters`)."""
+    return languages.tokenizer_of("thai") == "characters"
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.MESSAGE_TOKENIZER, is_trainable=False)
@@ -36,10 +57,12 @@ class MultilingualTokenizer(Tokenizer):
             "token_pattern": None,
             # Symbol on which a prefix should be split (Rasa's standard tokenizer option).
             "prefix_separator_symbol": None,
-            # Cut Thai runs into grapheme clusters instead of keeping each space-delimited run whole.
-            "split_thai": False,
-            # How Han (Chinese) runs are cut: "char" (one token per character) or "jieba" (dictionary words).
-            "han_segmentation": "char",
+            # Cut Thai runs into grapheme clusters instead of keeping each space-delimited run whole (by default as
+            # the registry's Thai-script languages say).
+            "split_thai": split_thai_of(registry()),
+            # How Han and hiragana runs are cut, by default as the registry's Han and kana languages say: "char" (one
+            # token per character), "whole" (one token per run) or a Han dictionary segmenter ("jieba").
+            "han_segmentation": han_segmentation_of(registry()),
         }
 
     def __init__(self, config: dict[str, Any]) -> None:
@@ -47,9 +70,15 @@ class MultilingualTokenizer(Tokenizer):
         super().__init__(config)
         self._split_thai = bool(config.get("split_thai", False))
         mode = config.get("han_segmentation", "char")
-        if mode not in ("char", "jieba"):
-            raise ValueError(f"MultilingualTokenizer: han_segmentation must be 'char' or 'jieba', not {mode!r}")
-        self._han_segmenter: HanSegmenter | None = JiebaSegmenter() if mode == "jieba" else None
+        modes = ("char", "whole", *HAN_SEGMENTERS)
+        if mode not in modes:
+            raise ValueError(f"MultilingualTokenizer: han_segmentation must be one of {modes}, not {mode!r}")
+        self._han_segmenter: HanSegmenter | None = (
+            None if mode == "char" else whole_run if mode == "whole" else HAN_SEGMENTERS[mode]()
+        )
+        # A Japanese word writes its kanji and hiragana endings together, so hiragana is cut as Han is; a dictionary
+        # segmenter knows only Han and leaves hiragana one token per character.
+        self._split_hiragana = mode != "whole"
 
     @classmethod
     def create(
@@ -67,7 +96,12 @@ class MultilingualTokenizer(Tokenizer):
         text = message.get(attribute)
         tokens = [
             Token(piece.text, piece.start, end=piece.end)
-            for piece in segment(text, split_thai=self._split_thai, han_segmenter=self._han_segmenter)
+            for piece in segment(
+                text,
+                split_thai=self._split_thai,
+                han_segmenter=self._han_segmenter,
+                split_hiragana=self._split_hiragana,
+            )
         ]
         if not tokens:
             tokens = [Token(text, 0, end=len(text))]

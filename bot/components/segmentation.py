@@ -8,7 +8,8 @@
   punctuation (، ؛ ؟) and all other punctuation separate tokens and are dropped, like Rasa's
   WhitespaceTokenizer does.
 - Chinese Han characters and Japanese hiragana: one token per character (no dictionary needed; DIET's
-  features then see characters), or Han runs cut into words by a `HanSegmenter` such as jieba.
+  features then see characters), or Han runs cut into words by a `HanSegmenter` such as jieba (`whole_run`
+  keeps them whole); `split_hiragana=False` keeps hiragana runs whole.
 - Katakana runs (loanwords) and Thai runs (Thai writes spaces between phrases, not words) stay whole, so
   character n-gram features see them intact; `split_thai` cuts Thai into grapheme clusters instead.
 - Emoji (with skin tones, ZWJ sequences, flags) are tokens of their own.
@@ -34,7 +35,7 @@ _PATTERNS = {
     "arabic": r"[\p{Arabic}&&[\p{L}\p{N}]][[\p{Arabic}&&[\p{L}\p{M}\p{N}]]\u0640\p{Mn}]*",
     "katakana": r"[\p{Katakana}ー]+",
     "han": r"\p{Han}+",
-    "hiragana": r"\p{Hiragana}",
+    "hiragana": r"\p{Hiragana}+",
     "thai": r"[\p{Thai}&&[\p{L}\p{M}\p{N}]]+",
     "emoji": r"\p{Regional_Indicator}{2}|(?=\p{Extended_Pictographic})\X",
 }
@@ -48,6 +49,15 @@ _THAI_CLUSTER_RE = regex.compile(r"\X")
 HanSegmenter = Callable[[str], list[tuple[int, int]]]
 
 
+def whole_run(run: str) -> list[tuple[int, int]]:
+    """The `HanSegmenter` that keeps a Han run as one token."""
+    return [(0, len(run))]
+
+
+def _characters(run: str) -> list[tuple[int, int]]:
+    return [(i, i + 1) for i in range(len(run))]
+
+
 @dataclass(frozen=True)
 class Piece:
     """A token candidate: normalised text and its [start, end) span in the original string."""
@@ -58,7 +68,9 @@ class Piece:
     kind: str
 
 
-def segment(text: str, split_thai: bool = False, han_segmenter: HanSegmenter | None = None) -> list[Piece]:
+def segment(
+    text: str, split_thai: bool = False, han_segmenter: HanSegmenter | None = None, split_hiragana: bool = True
+) -> list[Piece]:
     """Pieces of `text` in order; `text[piece.start:piece.end]` is always the original surface form
     (Arabic pieces carry a normalised text). Han runs are cut per character unless `han_segmenter` is given.
     """
@@ -72,8 +84,10 @@ def segment(text: str, split_thai: bool = False, han_segmenter: HanSegmenter | N
             if normalised:
                 pieces.append(Piece(normalised, start, end, kind))
         elif kind == "han":
-            spans = han_segmenter(surface) if han_segmenter else [(i, i + 1) for i in range(len(surface))]
+            spans = (han_segmenter or _characters)(surface)
             pieces.extend(Piece(surface[a:b], start + a, start + b, kind) for a, b in spans if b > a)
+        elif kind == "hiragana" and split_hiragana:
+            pieces.extend(Piece(char, start + i, start + i + 1, kind) for i, char in enumerate(surface))
         elif kind == "thai" and split_thai:
             for cluster in _THAI_CLUSTER_RE.finditer(surface):
                 pieces.append(Piece(cluster.group(), start + cluster.start(), start + cluster.end(), kind))
@@ -82,4 +96,4 @@ def segment(text: str, split_thai: bool = False, han_segmenter: HanSegmenter | N
     return pieces
 
 
-__all__ = ["HanSegmenter", "Piece", "segment"]
+__all__ = ["HanSegmenter", "Piece", "segment", "whole_run"]

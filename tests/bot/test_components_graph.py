@@ -14,8 +14,10 @@ from rasa.nlu.constants import TOKENS_NAMES
 from rasa.shared.nlu.constants import ENTITIES, TEXT
 from rasa.shared.nlu.training_data.message import Message
 
+from bot.components.chinese_words import HAN_SEGMENTERS
 from bot.components.language_detector import DETECTION_PROPERTY, LanguageDetector
 from bot.components.multilingual_tokenizer import MultilingualTokenizer
+from language_registry import SEGMENTERS
 
 
 @pytest.fixture(scope="module")
@@ -176,8 +178,26 @@ def test_tokenizer_with_jieba_cuts_chinese_words_with_exact_offsets(tmp_path: Pa
 def test_tokenizer_rejects_an_unknown_han_segmentation() -> None:
     """A typo in config.yml fails when the model loads, naming the valid values."""
     config = {**MultilingualTokenizer.get_default_config(), "han_segmentation": "pkuseg"}
-    with pytest.raises(ValueError, match="'char' or 'jieba'"):
+    with pytest.raises(ValueError, match=r"\('char', 'whole', 'jieba'\), not 'pkuseg'"):
         MultilingualTokenizer(config)
+
+
+def test_the_shipped_registry_gives_the_tokenizer_the_config_it_always_had() -> None:
+    """Chinese and Japanese say characters and no language writes Thai: the same config, so the same trained model."""
+    expected = {
+        "intent_tokenization_flag": False,
+        "intent_split_symbol": "_",
+        "token_pattern": None,
+        "prefix_separator_symbol": None,
+        "split_thai": False,
+        "han_segmentation": "char",
+    }
+    assert MultilingualTokenizer.get_default_config() == expected
+
+
+def test_every_segmenter_the_registry_accepts_exists_in_the_bot() -> None:
+    """The registry's loader knows segmenter names without importing the bot: the two lists name the same ones."""
+    assert sorted(HAN_SEGMENTERS) == sorted(SEGMENTERS)
 
 
 @pytest.mark.parametrize("text", ["/affirm", "/nlu_fallback", '/check_order_status{"order_id": "NB-123456"}'])

@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.components.segmentation import segment
+from bot.components.segmentation import segment, whole_run
 
 
 def surfaces(text: str) -> list[str]:
@@ -95,3 +95,31 @@ def test_han_runs_go_through_an_injected_word_segmenter() -> None:
         ("在哪", 8, 10),
         ("里", 10, 11),
     ]
+
+
+@pytest.mark.parametrize(
+    ("split_hiragana", "han_whole", "expected"),
+    [
+        # the default: kanji and hiragana one token each, the katakana loanword whole
+        (True, False, ["注", "文", "を", "キャンセル", "し", "た", "い"]),
+        # whole runs of every unspaced script (a registry whose Han and kana languages say words)
+        (False, True, ["注文", "を", "キャンセル", "したい"]),
+        # hiragana runs whole while Han stays per character
+        (False, False, ["注", "文", "を", "キャンセル", "したい"]),
+    ],
+)
+def test_hiragana_and_han_runs_can_stay_whole(split_hiragana: bool, han_whole: bool, expected: list[str]) -> None:
+    """split_hiragana=False and the whole_run segmenter keep runs whole, with offsets into the original text."""
+    text = "注文をキャンセルしたい"
+    pieces = segment(text, han_segmenter=whole_run if han_whole else None, split_hiragana=split_hiragana)
+    assert expected == [piece.text for piece in pieces]
+    assert expected == [text[piece.start : piece.end] for piece in pieces]
+
+
+@given(st.text(alphabet=st.characters(min_codepoint=0x3040, max_codepoint=0x30FF), max_size=30))
+def test_whole_hiragana_runs_rejoin_what_per_character_cuts(text: str) -> None:
+    """Kept whole or cut per character, hiragana pieces cover the same characters (only the grouping differs)."""
+    cut = segment(text)
+    whole = segment(text, split_hiragana=False)
+    assert "".join(piece.text for piece in cut) == "".join(piece.text for piece in whole)
+    assert all(piece.end - piece.start == 1 for piece in cut if piece.kind == "hiragana")

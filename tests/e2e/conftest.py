@@ -11,8 +11,9 @@ from tests.e2e.client import Responses
 
 
 def system_config(data_dir: Path) -> StackConfig:
-    """The three processes on free ports, with their data and logs under ``data_dir`` and fixed test secrets."""
-    return StackConfig.throwaway(data_dir, "test")
+    """The three processes on free ports, with their data and logs under ``data_dir`` and fixed test secrets; their
+    logs are JSON lines, production's format, so that the observability tests can read the same system."""
+    return StackConfig.throwaway(data_dir, "test", extra_env={"NIMBUS_LOG_FORMAT": "json"})
 
 
 @pytest.fixture(scope="session")

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import httpx
 
+from scripts.lifecycle import Started
 from scripts.ports import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -21,7 +22,7 @@ ADMIN_TOKEN = "live-admin-token-0123456789abcdef"
 
 
 @dataclass
-class LiveHandoff:
+class LiveHandoff(Started):
     """``uvicorn handoff.main:app`` with its own data directory; use as a context manager."""
 
     data_dir: Path
@@ -100,14 +101,3 @@ class LiveHandoff:
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait(timeout=10)
-
-    def __enter__(self) -> LiveHandoff:
-        try:
-            self.start()
-        except BaseException:
-            self.stop()
-            raise
-        return self
-
-    def __exit__(self, *exc_info: object) -> None:
-        self.stop()

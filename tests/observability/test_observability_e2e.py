@@ -8,20 +8,16 @@ from __future__ import annotations
 import json
 import re
 import uuid
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
-import yaml
 
-from scripts.stack import ROOT, Stack, StackConfig
-from tests.e2e.client import AgentClient, SystemClient, wait_until
+from tests.e2e.client import SystemClient, claiming_agent, wait_until
 
 pytestmark = pytest.mark.e2e
 
-ROSTER = yaml.safe_load((ROOT / "handoff" / "demo" / "agents.yml").read_text(encoding="utf-8"))["agents"]
 QUESTION = "how long does shipping take?"
 HUMAN_TEXT = "the parcel with the periwinkle umbrella never arrived"
 AGENT_TEXT = "let me look into the periwinkle umbrella"
@@ -47,12 +43,10 @@ def json_lines(path: Path) -> list[dict[str, Any]]:
     return lines
 
 
-@pytest.fixture(scope="module")
-def observed(built_artifacts: None, tmp_path_factory: pytest.TempPathFactory) -> Iterator[SystemClient]:
-    """The three processes in demo mode with JSON logs (production mode's default)."""
-    config = StackConfig.throwaway(tmp_path_factory.mktemp("observed"), "obs", extra_env={"NIMBUS_LOG_FORMAT": "json"})
-    with Stack(config) as stack, SystemClient(stack) as client:
-        yield client
+@pytest.fixture
+def observed(system: SystemClient) -> SystemClient:
+    """The session's three processes (demo mode, JSON logs as in production)."""
+    return system
 
 
 class Scrapes:
@@ -81,21 +75,6 @@ def say(system: SystemClient, sender: str, text: str, request_id: str) -> httpx.
     return response
 
 
-def agent_takes(system: SystemClient, record: dict[str, Any]) -> AgentClient:
-    """A demo agent who claims the handoff."""
-    for agent in ROSTER:
-        if record["queue"] not in agent.get("queues", []):
-            continue
-        client = AgentClient(system.stack.config.handoff_url, agent["token"])
-        try:
-            client.claim(record["id"])
-        except httpx.HTTPStatusError:
-            client.close()
-            continue
-        return client
-    raise AssertionError(f"no demo agent can take handoff {record['id']}")
-
-
 def test_metrics_require_a_credential(observed: SystemClient) -> None:
     """No process serves `/metrics` to an anonymous caller, nor to a wrong bearer token."""
     for url, _ in Scrapes(observed).targets.values():
@@ -115,7 +94,7 @@ def test_a_conversation_moves_every_process_counters_and_carries_its_request_id(
     say(observed, sender, "I want to talk to a real person", ids["handoff"])
     [listed] = observed.handoffs_for(sender)
     say(observed, sender, HUMAN_TEXT, ids["relay"])
-    agent = agent_takes(observed, observed.handoff_record(listed["id"]))
+    agent = claiming_agent(observed.stack.config.handoff_url, observed.handoff_record(listed["id"]))
     try:
         agent.reply(listed["id"], AGENT_TEXT)
         wait_until(lambda: scrapes.read("handoff").get('handoff_deliveries_total{outcome="sent"}', 0) > 0)
@@ -150,10 +129,12 @@ def test_a_conversation_moves_every_process_counters_and_carries_its_request_id(
     for step, request_id in ids.items():
         assert any(line.get("request_id") == request_id for line in rasa_lines), f"{step}: not in Rasa's lines"
     # The agent's reply reached Rasa as a request of its own, named alike in both processes.
-    [sent] = [line for line in handoff_lines if line.get("event") == "delivery"]
+    conversation = in_handoff[0]["conversation"]
+    [sent] = [
+        line for line in handoff_lines if line.get("event") == "delivery" and line.get("conversation") == conversation
+    ]
     triggered = [line for line in rasa_lines if line.get("request_id") == sent["request_id"]]
     assert triggered and triggered[0]["route"].endswith("/trigger_intent"), triggered
-    assert sent["conversation"] == in_handoff[0]["conversation"]
     relay_routes = {line.get("route") for line in handoff_lines if line.get("request_id") == ids["relay"]}
     assert "/api/v1/conversations/{conversation_id}/messages" in relay_routes, relay_routes
 
