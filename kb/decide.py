@@ -16,7 +16,8 @@ as kb.rerank, with the supervised signals added). Then:
   choice too; below that nothing is close and the bot says so.
 
 With a learned ranker (kb.learned: each candidate's probability of being the question's article, fitted on
-labelled questions), that probability alone orders the candidates and decides (:func:`decide_learned`).
+labelled questions), that probability orders the candidates and decides (:func:`decide_learned`), with the
+classifier's out-of-scope probability choosing between a strict and a lower answer level.
 
 The parameters were chosen on the first held-out set (bench/kb/README.md), never on the second.
 """
@@ -55,13 +56,18 @@ class DecisionKind(StrEnum):
 class LearnedParams:
     """Where the learned decision changes (kb.learned gives each candidate its probability of being right).
 
-    Answer the best candidate from ``answer_probability`` when the runner-up is below ``answer_ratio`` of it; ask
-    among the (two or three) candidates from ``choice_probability`` when together they reach
-    ``clarify_probability``; else nothing is close.
+    Answer the best candidate from ``answer_probability`` (or from ``safe_answer_probability`` when the classifier
+    gives the question at most ``safe_out_of_scope`` of being out of scope) when the runner-up is below
+    ``answer_ratio`` of it; ask among the (two or three) candidates from ``choice_probability`` when together they
+    reach ``clarify_probability``; else nothing is close.
     """
 
     answer_probability: float = 0.7
-    answer_ratio: float = 1.0
+    # Out-of-scope questions that look like an article are what keeps the answer level high, so a question the
+    # classifier clearly places in scope is answered from a lower probability.
+    safe_answer_probability: float = 0.2
+    safe_out_of_scope: float = 0.1
+    answer_ratio: float = 0.7
     clarify_probability: float = 0.1
     choice_probability: float = 0.02
     max_choices: int = 3
@@ -84,7 +90,8 @@ class Candidate:
     """One candidate article: fused score (the order), dense score (the threshold's) and classifier probability.
 
     ``learned``: the learned ranker's probability that it is the question's article (kb.learned), when the index
-    has one; then it alone orders the candidates and decides.
+    has one; then it alone orders the candidates and decides. ``out_of_scope``: the classifier's probability that
+    the question is out of scope (the same for every candidate of a question; 1.0 when unknown).
     """
 
     article_id: str
@@ -92,6 +99,7 @@ class Candidate:
     dense: float
     probability: float
     learned: float | None = None
+    out_of_scope: float = 1.0
 
 
 @dataclass(frozen=True)
@@ -118,7 +126,8 @@ def decide(candidates: Sequence[Candidate], threshold: float, params: DecisionPa
         return Decision(DecisionKind.NONE)
     if params.learned is not None and all(item.learned is not None for item in candidates):
         learned = [float(item.learned or 0.0) for item in candidates]
-        return decide_learned([item.article_id for item in candidates], learned, params.learned)
+        out_of_scope = max(item.out_of_scope for item in candidates)
+        return decide_learned([item.article_id for item in candidates], learned, params.learned, out_of_scope)
     ordered = sorted(candidates, key=lambda item: (-item.fused, item.article_id))
     best = ordered[0]
     close = [item.article_id for item in ordered[: params.max_choices] if item.fused >= best.fused - params.clarify_gap]
@@ -135,15 +144,23 @@ def decide(candidates: Sequence[Candidate], threshold: float, params: DecisionPa
 
 
 def decide_learned(
-    article_ids: Sequence[str], probabilities: Sequence[float], params: LearnedParams = LearnedParams()
+    article_ids: Sequence[str],
+    probabilities: Sequence[float],
+    params: LearnedParams = LearnedParams(),
+    out_of_scope: float = 1.0,
 ) -> Decision:
-    """Answer, ask which article, or nothing, from each candidate's probability of being the right one."""
+    """Answer, ask which article, or nothing, from each candidate's probability of being the right one.
+
+    ``out_of_scope``: the classifier's probability that the question is out of scope (1.0: unknown, so only
+    ``answer_probability`` answers).
+    """
     if not article_ids:
         return Decision(DecisionKind.NONE)
     order = sorted(range(len(article_ids)), key=lambda n: (-probabilities[n], article_ids[n]))
     best = probabilities[order[0]]
     runner_up = probabilities[order[1]] if len(order) > 1 else 0.0
-    if best >= params.answer_probability and runner_up < params.answer_ratio * best:
+    level = params.safe_answer_probability if out_of_scope <= params.safe_out_of_scope else params.answer_probability
+    if best >= min(level, params.answer_probability) and runner_up < params.answer_ratio * best:
         return Decision(DecisionKind.ANSWER, (article_ids[order[0]],))
     choices = [n for n in order[: params.max_choices] if probabilities[n] >= params.choice_probability]
     if len(choices) >= 2 and sum(probabilities[n] for n in choices) >= params.clarify_probability:

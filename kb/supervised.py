@@ -227,8 +227,11 @@ class SupervisedModel:
         learned: list[float | None] = [None] * len(article_ids)
         if self.ranker is not None:
             learned = [float(value) for value in self.ranker.probabilities(measured)]
+        out_of_scope = float(np.exp(measured.oos_log_proba))
         return [
-            Candidate(article_id, fused[n], measured.dense[n], float(np.exp(measured.log_proba[n])), learned[n])
+            Candidate(
+                article_id, fused[n], measured.dense[n], float(np.exp(measured.log_proba[n])), learned[n], out_of_scope
+            )
             for n, article_id in enumerate(article_ids)
         ]
 

@@ -1,9 +1,9 @@
 """Choose kb.decide's parameters on ONE held-out set: every combination of a small grid, scored per language.
 
 The candidates' signals are measured once per question (``Retriever.candidates``), then every parameter set is
-applied to them, so the grid costs one pass of embeddings. Rows are ordered by: wrong answers and out-of-scope
-answers within the limits first, then the lowest language's right-answer share, then the overall one. Run it on
-the first set only; report the chosen parameters on the second with bench/kb/decisions.py:
+applied to them, so the grid costs one pass of embeddings. Rows are ordered by: wrong answers (in every language)
+and out-of-scope answers within the limits first, then the lowest language's right-answer share, then the overall
+one. Run it on the first set only; report the chosen parameters on the second with bench/kb/decisions.py:
 
     .venv/bin/python bench/kb/decision_grid.py [--index-dir models/kb] [--set bench/kb/questions] [--top 15]
 """
@@ -31,10 +31,12 @@ GRID = {
 }
 # With a learned ranker (kb.learned) in the index, its decision's parameters (kb.decide.LearnedParams).
 LEARNED_GRID = {
-    "answer_probability": (0.15, 0.2, 0.25, 0.3, 0.35, 0.4, 0.5, 0.6),
-    "answer_ratio": (0.2, 0.3, 0.5, 0.7, 1.0),
-    "clarify_probability": (0.1, 0.2, 0.3, 0.4),
-    "choice_probability": (0.02, 0.05, 0.1),
+    "answer_probability": (0.6, 0.7, 0.8),
+    "safe_answer_probability": (0.2, 0.25, 0.3, 0.35, 0.4, 0.5),
+    "safe_out_of_scope": (0.05, 0.1, 0.15, 0.2, 0.25, 0.3),
+    "answer_ratio": (0.3, 0.5, 0.7, 1.0),
+    "clarify_probability": (0.1, 0.2),
+    "choice_probability": (0.02, 0.05),
 }
 WRONG_LIMIT = 0.05
 OOS_LIMIT = 0.05
@@ -57,13 +59,14 @@ class Outcome:
     params: DecisionParams
     right: dict[str, float]
     wrong: float
+    wrong_by_language: dict[str, float]
     oos_answered: float
     clarified: float
 
     @property
     def feasible(self) -> bool:
-        """Within the wrong-answer and out-of-scope limits."""
-        return self.wrong <= WRONG_LIMIT and self.oos_answered <= OOS_LIMIT
+        """Within the wrong-answer limit in every language and the out-of-scope limit overall."""
+        return max(self.wrong_by_language.values(), default=0.0) <= WRONG_LIMIT and self.oos_answered <= OOS_LIMIT
 
     @property
     def overall(self) -> float:
@@ -86,6 +89,7 @@ def measure(retriever: Retriever, directory: Path) -> list[Measured]:
 def evaluate(params: DecisionParams, questions: Sequence[Measured]) -> Outcome:
     """Right share per language, wrong and clarified shares overall, out-of-scope answered share."""
     right: dict[str, list[int]] = {}
+    wrong_by_language: dict[str, list[int]] = {}
     wrong = clarified = in_scope = oos = oos_answered = 0
     for item in questions:
         decision = decide(list(item.candidates), item.threshold, params) if item.candidates else None
@@ -98,11 +102,13 @@ def evaluate(params: DecisionParams, questions: Sequence[Measured]) -> Outcome:
         hit = answered and decision is not None and decision.articles[0] == item.article
         right.setdefault(item.language, []).append(int(hit))
         wrong += int(answered and not hit)
+        wrong_by_language.setdefault(item.language, []).append(int(answered and not hit))
         clarified += int(decision is not None and decision.kind is DecisionKind.CLARIFY)
     return Outcome(
         params,
         {language: sum(values) / len(values) for language, values in sorted(right.items())},
         wrong / max(in_scope, 1),
+        {language: sum(values) / len(values) for language, values in sorted(wrong_by_language.items())},
         oos_answered / max(oos, 1),
         clarified / max(in_scope, 1),
     )

@@ -89,3 +89,17 @@ def test_fuse_rejects_mismatched_columns() -> None:
     """A signal with a different number of candidates is a programming error, not a silent misalignment."""
     with pytest.raises(ValueError, match="one score per candidate"):
         fuse([[1.0, 2.0]], [0.0, 0.0, 0.0])
+
+
+def test_learned_candidates_carry_the_question_out_of_scope_probability() -> None:
+    """With a learned ranker, ``decide`` hands the candidates' out-of-scope probability to the learned decision: the
+    same probabilities are answered for a question clearly in scope and asked about otherwise."""
+
+    def learned(out_of_scope: float) -> list[Candidate]:
+        return [
+            Candidate("a", 1.0, 0.3, 0.2, learned=0.45, out_of_scope=out_of_scope),
+            Candidate("b", 0.0, 0.3, 0.1, learned=0.2, out_of_scope=out_of_scope),
+        ]
+
+    assert Decision(DecisionKind.ANSWER, ("a",)) == decide(learned(0.02), T)
+    assert Decision(DecisionKind.CLARIFY, ("a", "b")) == decide(learned(0.6), T)

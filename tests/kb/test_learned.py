@@ -69,3 +69,34 @@ def test_ranker_prefers_the_candidate_its_weights_favour() -> None:
     ranker = LearnedRanker(np.zeros(len(FEATURE_NAMES)), np.ones(len(FEATURE_NAMES)), weights, 0.0)
     probabilities = ranker.probabilities(signals([0.1, 0.8, 0.3]))
     assert int(np.argmax(probabilities)) == 1 and np.all((probabilities > 0) & (probabilities < 1))
+
+
+@pytest.mark.parametrize(
+    ("out_of_scope", "expected"),
+    [
+        # the classifier places the question clearly in scope: the lower level answers
+        (0.05, Decision(DecisionKind.ANSWER, ("a",))),
+        # the classifier is unsure whether it is in scope at all: only the main level answers, so the bot asks
+        (0.3, Decision(DecisionKind.CLARIFY, ("a", "b"))),
+    ],
+)
+def test_a_question_clearly_in_scope_is_answered_from_a_lower_probability(
+    out_of_scope: float, expected: Decision
+) -> None:
+    """Out-of-scope look-alikes keep the main answer level high; ``safe_answer_probability`` applies only when the
+    classifier's out-of-scope probability is at most ``safe_out_of_scope``."""
+    params = LearnedParams(
+        answer_probability=0.7,
+        safe_answer_probability=0.3,
+        safe_out_of_scope=0.1,
+        answer_ratio=0.5,
+        clarify_probability=0.1,
+        choice_probability=0.02,
+    )
+    assert expected == decide_learned(["a", "b", "c"], [0.45, 0.2, 0.01], params, out_of_scope)
+
+
+def test_without_an_out_of_scope_probability_only_the_main_level_answers() -> None:
+    """Callers that do not pass the classifier's out-of-scope probability keep the decision they had."""
+    params = LearnedParams(answer_probability=0.7, safe_answer_probability=0.2, answer_ratio=1.0)
+    assert Decision(DecisionKind.CLARIFY, ("a", "b")) == decide_learned(["a", "b"], [0.5, 0.1], params)
