@@ -65,14 +65,24 @@ def agent_principal(agent: Agent) -> Principal:
     return Principal(kind="agent", role=agent.role, agent_id=agent.id, queues=frozenset(agent.queues))
 
 
-def authenticate(session: Session, credentials: Credentials, token: str, now: datetime) -> Principal | None:
-    """Resolve a bearer token to a principal, or None when it is unknown, disabled, deleted or expired."""
+def process_principal(credentials: Credentials, token: str) -> Principal | None:
+    """The service or admin principal when ``token`` is one of the process's secrets (no database needed)."""
     if not token:
         return None
     if hmac.compare_digest(token.encode(), credentials.service_key.encode()):
         return Principal(kind="service", role="service")
     if hmac.compare_digest(token.encode(), credentials.admin_token.encode()):
         return Principal(kind="admin", role="admin")
+    return None
+
+
+def authenticate(session: Session, credentials: Credentials, token: str, now: datetime) -> Principal | None:
+    """Resolve a bearer token to a principal, or None when it is unknown, disabled, deleted or expired."""
+    if not token:
+        return None
+    fixed = process_principal(credentials, token)
+    if fixed is not None:
+        return fixed
     agent = session.scalar(select(Agent).where(Agent.token_hash == hash_token(token)))
     if agent is None or not agent_may_sign_in(agent, now):
         return None

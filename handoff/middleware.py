@@ -267,7 +267,8 @@ class RequestContext:
         try:
             await self.app(scope, receive, send_with_id)
         finally:
-            if scope["path"] not in UNLOGGED_PATHS:
+            # Working out the route template is skipped when nobody would read the line.
+            if scope["path"] not in UNLOGGED_PATHS and access_logger.isEnabledFor(logging.INFO):
                 _log_access(scope, status_code, time.perf_counter() - started)
 
 

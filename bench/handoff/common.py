@@ -54,8 +54,8 @@ def markdown_table(header: Sequence[str], rows: Sequence[Sequence[object]]) -> s
     return "\n".join(lines)
 
 
-# The commit before the handoff service's speed work: the "before" column of results.md.
-BASELINE_REF = "0985b0f"
+# The commit the speed work is measured against: the "baseline" column of results.md.
+BASELINE_REF = "1be6709"
 
 
 def code_tree(code: str, ref: str = BASELINE_REF) -> Path:

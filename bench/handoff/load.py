@@ -1,12 +1,12 @@
 """HTTP load on a real ``uvicorn handoff.main:app`` process: creations per second and claim/reply latency.
 
-For each backend and each code tree (``baseline``: the commit before the speed work, exported with ``git archive``;
-``new``: the working tree) a fresh database is created, the service started (one worker on SQLite, two on
-PostgreSQL by default), and concurrent clients (asyncio + httpx) create handoffs, then agents claim them
+For each backend and each code tree (``baseline``: the commit ``common.BASELINE_REF`` names, exported with
+``git archive``; ``new``: the working tree) a fresh database is created, the service started (one worker on SQLite,
+two on PostgreSQL by default), and concurrent clients (asyncio + httpx) create handoffs, then agents claim them
 concurrently and reply once each. The clients run on the same machine as the server, so figures are a floor of
 what the service does.
 
-    .venv/bin/python bench/handoff/load.py --backends sqlite postgresql --handoffs 400 --concurrency 16
+    .venv/bin/python bench/handoff/load.py --backends sqlite postgresql --handoffs 400 --concurrency 16 --rounds 3
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ import argparse
 import asyncio
 import json
 import os
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -45,6 +46,10 @@ def start_service(url: str, var_dir: Path, port: int, code: str, workers: int) -
         "PYTHONPATH": python_path(code),
     }
     command = [sys.executable, "-m", "uvicorn", "handoff.main:app", "--port", str(port), "--log-level", "warning"]
+    # The same server settings for both code trees: uvloop and httptools (installed with uvicorn[standard]), and no
+    # access log, whose lines would measure the terminal rather than the service; idle connections are kept long
+    # enough that a loaded machine does not close one under a client about to reuse it.
+    command += ["--loop", "uvloop", "--http", "httptools", "--no-access-log", "--timeout-keep-alive", "60"]
     process = subprocess.Popen([*command, "--workers", str(workers)], cwd=ROOT, env=env)
     deadline = time.monotonic() + 180
     while time.monotonic() < deadline:
@@ -199,28 +204,56 @@ HEADER = [
 ]
 
 
+FIGURES = ("creations_per_s", "create_p50", "create_p99", "claim_p50", "claim_p99", "reply_p50", "reply_p99")
+
+
+def median_of(runs: list[dict[str, object]]) -> dict[str, object]:
+    """One result from several rounds of the same backend and code: the median of each figure, every race."""
+    merged: dict[str, object] = {
+        key: statistics.median(float(r[key]) for r in runs)  # type: ignore[arg-type]
+        for key in FIGURES
+    }
+    won = sum(int(str(r["races_with_one_winner"]).split("/")[0]) for r in runs)
+    merged["races_with_one_winner"] = f"{won}/{20 * len(runs)}"
+    merged["conflicts"] = sum(int(r["conflicts"]) for r in runs)  # type: ignore[call-overload]
+    merged["rounds"] = len(runs)
+    merged["creations_per_s_rounds"] = [round(float(r["creations_per_s"]), 1) for r in runs]  # type: ignore[arg-type]
+    return merged
+
+
 def main() -> None:
-    """Run each backend with each code tree and print a markdown table (and JSON lines with ``--json``)."""
+    """Run each backend with each code tree and print a markdown table (and JSON lines with ``--json``).
+
+    With ``--rounds N`` the code trees alternate N times per backend (baseline first in odd rounds, new first in even
+    ones, so a load that rises or falls during the run weighs on both) and each figure is the median of its rounds.
+    """
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--backends", nargs="+", default=["sqlite", "postgresql"])
     parser.add_argument("--codes", nargs="+", default=["baseline", "new"], choices=["baseline", "new"])
     parser.add_argument("--handoffs", type=int, default=400)
     parser.add_argument("--concurrency", type=int, default=16)
     parser.add_argument("--postgresql-workers", type=int, default=2)
-    parser.add_argument("--json", type=Path, help="append one JSON object per run to this file")
+    parser.add_argument("--rounds", type=int, default=1)
+    parser.add_argument("--json", type=Path, help="append one JSON object per backend and code to this file")
     args = parser.parse_args()
     rows = []
     for backend in args.backends:
         workers = args.postgresql_workers if backend == "postgresql" else 1
+        runs: dict[str, list[dict[str, object]]] = {code: [] for code in args.codes}
+        for round_index in range(args.rounds):
+            for code in args.codes if round_index % 2 == 0 else list(reversed(args.codes)):
+                with throwaway_database(backend) as url, tempfile.TemporaryDirectory() as var_dir:
+                    port = free_port()
+                    process = start_service(url, Path(var_dir), port, code, workers)
+                    try:
+                        runs[code].append(
+                            asyncio.run(run_load(f"http://127.0.0.1:{port}", args.handoffs, args.concurrency))
+                        )
+                    finally:
+                        process.terminate()
+                        process.wait(timeout=30)
         for code in args.codes:
-            with throwaway_database(backend) as url, tempfile.TemporaryDirectory() as var_dir:
-                port = free_port()
-                process = start_service(url, Path(var_dir), port, code, workers)
-                try:
-                    result = asyncio.run(run_load(f"http://127.0.0.1:{port}", args.handoffs, args.concurrency))
-                finally:
-                    process.terminate()
-                    process.wait(timeout=30)
+            result = median_of(runs[code])
             result.update(backend=backend, code=code, workers=workers, clients=args.concurrency)
             rows.append(row(result))
             if args.json:

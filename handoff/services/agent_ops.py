@@ -22,7 +22,7 @@ from handoff.services.csat import OFFER_ENTITY, RATING_OFFERED, offers_rating
 from handoff.services.handoffs import clean_text
 from handoff.services.outgoing import already_sent, owned_handoff, store_and_queue
 from handoff.services.presenter import deliveries_of, message_out, present
-from handoff.services.queue_stats import active_counts
+from handoff.services.queue_stats import agent_load
 from handoff.services.transitions import transition
 from handoff.services.windows import window_of
 from handoff.states import HandoffStatus, MessageRole
@@ -41,7 +41,7 @@ def _agent(session: Session, caller: Principal) -> Agent:
 
 
 def _check_capacity(session: Session, agent: Agent) -> None:
-    if active_counts(session).get(agent.id, 0) >= agent.max_concurrent:
+    if agent_load(session, agent.id) >= agent.max_concurrent:
         raise CapacityError(f"agent {agent.id} is at capacity ({agent.max_concurrent} conversations)")
 
 

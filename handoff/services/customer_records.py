@@ -9,10 +9,13 @@ action. Services never import FastAPI; the caller commits.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import Table, bindparam, delete, func, insert, inspect, select, update
+from sqlalchemy.engine import CursorResult
 from sqlalchemy.orm import Session
 
 from handoff.customers.identity import Identity, conversation_identity, verified_contacts
@@ -26,18 +29,20 @@ PROFILE_FIELDS = ("name", "locale", "timezone", "country")
 HISTORY_LIMIT = 50
 
 
+# Built once: constructing the statement per lookup costs more than running it.
+_HOLDER = select(CustomerIdentity).where(
+    CustomerIdentity.channel == bindparam("channel"), CustomerIdentity.external_id == bindparam("external_id")
+)
+
+
 def _holder(session: Session, identity: Identity) -> CustomerIdentity | None:
-    return session.scalar(
-        select(CustomerIdentity).where(
-            CustomerIdentity.channel == identity.channel, CustomerIdentity.external_id == identity.external_id
-        )
-    )
+    return session.scalar(_HOLDER, {"channel": identity.channel, "external_id": identity.external_id})
 
 
 def _add_identity(session: Session, record_id: str, identity: Identity, verified_by: str, now: datetime) -> bool:
     """Add an identity to a record unless some record holds it already.
 
-    A concurrent creation of the same identity fails on the unique constraint (see :func:`ensure_record`).
+    A concurrent creation of the same identity fails on the unique constraint (see :func:`prepare_record`).
     """
     if _holder(session, identity) is not None:
         return False
@@ -68,41 +73,88 @@ def find_record(session: Session, identity: Identity) -> CustomerRecord | None:
     return None
 
 
-def ensure_record(session: Session, *, channel: str, conversation_id: str, now: datetime) -> CustomerRecord:
-    """The customer's record, found or created (with the identities the conversation proves), in the
-    caller's transaction.
+@dataclass(frozen=True, slots=True)
+class RecordRows:
+    """What a creation writes about its customer: a new record, or the changed columns of the one found, and the
+    identities the conversation proves that no record holds yet."""
+
+    record_id: str
+    insert: dict[str, Any] | None
+    changes: dict[str, Any]
+    identities: list[dict[str, Any]]
+
+
+def prepare_record(
+    session: Session, *, channel: str, conversation_id: str, now: datetime
+) -> tuple[CustomerRecord, bool, list[Identity]]:
+    """The customer's record, found (True: it is in the session) or made (False: outside the session), and the
+    identities the conversation proves that no record holds, for the caller to change with :func:`update_record`,
+    turn into rows with :func:`record_rows` and write in its own transaction with :func:`write_record_rows`;
+    nothing is written through the session.
 
     Two conversations of one customer created at the same moment meet on the identities' unique constraint (an
-    :class:`~sqlalchemy.exc.IntegrityError` at flush or commit); the caller rolls back and runs again, and then finds
-    the winner's record.
+    :class:`~sqlalchemy.exc.IntegrityError` when written); the caller rolls back and runs again, and then finds the
+    winner's record.
     """
-    identity = conversation_identity(channel, conversation_id)
-    proven = _proven(identity)
-    held = {candidate: _holder(session, candidate) for candidate in proven}
+    held = {
+        candidate: _holder(session, candidate) for candidate in _proven(conversation_identity(channel, conversation_id))
+    }
+    missing = [candidate for candidate, holder in held.items() if holder is None]
     holder = next((h for h in held.values() if h is not None), None)
     if holder is None:
-        # Nobody holds any of them: a new record with all of them, written at the caller's commit.
-        record_id = str(uuid.uuid4())
-        record = CustomerRecord(id=record_id, vip=False, created_at=now, updated_at=now)
-        session.add(record)
-        session.add_all(
-            CustomerIdentity(
-                record=record,
-                channel=candidate.channel,
-                external_id=candidate.external_id,
-                verified_by="channel",
-                created_at=now,
-            )
-            for candidate in proven
-        )
-        return record
-    for candidate, current in held.items():
-        if current is None:
-            _add_identity(session, holder.customer_id, candidate, "channel", now)
+        return CustomerRecord(id=str(uuid.uuid4()), vip=False, created_at=now, updated_at=now), False, missing
     found = session.get(CustomerRecord, holder.customer_id)
     if found is None:  # erased since its identity was read: the identity went with it, so start again
         raise ConflictError("the customer's record was erased concurrently; try again")
-    return found
+    return found, True, missing
+
+
+def record_rows(record: CustomerRecord, *, found: bool, missing: list[Identity], now: datetime) -> RecordRows:
+    """The rows of a record :func:`prepare_record` gave and :func:`update_record` changed, with its new identities."""
+    identities = [
+        {
+            "customer_id": record.id,
+            "channel": candidate.channel,
+            "external_id": candidate.external_id,
+            "verified_by": "channel",
+            "created_at": now,
+        }
+        for candidate in missing
+    ]
+    if not found:
+        return RecordRows(record.id, {name: getattr(record, name) for name in _RECORD_COLUMNS}, {}, identities)
+    state = inspect(record)
+    changes = {name: getattr(record, name) for name in _RECORD_COLUMNS if state.attrs[name].history.has_changes()}
+    return RecordRows(record.id, None, changes, identities)
+
+
+def write_record_rows(session: Session, rows: Sequence[RecordRows]) -> None:
+    """Write the records' rows with plain statements (new records and identities each as one executemany).
+
+    A concurrent creation of the same identity fails here on the unique constraint; a record erased since it was
+    read is a :class:`ConflictError`.
+    """
+    inserts = [r.insert for r in rows if r.insert is not None]
+    if inserts:
+        session.execute(_INSERT_RECORD, inserts)
+    for changed in rows:
+        if changed.changes:
+            result = session.execute(
+                update(CustomerRecord)
+                .where(CustomerRecord.id == changed.record_id)
+                .values(**changed.changes)
+                .execution_options(synchronize_session=False)
+            )
+            if not isinstance(result, CursorResult) or result.rowcount != 1:
+                raise ConflictError("the customer's record was erased concurrently; try again")
+    identities = [identity for r in rows for identity in r.identities]
+    if identities:
+        session.execute(_INSERT_IDENTITY, identities)
+
+
+_INSERT_RECORD = insert(cast(Table, CustomerRecord.__table__))
+_INSERT_IDENTITY = insert(cast(Table, CustomerIdentity.__table__))
+_RECORD_COLUMNS = ("id", "name", "locale", "timezone", "country", "vip", "tier", "created_at", "updated_at")
 
 
 def update_record(

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any, cast
 
-from sqlalchemy import select
+from sqlalchemy import Engine, Table, bindparam, insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -33,18 +35,22 @@ from handoff.schemas import (
 from handoff.services.assignment import SYSTEM_ACTOR, assign, auto_assign_queue
 from handoff.services.context import ServiceContext
 from handoff.services.customer_records import (
-    ensure_record,
+    RecordRows,
     last_agent_id,
+    prepare_record,
     record_entry,
+    record_rows,
     update_record,
+    write_record_rows,
 )
 from handoff.services.language_change import apply_language_change
 from handoff.services.presenter import present
 from handoff.services.queue_stats import agent_states, queue_config, queue_states
 from handoff.services.routing_state import QueueConfig
-from handoff.services.transitions import OPEN_STATUSES, audit
+from handoff.services.transitions import OPEN_STATUSES
 from handoff.states import HandoffStatus, MessageRole
-from handoff.store.models import Handoff, Message
+from handoff.store.group_commit import group_commit
+from handoff.store.models import AuditEntry, Handoff, Message
 
 SERVICE_ACTOR = "service"
 
@@ -74,8 +80,12 @@ def keep_recent(transcript: list[TranscriptEntry], limit: int) -> list[Transcrip
     return [marker, *transcript[dropped:]]
 
 
+# Built once: constructing the statement per call costs more than running it.
+_OPEN_FOR_CONVERSATION = select(Handoff).where(Handoff.open_conversation_key == bindparam("conversation_id"))
+
+
 def _open_for_conversation(session: Session, conversation_id: str) -> Handoff | None:
-    return session.scalar(select(Handoff).where(Handoff.open_conversation_key == conversation_id))
+    return session.scalar(_OPEN_FOR_CONVERSATION, {"conversation_id": conversation_id})
 
 
 CREATE_ATTEMPTS = 3
@@ -93,17 +103,52 @@ def create_handoff(ctx: ServiceContext, body: HandoffCreate, actor: str = SERVIC
             existing = _open_for_conversation(session, body.conversation_id)
             if existing is not None:
                 return CreateResult(present(session, existing, settings=ctx.settings, now=now), created=False)
+            with session.no_autoflush:
+                handoff, decision, rows = _store_new(ctx, session, body, entries, skill, entry, actor, now)
             try:
-                handoff, decision = _store_new(ctx, session, body, entries, skill, entry, actor, now)
-                session.commit()
+                # Creations arriving together share one transaction; this session writes only if it leads.
+                group_commit(_engine_of(session), _write_creations).submit(session, rows)
             except IntegrityError as error:
                 # A concurrent creation for this conversation, or of this customer's record: look again.
-                session.rollback()
                 if attempt == CREATE_ATTEMPTS - 1:
                     raise ConflictError("the conversation or its customer changed concurrently; try again") from error
                 continue
             return _after_commit(ctx, session, handoff, decision, skill, now)
     raise AssertionError("unreachable")  # pragma: no cover
+
+
+def _engine_of(session: Session) -> Engine:
+    bind = session.get_bind()
+    return bind if isinstance(bind, Engine) else bind.engine
+
+
+@dataclass(frozen=True, slots=True)
+class _NewRows:
+    """The rows a creation writes: its customer's, the handoff, its transcript and its audit entry."""
+
+    customer: RecordRows
+    handoff: dict[str, Any]
+    messages: list[dict[str, Any]]
+    audit: dict[str, Any]
+
+
+_INSERT_HANDOFF = insert(cast(Table, Handoff.__table__))
+_INSERT_MESSAGE = insert(cast(Table, Message.__table__))
+_INSERT_AUDIT = insert(cast(Table, AuditEntry.__table__))
+
+
+def _write_creations(session: Session, creations: Sequence[_NewRows]) -> None:
+    """Write the rows of one or more creations with plain statements, each table's rows as one executemany.
+
+    The ORM's unit of work would cost more than the statements themselves; the group commit calls this in its
+    leader's session with every creation waiting, and again with each one alone when their transaction fails.
+    """
+    write_record_rows(session, [c.customer for c in creations])
+    session.execute(_INSERT_HANDOFF, [c.handoff for c in creations])
+    messages = [message for c in creations for message in c.messages]
+    if messages:
+        session.execute(_INSERT_MESSAGE, messages)
+    session.execute(_INSERT_AUDIT, [c.audit for c in creations])
 
 
 def _store_new(
@@ -115,8 +160,11 @@ def _store_new(
     entry: DirectoryEntry | None,
     actor: str,
     now: datetime,
-) -> tuple[Handoff, RouteDecision]:
-    """Route the handoff and add it with its transcript, customer record and audit entry (the caller commits)."""
+) -> tuple[Handoff, RouteDecision, _NewRows]:
+    """Route the handoff, find or make its customer record, and build the rows to write (nothing is written here).
+
+    The returned handoff is not added to the session: it presents the row the caller writes.
+    """
     try:
         decision = route(
             queue_states(
@@ -136,7 +184,9 @@ def _store_new(
     profile = body.customer.model_dump()
     if ctx.settings.redaction_on:
         profile = redact_value(profile)
-    record = ensure_record(session, channel=body.channel, conversation_id=body.conversation_id, now=now)
+    record, found, missing = prepare_record(
+        session, channel=body.channel, conversation_id=body.conversation_id, now=now
+    )
     update_record(record, profile=profile, entry=entry, now=now)
     known = entry or record_entry(record)
     priority, vip = trusted_priority(body.priority, body.reason, known)
@@ -149,51 +199,50 @@ def _store_new(
         kb_articles_tried=body.kb_articles_tried,
         last_customer_text=clean_text(ctx, last_customer) if last_customer is not None else None,
     )
-    handoff = Handoff(
-        id=str(uuid.uuid4()),
-        conversation_id=body.conversation_id,
-        open_conversation_key=body.conversation_id,
-        channel=body.channel,
-        customer_id=body.customer_id or body.conversation_id,
-        customer=customer,
-        language=body.language,
-        language_confidence=body.language_confidence,
-        language_covered=decision.language_covered,
-        intents=body.intents,
-        slots=redact_value(body.slots) if ctx.settings.redaction_on else body.slots,
-        reason=body.reason,
-        topic=skill.skill,
-        priority=priority,
-        priority_rank=priority_rank(priority, vip),
-        kb_articles_tried=body.kb_articles_tried,
-        summary=clean_text(ctx, summary),
-        status=HandoffStatus.QUEUED,
-        queue=decision.queue,
-        opens_at=decision.opens_at,
-        created_at=now,
-        queued_at=now,
-        customer_record_id=record.id,
-        version=1,
-    )
-    session.add(handoff)
-    session.add_all(
-        Message(
-            handoff_id=handoff.id,
-            role=line.role,
-            text=clean_text(ctx, line.text),
-            language=line.language,
-            timestamp=line.timestamp or now,
-        )
+    values: dict[str, Any] = {
+        "id": str(uuid.uuid4()),
+        "conversation_id": body.conversation_id,
+        "open_conversation_key": body.conversation_id,
+        "channel": body.channel,
+        "customer_id": body.customer_id or body.conversation_id,
+        "customer": customer,
+        "language": body.language,
+        "language_confidence": body.language_confidence,
+        "language_covered": decision.language_covered,
+        "intents": body.intents,
+        "slots": redact_value(body.slots) if ctx.settings.redaction_on else body.slots,
+        "reason": body.reason,
+        "topic": skill.skill,
+        "priority": priority,
+        "priority_rank": priority_rank(priority, vip),
+        "kb_articles_tried": body.kb_articles_tried,
+        "summary": clean_text(ctx, summary),
+        "status": HandoffStatus.QUEUED,
+        "queue": decision.queue,
+        "opens_at": decision.opens_at,
+        "created_at": now,
+        "queued_at": now,
+        "customer_record_id": record.id,
+        "version": 1,
+    }
+    messages = [
+        {
+            "handoff_id": values["id"],
+            "role": line.role,
+            "text": clean_text(ctx, line.text),
+            "language": line.language,
+            "timestamp": line.timestamp or now,
+        }
         for line in entries
-    )
-    audit(
-        session,
-        at=now,
-        actor=actor,
-        action="created",
-        handoff_id=handoff.id,
-        to_status=HandoffStatus.QUEUED,
-        details={
+    ]
+    audit_row = {
+        "at": now,
+        "actor": actor,
+        "action": "created",
+        "handoff_id": values["id"],
+        "from_status": None,
+        "to_status": HandoffStatus.QUEUED,
+        "details": {
             "queue": decision.queue,
             "rule": decision.rule,
             "language_covered": decision.language_covered,
@@ -201,8 +250,11 @@ def _store_new(
             "skill": skill.skill,
             "skill_from": skill.source,
         },
-    )
-    return handoff, decision
+    }
+    customer_rows = record_rows(record, found=found, missing=missing, now=now)
+    if found:
+        session.expunge(record)  # its changes are in the rows: the session itself has nothing to write
+    return Handoff(**values), decision, _NewRows(customer_rows, values, messages, audit_row)
 
 
 def _after_commit(
@@ -231,7 +283,9 @@ def _after_commit(
             events.append(routed_to_last)
         events += auto_assign_queue(session, handoff.queue, now, ctx.metrics)
         session.commit()
-        session.refresh(handoff)
+        stored = session.get(Handoff, handoff.id, populate_existing=True)
+        assert stored is not None  # nothing deletes a handoff between its creation and its assignment
+        handoff = stored
     result = present(
         session, handoff, settings=ctx.settings, now=now, routing_rule=decision.rule, routing_via=decision.via
     ).model_copy(update={"routing_skill_from": skill.source, "routing_agent": "last_agent" if routed_to_last else None})

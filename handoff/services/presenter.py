@@ -9,11 +9,11 @@ from sqlalchemy.orm import Session
 
 from handoff.adapters.delivery import delivery_status
 from handoff.schemas import HandoffOut, MessageOut
-from handoff.services.queue_stats import expected_wait_for, position_of
+from handoff.services.queue_stats import expected_wait_for, position_of, queue_config
 from handoff.services.windows import window_of
 from handoff.settings import Settings
 from handoff.states import HandoffStatus
-from handoff.store.models import Handoff, Message, OutboxEntry, Queue
+from handoff.store.models import Handoff, Message, OutboxEntry
 
 
 def message_out(message: Message, delivery: OutboxEntry | None, max_attempts: int) -> MessageOut:
@@ -68,7 +68,8 @@ def present(
         if handoff.status == HandoffStatus.QUEUED and handoff.opens_at and handoff.opens_at > now
         else None
     )
-    queue = session.get(Queue, handoff.queue)
+    # The cached routing configuration holds every queue's time zone, as current as a fresh read.
+    queue = queue_config(session, handoff.queue)
     return HandoffOut(
         id=handoff.id,
         status=handoff.status,

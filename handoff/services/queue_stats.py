@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import and_, bindparam, func, or_, select
 from sqlalchemy.orm import Session
 
 from handoff.routing.assign import AgentState
@@ -111,23 +111,36 @@ def queue_states(
     return states
 
 
+# Built once with parameters: constructing the statement per call costs more than running it.
+_AHEAD_IN_QUEUE = select(func.count()).where(
+    Handoff.queue == bindparam("queue"),
+    Handoff.status == HandoffStatus.QUEUED,
+    Handoff.id != bindparam("id"),
+    or_(
+        Handoff.priority_rank < bindparam("rank"),
+        and_(Handoff.priority_rank == bindparam("rank"), Handoff.queued_at < bindparam("queued_at")),
+        and_(
+            Handoff.priority_rank == bindparam("rank"),
+            Handoff.queued_at == bindparam("queued_at"),
+            Handoff.id < bindparam("id"),
+        ),
+    ),
+)
+_AGENT_LOAD = select(func.count()).where(
+    Handoff.status == HandoffStatus.ASSIGNED, Handoff.agent_id == bindparam("agent_id")
+)
+
+
+def agent_load(session: Session, agent_id: str) -> int:
+    """Open assigned conversations of one agent (an indexed count)."""
+    return int(session.scalar(_AGENT_LOAD, {"agent_id": agent_id}) or 0)
+
+
 def position_of(session: Session, handoff: Handoff) -> int:
     """1-based place in its queue, in claim order: priority, then longest waiting, then id."""
     ahead = session.scalar(
-        select(func.count()).where(
-            Handoff.queue == handoff.queue,
-            Handoff.status == HandoffStatus.QUEUED,
-            Handoff.id != handoff.id,
-            or_(
-                Handoff.priority_rank < handoff.priority_rank,
-                and_(Handoff.priority_rank == handoff.priority_rank, Handoff.queued_at < handoff.queued_at),
-                and_(
-                    Handoff.priority_rank == handoff.priority_rank,
-                    Handoff.queued_at == handoff.queued_at,
-                    Handoff.id < handoff.id,
-                ),
-            ),
-        )
+        _AHEAD_IN_QUEUE,
+        {"queue": handoff.queue, "id": handoff.id, "rank": handoff.priority_rank, "queued_at": handoff.queued_at},
     )
     return int(ahead or 0) + 1
 

@@ -17,7 +17,7 @@ import json
 import threading
 import weakref
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from functools import lru_cache
 from typing import Any
@@ -101,6 +101,16 @@ class _HandleTimes:
     newest_close: datetime | None
     computed_at: datetime
     by_queue: dict[str, list[float]]
+    # Averages per default handling time, worked out once per refresh rather than once per creation.
+    averages: dict[float, dict[str, float]] = field(default_factory=dict)
+
+    def averaged(self, default: float) -> dict[str, float]:
+        """Average handling time per queue with history."""
+        found = self.averages.get(default)
+        if found is None:
+            found = {queue: average_handle_seconds(values, default) for queue, values in self.by_queue.items()}
+            self.averages[default] = found
+        return found
 
 
 def _aware(value: datetime) -> datetime:
@@ -181,6 +191,21 @@ def _handle_times(session: Session, window: int, since: datetime) -> dict[str, l
     return durations
 
 
+# Built once: constructing this statement per creation cost more than running it.
+_LIVE_READS: CompoundSelect[Any] = union_all(
+    select(
+        literal("version").label("kind"),
+        cast(None, String).label("key"),
+        cast(RoutingVersion.version, BigInteger).label("number"),
+        select(func.max(Handoff.closed_at)).scalar_subquery().label("at"),
+    ).where(RoutingVersion.id == 1),
+    select(literal("queued"), QueueCounter.queue, cast(QueueCounter.queued, BigInteger), null()),
+    select(literal("load"), Handoff.agent_id, cast(func.count(), BigInteger), null())
+    .where(Handoff.status == HandoffStatus.ASSIGNED, Handoff.agent_id.is_not(None))
+    .group_by(Handoff.agent_id),
+)
+
+
 class RoutingState:
     """The routing state of one database, shared by the threads of one process."""
 
@@ -218,23 +243,11 @@ class RoutingState:
         reads = _reads(session)
         if reads.config is not None and reads.queued is not None and reads.loads is not None:
             return reads
-        parts: CompoundSelect[Any] = union_all(
-            select(
-                literal("version").label("kind"),
-                cast(None, String).label("key"),
-                cast(RoutingVersion.version, BigInteger).label("number"),
-                select(func.max(Handoff.closed_at)).scalar_subquery().label("at"),
-            ).where(RoutingVersion.id == 1),
-            select(literal("queued"), QueueCounter.queue, cast(QueueCounter.queued, BigInteger), null()),
-            select(literal("load"), Handoff.agent_id, cast(func.count(), BigInteger), null())
-            .where(Handoff.status == HandoffStatus.ASSIGNED, Handoff.agent_id.is_not(None))
-            .group_by(Handoff.agent_id),
-        )
         version: int | None = None
         newest: datetime | None = None
         queued: dict[str, int] = {}
         loads: dict[str, int] = {}
-        for row in session.execute(parts):
+        for row in session.execute(_LIVE_READS):
             row_kind, row_key, row_number, row_at = tuple(row)
             if row_kind == "version":
                 version, newest = row_number, row_at
@@ -262,7 +275,7 @@ class RoutingState:
             cached = _HandleTimes(newest, now, _handle_times(session, window, now - RECENT_HISTORY))
             with self._lock:
                 self._handle[window] = cached
-        reads.handle = {queue: average_handle_seconds(values, default) for queue, values in cached.by_queue.items()}
+        reads.handle = cached.averaged(default)
         return reads.handle
 
 
@@ -313,10 +326,47 @@ def routing_state(session: Session) -> RoutingState:
 
 
 def online_by_queue(agents: tuple[AgentConfig, ...], now: datetime) -> Mapping[str, list[AgentConfig]]:
-    """Online, working agents of each queue."""
+    """Online, working agents of each queue (callers must not change the lists: they are shared)."""
+    with _ONLINE_LOCK:
+        cached = _ONLINE.get(id(agents))
+    if cached is not None and cached.agents is agents and cached.holds(now):
+        return cached.by_queue
+    entry = _online_entry(agents, now)
+    with _ONLINE_LOCK:
+        if len(_ONLINE) >= _ONLINE_SIZE:
+            _ONLINE.clear()
+        _ONLINE[id(agents)] = entry
+    return entry.by_queue
+
+
+@dataclass(frozen=True, slots=True)
+class _OnlineEntry:
+    """Who is online per queue, unchanged for every instant in ``[since, until)`` (``None``: unbounded): only an
+    expiry can change the answer for the same configuration."""
+
+    agents: tuple[AgentConfig, ...]
+    by_queue: Mapping[str, list[AgentConfig]]
+    since: datetime | None
+    until: datetime | None
+
+    def holds(self, now: datetime) -> bool:
+        """Whether the answer computed for another instant is the answer at ``now``."""
+        return (self.since is None or self.since <= now) and (self.until is None or now < self.until)
+
+
+_ONLINE: dict[int, _OnlineEntry] = {}
+_ONLINE_LOCK = threading.Lock()
+# A few configurations live at once (one per database, briefly two across a reload).
+_ONLINE_SIZE = 8
+
+
+def _online_entry(agents: tuple[AgentConfig, ...], now: datetime) -> _OnlineEntry:
     result: dict[str, list[AgentConfig]] = {}
     for agent in agents:
         if agent.online(now):
             for name in agent.queues:
                 result.setdefault(name, []).append(agent)
-    return result
+    expiries = [a.expires_at for a in agents if a.expires_at is not None]
+    since = max((e for e in expiries if e <= now), default=None)
+    until = min((e for e in expiries if e > now), default=None)
+    return _OnlineEntry(agents, result, since, until)

@@ -22,6 +22,8 @@ _ADVISORY_KEY = 0x4E494D42  # "NIMB": any constant shared by every handoff-servi
 
 
 SQLITE_SYNCHRONOUS = ("normal", "full", "extra")
+# The default thread pool of the server (AnyIO's) runs at most this many requests at once.
+SQLITE_POOL_SIZE = 40
 
 
 def make_engine(database_url: str) -> Engine:
@@ -38,9 +40,12 @@ def make_engine(database_url: str) -> Engine:
     if synchronous not in SQLITE_SYNCHRONOUS:
         raise ValueError(f"synchronous must be one of {SQLITE_SYNCHRONOUS}, not {synchronous!r}")
     url = url.difference_update_query(["synchronous"])
+    pool: dict[str, int] = {}
     if url.database and url.database != ":memory:":
         private_file(Path(url.database))  # SQLite gives its -wal/-shm files the database file's mode
-    engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
+        # As many kept connections as request threads: an overflow connection is opened, set up and closed per use.
+        pool = {"pool_size": SQLITE_POOL_SIZE, "max_overflow": SQLITE_POOL_SIZE}
+    engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False}, **pool)
     queue_writers(engine, WRITE_WAIT_SECONDS)
 
     @event.listens_for(engine, "connect")
