@@ -185,8 +185,25 @@ def agent_attachment(tracker: Tracker) -> dict[str, Any] | None:
     return {"type": "image" if kind == "image" else "file", "payload": {"src": str(url), "name": str(name or "")}}
 
 
+# The entity naming an agent reply, which its bot message keeps in its metadata.
+REPLY_ID = "reply_id"
+
+
+def reply_delivered(events: Sequence[Mapping[str, Any]], reply_id: str) -> bool:
+    """Whether a bot message in the conversation already delivered the reply `reply_id` (metadata an action gives a
+    message is nested under "metadata" by Rasa; both places are read)."""
+    for event in events:
+        if event.get("event") != "bot":
+            continue
+        metadata = event.get("metadata") or {}
+        if reply_id in (metadata.get(REPLY_ID), (metadata.get("metadata") or {}).get(REPLY_ID)):
+            return True
+    return False
+
+
 class ActionDeliverAgentReply(Action):
-    """Sends an agent's reply (external intent `agent_reply`) to the customer on their channel."""
+    """Sends an agent's reply (external intent `agent_reply`) to the customer on their channel, once: a reply the
+    handoff service delivers again (it died before recording the first delivery) sends nothing."""
 
     def name(self) -> str:
         return "action_deliver_agent_reply"
@@ -195,11 +212,17 @@ class ActionDeliverAgentReply(Action):
         if not from_handoff_service(tracker.latest_message):
             logger.warning("agent reply refused for %s: not an external event", log_id(tracker.sender_id))
             return []
+        reply_id = next(tracker.get_latest_entity_values(REPLY_ID), None)
+        if reply_id is not None and reply_delivered(tracker.events, str(reply_id)):
+            logger.info("agent reply %s to %s already delivered: not sent again", reply_id, log_id(tracker.sender_id))
+            return []
         text = next(tracker.get_latest_entity_values("agent_message"), None)
         agent = next(tracker.get_latest_entity_values("agent_name"), None)
         template = whatsapp_template(tracker)
         sent_file = agent_attachment(tracker)
         metadata: dict[str, Any] = {"from_agent": True, "agent_name": agent}
+        if reply_id is not None:
+            metadata[REPLY_ID] = str(reply_id)
         tag = next(tracker.get_latest_entity_values("message_tag"), None)
         if tag:  # the handoff service decided the platform's window; the channel sends the tag it chose
             metadata["message_tag"] = str(tag)

@@ -166,7 +166,9 @@ def create_app(
         worker: DeliveryWorker | None = None
         release_stuck(context)
         if settings.delivery_interval_seconds > 0:
-            worker = DeliveryWorker(context, port, settings.delivery_interval_seconds)
+            # Rasa's readiness tells the worker when to stop waiting out back-offs; a stand-in port has none.
+            probe = port.ready if isinstance(port, RasaDelivery) else None
+            worker = DeliveryWorker(context, port, settings.delivery_interval_seconds, probe)
             worker.start()
         app.state.delivery_worker = worker
         app.state.delivery_port = port

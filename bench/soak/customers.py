@@ -224,7 +224,8 @@ class RestCustomer(Customer):
 
 
 class WebChatCustomer(Customer):
-    """The web chat's socket.io channel with a signed session that survives reconnection; agent replies are pushed."""
+    """The web chat's socket.io channel with a signed session that survives reconnection; agent replies are pushed,
+    and on resuming it asks for the bot messages after the last one it has, as the web chat page does."""
 
     channel = "socketio"
 
@@ -232,6 +233,8 @@ class WebChatCustomer(Customer):
         self._lock = threading.Lock()
         self._inbox: list[str] = []
         self._token: str | None = None
+        self._after: float | None = None  # the timestamp of the last bot message received
+        self._seen: set[tuple[float, str]] = set()
         self._confirmed = threading.Event()
         self._generation = 0
         self._checked_generation = 0
@@ -255,7 +258,11 @@ class WebChatCustomer(Customer):
 
     def _on_connect(self) -> None:
         self._confirmed.clear()
-        self.client.emit("session_request", {"session_id": self._token} if self._token else {})
+        with self._lock:
+            request: dict[str, Any] = {"session_id": self._token} if self._token else {}
+            if self._token and self._after is not None:
+                request["after"] = self._after
+        self.client.emit("session_request", request)
 
     def _on_session(self, token: str) -> None:
         with self._lock:
@@ -265,6 +272,14 @@ class WebChatCustomer(Customer):
 
     def _on_message(self, data: dict[str, Any]) -> None:
         with self._lock:
+            stamp = data.get("timestamp")
+            if isinstance(stamp, (int, float)):
+                # Read back after a reconnect and pushed to the rejoined socket too: the customer sees it once.
+                key = (float(stamp), str(data.get("text")))
+                if key in self._seen:
+                    return
+                self._seen.add(key)
+                self._after = max(self._after or 0.0, float(stamp))
             if data.get("text"):
                 self._inbox.append(str(data["text"]))
 

@@ -1,8 +1,8 @@
 """LINE Messaging API channel: `/webhooks/line/webhook`.
 
 credentials.yml (`bot.channels.line.LineInput:`): `channel_secret`, `channel_access_token`, optional `api_base`
-(default https://api.line.me), `reply_token_seconds` (default 50), `dedup_redis_url`, `retry_max_attempts`,
-`retry_base_delay`, `retry_max_delay`.
+(default https://api.line.me), `reply_token_seconds` (default 50), `dedup_redis_url`, `dedup_lease_seconds`,
+`retry_max_attempts`, `retry_base_delay`, `retry_max_delay`.
 
 The answers to one customer message are collected and sent in one reply call with the event's reply token while it
 is valid (the rest, beyond 5 messages, and everything after it expired, is pushed); agent replies through Rasa's
@@ -24,14 +24,14 @@ from sanic.response import HTTPResponse
 
 from bot.channels import line_payloads as payloads
 from bot.channels.agent import sent_by_agent
-from bot.channels.dedup import DedupStore, build_store
+from bot.channels.dedup import DedupStore, build_store, lease_from_credentials
 from bot.channels.http_client import PlatformClient, PlatformDeliveryError, policy_from_credentials
 from bot.channels.inbound import InboundMessage, PayloadError
 from bot.channels.line_media import DEFAULT_DATA_API_BASE, line_fetcher
 from bot.channels.media_relay import Fetcher, MediaRelay
 from bot.channels.namespacing import StripsOwnPrefix
 from bot.channels.signatures import verify_line_signature
-from bot.channels.webhook import bad_request, decode, dispatch, required, signature_rejection
+from bot.channels.webhook import bad_request, busy, decode, dispatch, required, signature_rejection
 from bot.security.edge import Edge, default_edge
 
 logger = logging.getLogger(__name__)
@@ -148,7 +148,9 @@ class LineInput(InputChannel):
             channel_secret=str(credentials.get("channel_secret") or ""),
             api_base=str(credentials.get("api_base") or DEFAULT_API_BASE),
             client=PlatformClient(CHANNEL, token, policy_from_credentials(credentials)),
-            dedup=build_store(credentials.get("dedup_redis_url") or None),
+            dedup=build_store(
+                credentials.get("dedup_redis_url") or None, lease_seconds=lease_from_credentials(credentials)
+            ),
             reply_token_seconds=float(credentials.get("reply_token_seconds") or payloads.REPLY_TOKEN_SECONDS),
             media=MediaRelay.from_credentials(credentials),
             media_fetch=line_fetcher(_data_api_base(credentials), token),
@@ -234,7 +236,9 @@ class LineInput(InputChannel):
                     self.reply_token_seconds,
                 )
 
-            await dispatch(CHANNEL, messages, self.dedup, output_for, on_new_message, self.edge)
+            dispatched = await dispatch(CHANNEL, messages, self.dedup, output_for, on_new_message, self.edge)
+            if dispatched.in_progress:
+                return busy(CHANNEL, dispatched.in_progress)
             return response.json({"status": "ok"})
 
         return webhook

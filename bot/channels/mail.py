@@ -11,7 +11,8 @@ mail, an agent's replies (Rasa's external events) as one mail each, all answerin
 credentials.yml (`bot.channels.mail.EmailInput:`): `from_address` (our support address, e.g.
 `Support <support@example.com>`), `smtp_host`, `smtp_port`, `smtp_security` (tls, starttls, none), `smtp_username`,
 `smtp_password` or `smtp_password_file`, `smtp_ca_file`, `ingest_secret`, `mailgun_signing_key`, `state_path`
-(SQLite file of threads and handled mails), `retry_max_attempts`, `retry_base_delay`, `retry_max_delay`.
+(SQLite file of threads and handled mails), `dedup_lease_seconds`, `retry_max_attempts`, `retry_base_delay`,
+`retry_max_delay`.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from bot.channels.agent import sent_by_agent
+from bot.channels.dedup import lease_from_credentials
 from bot.channels.http_client import PlatformDeliveryError, policy_from_credentials
 from bot.channels.inbound import SHARE_MEDIA, InboundMessage, PayloadError, attachment, compact
 from bot.channels.mail_compose import Thread, render, reply
@@ -40,7 +42,7 @@ from bot.channels.mailgun import parse_form, signature_problem
 from bot.channels.media_relay import Fetched, MediaFetchError, MediaRelay
 from bot.channels.secret_values import secret
 from bot.channels.signatures import verify_hub_signature
-from bot.channels.webhook import dispatch, required, signature_rejection
+from bot.channels.webhook import busy, dispatch, required, signature_rejection
 from bot.security.edge import Edge, default_edge
 from bot.security.senders import namespaced, platform_recipient
 
@@ -128,7 +130,9 @@ class EmailInput(InputChannel):
         channel = cls(
             from_address=str(credentials.get("from_address") or ""),
             sender=SmtpSender(settings, policy_from_credentials(credentials)),
-            threads=MailThreads(str(credentials.get("state_path") or ":memory:")),
+            threads=MailThreads(
+                str(credentials.get("state_path") or ":memory:"), lease_seconds=lease_from_credentials(credentials)
+            ),
             ingest_secret=str(credentials.get("ingest_secret") or ""),
             mailgun_signing_key=str(credentials.get("mailgun_signing_key") or ""),
         )
@@ -194,7 +198,11 @@ class EmailInput(InputChannel):
             if not self.threads.first_seen(f"mailgun-token:{delivery.token}"):
                 logger.warning("Mailgun webhook token used before: rejected as a replay")
                 return response.json({"error": "token already used"}, status=403)
-            return await self._receive(delivery.raw, on_new_message, bad_status=406)
+            answer = await self._receive(delivery.raw, on_new_message, bad_status=406)
+            if answer.status == 503:
+                # Mailgun's retry of this delivery must not be refused as a replay, or the mail would be lost.
+                self.threads.forget(f"mailgun-token:{delivery.token}")
+            return answer
 
         return webhook
 
@@ -220,10 +228,12 @@ class EmailInput(InputChannel):
             return EmailOutput(self.sender, self.threads, self.from_address, collect=True)
 
         try:
-            handed = await dispatch(CHANNEL, [message], self.threads, output_for, on_new_message, self.edge)
+            dispatched = await dispatch(CHANNEL, [message], self.threads, output_for, on_new_message, self.edge)
         finally:
             self.files.pop(message.message_id, None)
-        return response.json({"status": "ok" if handed else "duplicate"})
+        if dispatched.in_progress:
+            return busy(CHANNEL, dispatched.in_progress)
+        return response.json({"status": "ok" if dispatched.handed else "duplicate"})
 
     def _message(self, mail: InboundMail) -> InboundMessage:
         limit = self.edge.settings.max_message_chars

@@ -2,7 +2,7 @@
 
 credentials.yml (`bot.channels.messenger.MessengerInput:`): `verify_token`, `app_secret`, `page_access_token`,
 optional `graph_base` (default https://graph.facebook.com), `api_version` (default v21.0), `dedup_redis_url`,
-`retry_max_attempts`, `retry_base_delay`, `retry_max_delay`.
+`dedup_lease_seconds`, `retry_max_attempts`, `retry_base_delay`, `retry_max_delay`.
 
 Messages go out as `RESPONSE`, or with the message tag the handoff service chose for an agent's reply (it alone
 knows when the customer last wrote, whichever worker received it).
@@ -20,7 +20,7 @@ from sanic import Blueprint
 
 from bot.channels import messenger_payloads as payloads
 from bot.channels.agent import message_tag
-from bot.channels.dedup import DedupStore, build_store
+from bot.channels.dedup import DedupStore, build_store, lease_from_credentials
 from bot.channels.http_client import PlatformClient, policy_from_credentials
 from bot.channels.inbound import InboundMessage
 from bot.channels.media_relay import MediaRelay, public_url_fetch
@@ -133,7 +133,9 @@ class MessengerInput(InputChannel):
             app_secret=str(credentials.get("app_secret") or ""),
             settings=settings,
             client=PlatformClient(CHANNEL, token, policy_from_credentials(credentials)),
-            dedup=build_store(credentials.get("dedup_redis_url") or None),
+            dedup=build_store(
+                credentials.get("dedup_redis_url") or None, lease_seconds=lease_from_credentials(credentials)
+            ),
         )
         channel.receipts = ReceiptRelay.from_credentials(credentials)
         channel.media = MediaRelay.from_credentials(credentials)

@@ -15,7 +15,7 @@ from sanic.response import HTTPResponse
 from bot.channels.dedup import DedupStore
 from bot.channels.inbound import InboundMessage, PayloadError
 from bot.channels.signatures import verify_handshake, verify_hub_signature
-from bot.channels.webhook import bad_request, decode, dispatch, signature_rejection
+from bot.channels.webhook import bad_request, busy, decode, dispatch, signature_rejection
 from bot.security.edge import Edge
 
 logger = logging.getLogger(__name__)
@@ -60,7 +60,10 @@ def meta_webhook(
             messages = decode(channel, request.body, parse)
         except PayloadError as error:
             return bad_request(channel, error)
-        await dispatch(channel, messages, dedup, output_for, on_new_message, edge)
+        dispatched = await dispatch(channel, messages, dedup, output_for, on_new_message, edge)
+        if dispatched.in_progress:
+            # The whole body comes again, so its other events are left for that delivery.
+            return busy(channel, dispatched.in_progress)
         if on_body is not None:
             await on_body(request.json)
         return response.json({"status": "ok"})

@@ -5,7 +5,7 @@ another API base. Webhook: `/webhooks/twilio/webhook` (the channel keeps Rasa's 
 credentials.yml (`bot.channels.twilio_whatsapp.SignedTwilioInput:`): `account_sid`, `auth_token`, `twilio_number`
 ("whatsapp:+14155238886"), optional `webhook_url` (the public URL configured at Twilio, used for the signature when
 Rasa runs behind a proxy that changes scheme or host), `api_base` (default https://api.twilio.com),
-`dedup_redis_url`, `retry_max_attempts`, `retry_base_delay`, `retry_max_delay`.
+`dedup_redis_url`, `dedup_lease_seconds`, `retry_max_attempts`, `retry_base_delay`, `retry_max_delay`.
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ from sanic.response import HTTPResponse
 from twilio.base.exceptions import TwilioRestException
 from twilio.http.http_client import TwilioHttpClient
 
-from bot.channels.dedup import DedupStore, build_store
+from bot.channels.dedup import DedupStore, build_store, lease_from_credentials
 from bot.channels.http_client import PlatformDeliveryError, policy_from_credentials
 from bot.channels.inbound import PayloadError
 from bot.channels.namespacing import StripsOwnPrefix
@@ -34,7 +34,7 @@ from bot.channels.retry import RetryPolicy, parse_retry_after
 from bot.channels.signatures import verify_twilio_signature
 from bot.channels.splitting import split_message
 from bot.channels.twilio_payloads import TEXT_LIMIT, parse_form
-from bot.channels.webhook import bad_request, dispatch, required, signature_rejection
+from bot.channels.webhook import bad_request, busy, dispatch, required, signature_rejection
 from bot.security.edge import Edge, default_edge
 
 logger = logging.getLogger(__name__)
@@ -125,7 +125,9 @@ class SignedTwilioInput(TwilioInput):
             webhook_url=credentials.get("webhook_url") or None,
             api_base=str(credentials.get("api_base") or TWILIO_API),
             policy=policy_from_credentials(credentials),
-            dedup=build_store(credentials.get("dedup_redis_url") or None),
+            dedup=build_store(
+                credentials.get("dedup_redis_url") or None, lease_seconds=lease_from_credentials(credentials)
+            ),
         )
 
     def __init__(
@@ -178,9 +180,11 @@ class SignedTwilioInput(TwilioInput):
             except PayloadError as error:
                 return bad_request(CHANNEL, error)
             output = self.get_output_channel()
-            await dispatch(
+            dispatched = await dispatch(
                 CHANNEL, [message] if message else [], self.dedup, lambda _: output, on_new_message, self.edge
             )
+            if dispatched.in_progress:
+                return busy(CHANNEL, dispatched.in_progress)
             return response.text("", status=204)
 
         return webhook

@@ -11,6 +11,12 @@ reply would be emitted to a room nobody is in, and lost. With ``redis_url`` set,
 shares rooms through Redis pub/sub (python-socketio's Redis client manager), so the reply reaches the browser
 whichever worker sends it. Without it (one worker, the default) everything stays in-process.
 
+Missed messages: every `bot_uttered` carries its message's `timestamp` (Rasa's, as the tracker keeps it). A message
+emitted while the customer's socket was reconnecting reaches nobody; so a client that resumes its session offers
+`after` (the timestamp of the last bot message it has) in `session_request`, and the server sends it the bot messages
+the tracker holds after that one, on that socket only, read as the REST channel's mailbox reads them. A message can
+then arrive twice (pushed to the rejoined room while being read back): clients skip a timestamp and text they show.
+
 Configured in credentials.yml as ``bot.channels.webchat.WebChatInput:``; the channel keeps the name ``socketio``
 (same path ``/socket.io``, same events, same ``output_channel=socketio`` for external events).
 """
@@ -35,6 +41,7 @@ from socketio import AsyncRedisManager, AsyncServer
 from bot.channels.client_ids import client_id_problem, client_message_id
 from bot.channels.inbound import SHARE_MEDIA
 from bot.channels.inbound import attachment as attachment_metadata
+from bot.channels.mailbox import messages_after
 from bot.channels.media_relay import Fetched, MediaRelay
 from bot.channels.namespacing import StripsOwnPrefix
 from bot.security.edge import Edge, default_edge
@@ -52,7 +59,25 @@ TYPING_EVENT = "agent_typing"
 
 
 class WebChatOutput(StripsOwnPrefix, SocketIOOutput):
-    """Rasa's socket.io output, sending to the session's room (the conversation id without `socketio:`)."""
+    """Rasa's socket.io output, sending to the session's room (the conversation id without `socketio:`), each part
+    with the timestamp of the message it belongs to."""
+
+    def __init__(self, sio: AsyncServer, bot_message_evt: str) -> None:
+        super().__init__(sio, bot_message_evt)
+        self._timestamp: float | None = None
+
+    async def send_response(self, recipient_id: str, message: dict[str, Any]) -> None:
+        stamp = message.get("timestamp")
+        self._timestamp = float(stamp) if isinstance(stamp, (int, float)) else None
+        try:
+            await super().send_response(recipient_id, message)
+        finally:
+            self._timestamp = None
+
+    async def _send_message(self, socket_id: str, response: Any) -> None:
+        if self._timestamp is not None and isinstance(response, dict):
+            response = {**response, "timestamp": self._timestamp}
+        await super()._send_message(socket_id, response)
 
     async def send_typing(self, recipient_id: str, on: bool, message_id: str | None = None) -> bool:
         """`agent_typing` `{"typing": bool}` to the session's room, as the handoff service asks."""
@@ -78,6 +103,21 @@ class WebChatInput(SocketIOInput):
         super().__init__(*args, **kwargs)
         self.redis_url: str | None = None
         self.media: MediaRelay | None = None
+        self.app: Any = None  # the Sanic app serving this channel, for its agent's tracker store
+
+    async def send_missed(self, sid: str, session_id: str, after: float) -> int:
+        """Send one socket the conversation's bot messages after `after` (Unix seconds), as the mailbox reads them."""
+        agent = getattr(getattr(self.app, "ctx", None), "agent", None)
+        if self.sio is None or agent is None or agent.tracker_store is None:
+            return 0
+        tracker = await agent.tracker_store.retrieve(namespaced(CHANNEL, session_id))
+        if tracker is None:
+            return 0
+        missed = messages_after([event.as_dict() for event in tracker.events], after)
+        output = WebChatOutput(self.sio, self.bot_message_evt)
+        for message in missed:
+            await output.send_response(sid, message)
+        return len(missed)
 
     def get_output_channel(self) -> OutputChannel | None:
         if self.sio is None:
@@ -160,6 +200,10 @@ class WebChatInput(SocketIOInput):
             return response.json({"status": outcome})
 
         @webhook.listener("before_server_start")
+        async def keep_app(app: Any, *_: Any) -> None:
+            self.app = app
+
+        @webhook.listener("before_server_start")
         async def own_host_id(*_: Any) -> None:
             # Sanic forks its workers after this server was built; the Redis manager skips messages carrying its own
             # host id, so workers sharing one would drop each other's emits (an agent's reply sent by another worker).
@@ -187,7 +231,9 @@ class WebChatInput(SocketIOInput):
         async def session_request(sid: str, data: dict[str, Any] | None) -> None:
             session = await sio.get_session(sid, namespace=namespace)
             token = (data or {}).get("session_id") if isinstance(data, dict) else None
+            after = (data or {}).get("after") if isinstance(data, dict) else None
             session_id = self._session_of(token)
+            resumed = session_id is not None
             if session_id is None:
                 if await over_rate(sid, session, None):  # each new session has a fresh per-sender bucket
                     return
@@ -198,6 +244,13 @@ class WebChatInput(SocketIOInput):
             if inspect.isawaitable(entered):  # a coroutine since python-socketio 5.10
                 await entered
             await sio.emit("session_confirm", token, room=sid, namespace=namespace)
+            # After joining the room, so that nothing sent meanwhile falls between the read-back and the room.
+            missed_after = after if isinstance(after, (int, float)) and not isinstance(after, bool) else None
+            if resumed and session_id is not None and missed_after is not None:
+                try:
+                    await self.send_missed(sid, session_id, float(missed_after))
+                except Exception:  # the session stands; only the read-back of missed messages failed
+                    logger.exception("web chat: missed messages not sent")
 
         @sio.on(self.user_message_evt, namespace=namespace)
         async def user_message(sid: str, data: dict[str, Any]) -> None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Awaitable, Callable, Iterable
+from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from rasa.core.channels.channel import OutputChannel, UserMessage
@@ -13,7 +14,7 @@ from rasa.shared.exceptions import RasaException
 from sanic import response
 from sanic.response import HTTPResponse
 
-from bot.channels.dedup import DedupStore
+from bot.channels.dedup import Claim, DedupStore
 from bot.channels.inbound import InboundMessage, PayloadError
 from bot.security.edge import Edge
 from bot.security.senders import namespaced
@@ -57,6 +58,29 @@ def bad_request(platform: str, error: PayloadError) -> HTTPResponse:
     return response.json({"error": f"malformed body: {error}"}, status=400)
 
 
+@dataclass(frozen=True)
+class Dispatched:
+    """What `dispatch` did with a delivery: how many messages it handed to Rasa, and the ids another worker is
+    still handling (then the platform must deliver again: `busy`)."""
+
+    handed: int = 0
+    in_progress: tuple[str, ...] = ()
+
+
+RETRY_AFTER_SECONDS = 30
+
+
+def busy(platform: str, in_progress: tuple[str, ...]) -> HTTPResponse:
+    """503 with Retry-After, so that the platform delivers again: a message another worker took may be lost if
+    that worker dies, and only a new delivery can then bring it in."""
+    logger.info("%s delivery with %d message(s) still being handled elsewhere: 503", platform, len(in_progress))
+    return response.json(
+        {"error": "message still being handled, deliver again later"},
+        status=503,
+        headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
+    )
+
+
 async def dispatch(
     platform: str,
     messages: Iterable[InboundMessage],
@@ -64,23 +88,32 @@ async def dispatch(
     output_for: Callable[[InboundMessage], OutputChannel],
     on_new_message: Callable[[UserMessage], Awaitable[Any]],
     edge: Edge | None = None,
-) -> int:
-    """Hands every message not seen before to Rasa as the conversation `<platform>:<sender id>`; returns how many
-    were handed on.
+) -> Dispatched:
+    """Hands every message not handled before to Rasa as the conversation `<platform>:<sender id>`.
 
-    A message is marked as seen before it is processed, so a platform retry that arrives while the first delivery
-    is still being answered is dropped too. A failure inside Rasa is logged and does not fail the webhook (the
+    Each message id is claimed for a lease before it is processed and marked done after, so a platform retry that
+    arrives while the first delivery is still being answered is not handled twice, and one whose first worker died
+    (its lease ran out) is. The ids still in progress elsewhere are returned: the channel must not answer success
+    for them (`busy`). A failure inside Rasa is logged, the message marked done, and does not fail the webhook (the
     platform would only deliver the same message again). With an `edge`, a message over its length limit or from a
     sender over its rate is dropped with a warning: the platform is answered as usual, since an error would only
     hold back the other customers' messages of the same delivery.
     """
     handed = 0
+    in_progress: list[str] = []
     for message in messages:
-        if not dedup.first_seen(f"{platform}:{message.message_id}"):
+        key = f"{platform}:{message.message_id}"
+        claim = dedup.claim(key)
+        if claim is Claim.DONE:
             logger.info("%s delivery %s already handled: ignored", platform, message.message_id)
+            continue
+        if claim is Claim.IN_PROGRESS:
+            logger.info("%s delivery %s is being handled by another worker", platform, message.message_id)
+            in_progress.append(message.message_id)
             continue
         conversation_id = namespaced(platform, message.sender_id)
         if edge is not None and not _within_limits(platform, conversation_id, message.text, edge):
+            dedup.finish(key)
             continue
         output = output_for(message)
         user_message = UserMessage(
@@ -98,8 +131,9 @@ async def dispatch(
                 await flush()
         except Exception:
             logger.exception("%s message %s could not be handled", platform, message.message_id)
+        dedup.finish(key)
         handed += 1
-    return handed
+    return Dispatched(handed, tuple(in_progress))
 
 
 def _within_limits(platform: str, conversation_id: str, text: str, edge: Edge) -> bool:

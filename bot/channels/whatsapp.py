@@ -2,7 +2,8 @@
 
 credentials.yml (`bot.channels.whatsapp.WhatsAppInput:`): `verify_token`, `app_secret`, `access_token`,
 `phone_number_id`, optional `graph_base` (default https://graph.facebook.com), `api_version` (default v21.0),
-`dedup_redis_url` (empty = in-process de-duplication), `retry_max_attempts`, `retry_base_delay`, `retry_max_delay`.
+`dedup_redis_url` (empty = in-process de-duplication), `dedup_lease_seconds` (default 120), `retry_max_attempts`,
+`retry_base_delay`, `retry_max_delay`.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from rasa.core.channels.channel import InputChannel, OutputChannel, UserMessage
 from sanic import Blueprint
 
 from bot.channels import whatsapp_payloads as payloads
-from bot.channels.dedup import DedupStore, build_store
+from bot.channels.dedup import DedupStore, build_store, lease_from_credentials
 from bot.channels.http_client import PlatformClient, policy_from_credentials
 from bot.channels.inbound import InboundMessage
 from bot.channels.media_relay import Fetcher, MediaRelay
@@ -127,7 +128,9 @@ class WhatsAppInput(InputChannel):
             app_secret=str(credentials.get("app_secret") or ""),
             settings=settings,
             client=client,
-            dedup=build_store(credentials.get("dedup_redis_url") or None),
+            dedup=build_store(
+                credentials.get("dedup_redis_url") or None, lease_seconds=lease_from_credentials(credentials)
+            ),
             media=MediaRelay.from_credentials(credentials),
             media_fetch=whatsapp_fetcher(
                 settings.graph_base, settings.api_version, str(credentials.get("access_token") or "")

@@ -7,19 +7,25 @@ lives only in the bot.
 
 A reply is never given up silently: after ``delivery_max_attempts`` it shows as failed (API and a live
 ``message.delivery`` event to the console) and is still retried with back-off while its handoff is open.
+
+Sending again is harmless: a reply carries its id (``reply_id``), the action that sends it sends nothing for an id the
+conversation already shows, and the delivery check counts that id in the tracker as delivered. So an entry whose
+worker died between Rasa's answer and marking it ``sent`` is simply sent again: a claim (``sending``) older than
+:func:`claim_lease` is taken back by any worker, and a younger one is left to the worker that holds it.
 """
 
 from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 from urllib.parse import quote
 
 import httpx
-from sqlalchemy import select, update
+from sqlalchemy import or_, select, update
 from sqlalchemy.engine import CursorResult
 from sqlalchemy.orm import Session
 
@@ -35,6 +41,7 @@ from structured_logs import bind_conversation, bind_request, new_request_id, out
 logger = logging.getLogger(__name__)
 
 MAX_BACKOFF_SECONDS = 300
+REPLY_ID_ENTITY = "reply_id"
 
 
 class DeliveryError(HandoffServiceError):
@@ -92,17 +99,41 @@ class RasaDelivery:
             raise DeliveryError(
                 f"Rasa rejected the event: {response.status_code} {response.text[:200]}", retryable=False
             )
-        if delivery.intent == "agent_reply" and not reply_uttered(response):
+        if delivery.intent == "agent_reply" and not reply_uttered(response, delivery.entities.get(REPLY_ID_ENTITY)):
             raise DeliveryError("Rasa took the reply but its action sent nothing (action server down?)")
 
+    def ready(self) -> bool:
+        """Whether Rasa answers ``GET /nimbus/ready`` (open, 200 once its model is loaded): back after a restart."""
+        try:
+            return self._client.get(f"{self._base_url}/nimbus/ready").status_code == 200
+        except httpx.HTTPError:
+            return False
 
-def reply_uttered(response: httpx.Response) -> bool:
-    """Whether the tracker in Rasa's answer has a bot message after the triggered event: Rasa answers 200 even when
-    the action that sends the reply failed, and the reply must then be tried again, not counted as delivered."""
+
+def reply_id(handoff_id: str, message_id: int) -> str:
+    """The id a reply carries to Rasa, unique across handoffs (and across a reset of the service's database)."""
+    return f"{handoff_id}:{message_id}"
+
+
+def carries_reply(event: dict[str, Any], reply: str) -> bool:
+    """Whether a tracker event is the bot message that delivered the reply ``reply``."""
+    if event.get("event") != "bot":
+        return False
+    metadata = event.get("metadata") or {}
+    # Metadata an action gives a message is nested under "metadata" by Rasa; read both places.
+    return reply in (metadata.get(REPLY_ID_ENTITY), (metadata.get("metadata") or {}).get(REPLY_ID_ENTITY))
+
+
+def reply_uttered(response: httpx.Response, reply: str | None = None) -> bool:
+    """Whether the tracker in Rasa's answer shows the reply sent: a bot message carrying its id ``reply`` anywhere
+    (a second delivery of it sends nothing), or else a bot message after the triggered event. Rasa answers 200 even
+    when the action that sends the reply failed, and the reply must then be tried again, not counted as delivered."""
     try:
         events = response.json()["tracker"]["events"]
     except (ValueError, KeyError, TypeError):
         return True  # an answer without the tracker's events cannot tell: taken as Rasa's 200 says
+    if reply is not None and any(carries_reply(event, reply) for event in events or []):
+        return True
     for event in reversed(events or []):
         if event.get("event") == "bot":
             return True
@@ -135,7 +166,10 @@ def enqueue(
     now: datetime,
     message_id: int | None = None,
 ) -> None:
-    """Add a delivery (of the reply ``message_id``, if it is one) to the current transaction."""
+    """Add a delivery (of the reply ``message_id``, if it is one, which then carries its reply id) to the current
+    transaction."""
+    if message_id is not None:
+        entities = {**entities, REPLY_ID_ENTITY: reply_id(handoff.id, message_id)}
     session.add(
         OutboxEntry(
             handoff_id=handoff.id,
@@ -165,13 +199,21 @@ def _backoff(attempts: int) -> timedelta:
     return timedelta(seconds=min(MAX_BACKOFF_SECONDS, 2 ** max(0, attempts - 1)))
 
 
+def claim_lease(timeout_seconds: float) -> timedelta:
+    """How long a claim (``sending``) stays its worker's: an attempt's connect, write, read and pool waits are each
+    bounded by the HTTP timeout, so a live worker has finished with it well before four of them and a margin."""
+    return timedelta(seconds=4 * timeout_seconds + 5)
+
+
 def deliver_due(ctx: ServiceContext, port: DeliveryPort, batch: int = 100) -> DeliveryReport:
     """Send due pending entries in id order; a conversation whose earlier entry waits blocks later ones."""
     report = DeliveryReport()
     now = ctx.clock()
     blocked: set[str] = set()
     events: list[Event] = []
+    lease = claim_lease(ctx.settings.delivery_timeout_seconds)
     with ctx.sessions() as session:
+        _take_back_expired(session, now - lease, unclaimed=False)
         # An entry another worker is sending (or a dead one left sending until its restart) goes first: with several
         # workers, a conversation's next entry sent meanwhile would overtake it.
         blocked.update(
@@ -189,7 +231,7 @@ def deliver_due(ctx: ServiceContext, port: DeliveryPort, batch: int = 100) -> De
             claimed = session.execute(
                 update(OutboxEntry)
                 .where(OutboxEntry.id == entry.id, OutboxEntry.status == OutboxStatus.PENDING)
-                .values(status=OutboxStatus.SENDING, attempts=OutboxEntry.attempts + 1)
+                .values(status=OutboxStatus.SENDING, attempts=OutboxEntry.attempts + 1, claimed_at=ctx.clock())
                 .execution_options(synchronize_session=False)
             )
             session.commit()
@@ -286,23 +328,71 @@ def retry_now(session: Session, message_id: int, now: datetime) -> bool:
     return isinstance(result, CursorResult) and result.rowcount == 1
 
 
+def _take_back_expired(session: Session, claimed_before: datetime, *, unclaimed: bool) -> int:
+    """Return ``sending`` entries claimed before ``claimed_before`` (and, with ``unclaimed``, those without a claim
+    time, claimed before claim times were kept) to ``pending``."""
+    expired = OutboxEntry.claimed_at < claimed_before
+    result = session.execute(
+        update(OutboxEntry)
+        .where(
+            OutboxEntry.status == OutboxStatus.SENDING,
+            or_(expired, OutboxEntry.claimed_at.is_(None)) if unclaimed else expired,
+        )
+        .values(status=OutboxStatus.PENDING, claimed_at=None)
+        .execution_options(synchronize_session=False)
+    )
+    session.commit()
+    return result.rowcount if isinstance(result, CursorResult) else 0
+
+
 def release_stuck(ctx: ServiceContext) -> int:
-    """Return entries left ``sending`` by a crashed worker to ``pending`` (called at start-up)."""
+    """At start-up, return entries left ``sending`` by a worker that died to ``pending``: those claimed longer ago
+    than the lease; a younger claim may be another live worker's, sending it right now, and waits for the lease."""
+    lease = claim_lease(ctx.settings.delivery_timeout_seconds)
+    with ctx.sessions() as session:
+        return _take_back_expired(session, ctx.clock() - lease, unclaimed=True)
+
+
+def backing_off(ctx: ServiceContext) -> bool:
+    """Whether some entry waits for a later attempt after a failure."""
+    with ctx.sessions() as session:
+        waiting = session.scalar(
+            select(OutboxEntry.id)
+            .where(OutboxEntry.status == OutboxStatus.PENDING, OutboxEntry.next_attempt_at > ctx.clock())
+            .limit(1)
+        )
+        return waiting is not None
+
+
+def retry_waiting_now(ctx: ServiceContext) -> int:
+    """Make every entry waiting out its back-off due now (Rasa answers again)."""
+    now = ctx.clock()
     with ctx.sessions() as session:
         result = session.execute(
-            update(OutboxEntry).where(OutboxEntry.status == OutboxStatus.SENDING).values(status=OutboxStatus.PENDING)
+            update(OutboxEntry)
+            .where(OutboxEntry.status == OutboxStatus.PENDING, OutboxEntry.next_attempt_at > now)
+            .values(next_attempt_at=now)
+            .execution_options(synchronize_session=False)
         )
         session.commit()
         return result.rowcount if isinstance(result, CursorResult) else 0
 
 
 class DeliveryWorker:
-    """Background thread running :func:`deliver_due` every ``interval`` seconds until stopped."""
+    """Background thread running :func:`deliver_due` every ``interval`` seconds until stopped.
 
-    def __init__(self, ctx: ServiceContext, port: DeliveryPort, interval: float) -> None:
+    With a ``probe`` (is Rasa answering?), it asks while entries wait out their back-off; when Rasa answers again after
+    the probe saw it down, those entries are sent at once instead of after a back-off of up to minutes.
+    """
+
+    def __init__(
+        self, ctx: ServiceContext, port: DeliveryPort, interval: float, probe: Callable[[], bool] | None = None
+    ) -> None:
         self._ctx = ctx
         self._port = port
         self._interval = interval
+        self._probe = probe
+        self._rasa_down = False
         self._stop = threading.Event()
         self._wake = threading.Event()
         self._thread = threading.Thread(target=self._run, name="handoff-delivery", daemon=True)
@@ -325,7 +415,23 @@ class DeliveryWorker:
         while not self._stop.is_set():
             try:
                 deliver_due(self._ctx, self._port)
+                if self._rasa_back():
+                    continue
             except Exception:  # keep the worker alive; the entry stays pending
                 logger.exception("delivery pass failed")
             self._wake.wait(self._interval)
             self._wake.clear()
+
+    def _rasa_back(self) -> bool:
+        """Whether Rasa answers again after the probe saw it down, with entries backing off (now made due)."""
+        if self._probe is None or not backing_off(self._ctx):
+            return False
+        if not self._probe():
+            self._rasa_down = True
+            return False
+        if not self._rasa_down:
+            return False
+        self._rasa_down = False
+        woken = retry_waiting_now(self._ctx)
+        logger.info("Rasa answers again: %d waiting deliveries retried now", woken)
+        return woken > 0

@@ -267,6 +267,8 @@ class OutboxEntry(Base):
     sent_at: Mapped[datetime | None] = mapped_column(nullable=True)
     # The agent reply this entry delivers (null for close notices), so the reply can show its delivery status.
     message_id: Mapped[int | None] = mapped_column(Integer, nullable=True, index=True)
+    # When a worker took the entry to send it: a claim older than the lease belongs to a worker that died.
+    claimed_at: Mapped[datetime | None] = mapped_column(nullable=True)
 
 
 class RealtimeTicket(Base):

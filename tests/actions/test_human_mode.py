@@ -243,6 +243,38 @@ async def test_only_an_external_event_delivers_an_agent_reply(tmp_path: Path, ev
     assert delivered == bool(dispatcher.messages)
 
 
+REPLY_7 = [*REPLY, {"entity": "reply_id", "value": "h1:7"}]
+
+
+def delivered_bot_message(reply_id: str, nested: bool = True) -> dict:
+    """The bot message an earlier delivery left, its reply id where Rasa keeps an action's message metadata."""
+    metadata = {"from_agent": True, "reply_id": reply_id}
+    return {
+        "event": "bot",
+        "text": "Your refund is on its way.",
+        "metadata": {"metadata": metadata} if nested else metadata,
+    }
+
+
+@pytest.mark.parametrize(
+    ("earlier", "sent"),
+    [
+        ([], True),  # the first delivery
+        ([delivered_bot_message("h1:7")], False),  # delivered again after the service died before recording it
+        ([delivered_bot_message("h1:7", nested=False)], False),  # its metadata at the top level of the event
+        ([delivered_bot_message("h1:6")], True),  # an earlier reply of the same handoff
+        ([delivered_bot_message("h2:7")], True),  # the same message number in another handoff
+    ],
+)
+async def test_a_reply_is_sent_once_however_often_it_is_delivered(earlier: list[dict], sent: bool) -> None:
+    """The reply id the handoff service sends is kept on the bot message; a second delivery of it sends nothing."""
+    dispatcher = CollectingDispatcher()
+    event = agent_event("agent_reply", "EXTERNAL: agent_reply", REPLY_7)
+    await ActionDeliverAgentReply().run(dispatcher, tracker_of([*CONVERSATION, *earlier, event]), {})
+    expected = [{"from_agent": True, "agent_name": None, "reply_id": "h1:7"}] if sent else []
+    assert expected == [message["metadata"] for message in dispatcher.messages]
+
+
 @pytest.mark.parametrize(
     ("event", "ends_human_mode"),
     [

@@ -14,21 +14,17 @@ from typing import Any
 
 import httpx
 import pytest
-import yaml
 
 from bot.channels.mail_parse import address_id, message_key
 from bot.channels.mailgun import mailgun_signature
 from bot.channels.signatures import hub_signature
-from scripts.stack import ROOT
 from tests.channels.conftest import all_texts
 from tests.channels.email_system import EMAIL_SECRETS, SUPPORT, EmailSystem, customer_mail, email_system, unique_address
-from tests.e2e.client import AgentClient, Responses, wait_until
+from tests.e2e.client import Responses, claiming_agent, wait_until
 
 __all__ = ["email_system"]  # the session fixture, imported so that pytest finds it here
 
 pytestmark = pytest.mark.e2e
-
-ROSTER = yaml.safe_load((ROOT / "handoff" / "demo" / "agents.yml").read_text(encoding="utf-8"))["agents"]
 
 
 def conversation(address: str) -> str:
@@ -114,7 +110,7 @@ def test_handoff_by_mail_and_the_agents_reply_goes_out_in_the_thread(email_syste
     [listed] = wait_until(lambda: email_system.client.handoffs_for(conversation_id) or None)
     record = email_system.client.handoff_record(listed["id"])
     assert (record["channel"], record["conversation_id"]) == ("email", f"email:{address}")
-    agent = claimed_by_an_agent(email_system, record)
+    agent = claiming_agent(email_system.stack.config.handoff_url, record)
     try:
         agent.reply(record["id"], "Hello Omar, this is Sam. I have your order in front of me.")
 
@@ -326,22 +322,3 @@ def post_signed(system: EmailSystem, raw: bytes) -> httpx.Response:
     """What the poller sends."""
     signature = hub_signature(EMAIL_SECRETS["EMAIL_INGEST_SECRET"], raw)
     return system.rasa.post("/webhooks/email/inbound", content=raw, headers={"X-Nimbus-Email-Signature": signature})
-
-
-def claimed_by_an_agent(system: EmailSystem, record: dict[str, Any]) -> AgentClient:
-    """An agent of the demo roster who owns the handoff (claiming it when it is still queued)."""
-    url = system.stack.config.handoff_url
-    if record.get("agent_id"):
-        owner = next(agent for agent in ROSTER if agent["id"] == record["agent_id"])
-        return AgentClient(url, owner["token"])
-    for agent in sorted(ROSTER, key=lambda agent: record["language"] not in agent.get("languages", [])):
-        if record["queue"] not in agent.get("queues", []):
-            continue
-        client = AgentClient(url, agent["token"])
-        try:
-            client.claim(record["id"])
-        except httpx.HTTPStatusError:
-            client.close()
-            continue
-        return client
-    raise AssertionError(f"no agent of the roster can claim a handoff in queue {record['queue']}")

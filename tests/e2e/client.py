@@ -110,12 +110,18 @@ class SystemClient:
         return dict(response.json())
 
 
-def web_chat_session(client: Any, offered: str | None = None, timeout: float = 10.0) -> tuple[str, str]:
-    """Asks a connected socket.io client's server for a session (offering `offered`); the signed session token the
-    server confirmed and the conversation id it stands for (`socketio:<session id>`)."""
+def web_chat_session(
+    client: Any, offered: str | None = None, timeout: float = 10.0, after: float | None = None
+) -> tuple[str, str]:
+    """Asks a connected socket.io client's server for a session (offering `offered`, and with `after` the timestamp
+    of the last bot message it has); the signed session token the server confirmed and the conversation id it stands
+    for (`socketio:<session id>`)."""
     confirmed: list[str] = []
     client.on("session_confirm", confirmed.append)
-    client.emit("session_request", {"session_id": offered} if offered else {})
+    request: dict[str, Any] = {"session_id": offered} if offered else {}
+    if after is not None:
+        request["after"] = after
+    client.emit("session_request", request)
     token = wait_until(lambda: confirmed[-1] if confirmed else None, timeout=timeout)
     return token, f"socketio:{token.split('.')[0]}"
 
@@ -162,3 +168,26 @@ class AgentClient:
         )
         response.raise_for_status()
         return dict(response.json())
+
+
+DEMO_ROSTER: list[dict[str, Any]] = yaml.safe_load(
+    (Path(__file__).resolve().parents[2] / "handoff" / "demo" / "agents.yml").read_text(encoding="utf-8")
+)["agents"]
+
+
+def claiming_agent(handoff_url: str, record: dict[str, Any]) -> AgentClient:
+    """The demo agent who owns the handoff, or the first of its queue (speakers of its language first) who claims it."""
+    if record.get("agent_id"):
+        owner = next(agent for agent in DEMO_ROSTER if agent["id"] == record["agent_id"])
+        return AgentClient(handoff_url, owner["token"])
+    for agent in sorted(DEMO_ROSTER, key=lambda agent: record.get("language") not in agent.get("languages", [])):
+        if record["queue"] not in agent.get("queues", []):
+            continue
+        client = AgentClient(handoff_url, agent["token"])
+        try:
+            client.claim(record["id"])
+        except httpx.HTTPStatusError:
+            client.close()
+            continue
+        return client
+    raise AssertionError(f"no demo agent can take handoff {record['id']} in queue {record['queue']}")

@@ -4,14 +4,19 @@ back, and lose nothing when the handoff service is down or restarts."""
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from typing import Any
 
 import httpx
 import pytest
 import socketio
 import yaml
+from sqlalchemy import select, update
 
+from handoff.store.db import make_engine, make_session_factory
+from handoff.store.models import OutboxEntry
 from scripts.stack import ROOT
 from tests.e2e.client import AgentClient, Responses, SystemClient, wait_until, web_chat_session
 
@@ -229,3 +234,84 @@ def test_two_unclear_messages_offer_a_person_and_accepting_hands_off(
 
     [record] = system.handoffs_for(sender)
     assert (record["reason"], record["language"]) == ("repeated_failure", "fr")
+
+
+def sent_entry(system: SystemClient, message_id: int) -> OutboxEntry | None:
+    """The handoff service's delivery of the reply `message_id` once it is `sent`, read from its database."""
+    engine = make_engine(f"sqlite:///{system.stack.config.data_dir / 'handoff.sqlite3'}")
+    try:
+        with make_session_factory(engine)() as session:
+            entry = session.scalar(select(OutboxEntry).where(OutboxEntry.message_id == message_id))
+            return entry if entry is not None and entry.status == "sent" else None
+    finally:
+        engine.dispose()
+
+
+def test_a_reply_delivered_again_reaches_the_customer_once(system: SystemClient, agent_for: Any) -> None:
+    """The handoff service was killed after Rasa sent a reply and before it recorded the entry `sent`; at start-up it
+    sends the entry again. That second delivery runs the whole path (trigger_intent, the action, the delivery check)
+    and sends nothing: one bot message in the tracker and the mailbox, and the entry counts as sent."""
+    sender = system.new_conversation()
+    record = hand_off(system, sender, "en")
+    agent = agent_for(record)
+    text = "Hi, this is your agent: this reply must reach you once."
+    message_id = agent.reply(record["id"], text)["message"]["id"]
+    wait_until(lambda: sent_entry(system, message_id), timeout=30)
+
+    # What the kill leaves once its claim is taken back: the entry `pending` again, Rasa having sent the reply.
+    engine = make_engine(f"sqlite:///{system.stack.config.data_dir / 'handoff.sqlite3'}")
+    with make_session_factory(engine)() as session:
+        session.execute(
+            update(OutboxEntry)
+            .where(OutboxEntry.message_id == message_id)
+            .values(status="pending", next_attempt_at=datetime.now(UTC), claimed_at=None)
+        )
+        session.commit()
+    engine.dispose()
+    again = wait_until(lambda: sent_entry(system, message_id), timeout=30)
+    assert (again.attempts, again.last_error) == (2, None)
+
+    sent = [event for event in system.tracker(sender)["events"] if event["event"] == "bot" and event["text"] == text]
+    assert len(sent) == 1
+    assert [m["text"] for m in system.mailbox(sender) if m.get("from_agent")] == [text]
+    agent.close_handoff(record["id"], return_to_bot=True)  # frees the agent's capacity for the next test
+
+
+def test_a_reply_sent_while_the_web_chat_reconnects_is_read_back_once(system: SystemClient, agent_for: Any) -> None:
+    """A reply pushed while the customer's socket is away reaches nobody; the web chat resuming its session with the
+    timestamp of its last bot message gets it then, and nothing it already had."""
+    received: list[dict[str, Any]] = []
+    client = socketio.Client(reconnection=False)
+    client.on("bot_uttered", received.append)
+    client.connect(system.stack.config.rasa_url, socketio_path="/socket.io", transports=["websocket"])
+    token, conversation_id = web_chat_session(client)
+    client.emit("user_uttered", {"message": REQUESTS["en"][1], "session_id": token})
+    wait_until(lambda: system.handoffs_for(conversation_id) or None, timeout=30)
+    agent = agent_for(system.handoff_record(system.handoffs_for(conversation_id)[0]["id"]))
+    handoff_id = system.handoffs_for(conversation_id)[0]["id"]
+    agent.reply(handoff_id, "I am looking at your order now.")
+    wait_until(lambda: any(m.get("text") == "I am looking at your order now." for m in received), timeout=30)
+    last = max(float(m["timestamp"]) for m in received)
+    client.disconnect()
+
+    agent.reply(handoff_id, "Found it: it leaves the warehouse today.")
+    wait_until(
+        lambda: any(
+            e.get("text") == "Found it: it leaves the warehouse today."
+            for e in system.tracker(conversation_id)["events"]
+        ),
+        timeout=30,
+    )
+    read_back: list[dict[str, Any]] = []
+    resumed = socketio.Client(reconnection=False)
+    resumed.on("bot_uttered", read_back.append)
+    resumed.connect(system.stack.config.rasa_url, socketio_path="/socket.io", transports=["websocket"])
+    try:
+        assert web_chat_session(resumed, offered=token, after=last)[0] == token
+        wait_until(lambda: read_back or None, timeout=10)
+        time.sleep(1.0)  # anything else the server would send
+        assert [m.get("text") for m in read_back] == ["Found it: it leaves the warehouse today."]
+        assert read_back[0]["timestamp"] > last
+    finally:
+        resumed.disconnect()
+    agent.close_handoff(handoff_id, return_to_bot=True)

@@ -103,7 +103,12 @@ def test_reply_is_stored_and_delivered_to_rasa(client: TestClient, rasa: RasaSta
             "params": {"output_channel": "whatsapp"},
             "json": {
                 "name": "agent_reply",
-                "entities": {"agent_message": "Bonjour, je regarde votre commande.", "agent_name": "Claire Dubois"},
+                "entities": {
+                    "agent_message": "Bonjour, je regarde votre commande.",
+                    "agent_name": "Claire Dubois",
+                    # The reply's id, so that Rasa sends it once however often it is delivered.
+                    "reply_id": f"{handoff['id']}:{reply.json()['message']['id']}",
+                },
             },
         }
     ]

@@ -34,3 +34,14 @@ def test_a_reply_rasa_sent_counts_as_delivered() -> None:
 
 def test_other_events_are_not_checked() -> None:
     rasa_answering([EXTERNAL]).send(Delivery("c1", "rest", "agent_handback", {}))
+
+
+def test_a_reply_delivered_again_counts_as_delivered_by_its_id() -> None:
+    """The second delivery of a reply (the service died before recording the first) sends nothing: the bot message of
+    the first, carrying the reply's id, is what makes it delivered, not a bot message after the new event."""
+    first = {"event": "bot", "text": "hi", "metadata": {"metadata": {"from_agent": True, "reply_id": "h1:7"}}}
+    again = [EXTERNAL, {"event": "action", "name": "action_deliver_agent_reply"}, first, EXTERNAL]
+    again.append({"event": "action", "name": "action_deliver_agent_reply"})
+    rasa_answering(again).send(Delivery("c1", "rest", "agent_reply", {"agent_message": "hi", "reply_id": "h1:7"}))
+    with pytest.raises(DeliveryError):  # another reply's message does not count for this one
+        rasa_answering(again).send(Delivery("c1", "rest", "agent_reply", {"agent_message": "hi", "reply_id": "h1:8"}))

@@ -110,8 +110,22 @@ class WebChat {
     badge.textContent = this.words()[state];
   }
 
+  // Resuming offers the timestamp of the last bot message shown: the server sends what came after it (a reply that
+  // arrived while the socket was reconnecting reached nobody).
   onConnect() {
-    this.socket.emit("session_request", { session_id: this.sessionId });
+    this.socket.emit("session_request", { session_id: this.sessionId, after: this.lastStamp() });
+  }
+
+  lastStamp() {
+    const stamps = this.history.map((entry) => entry.stamp).filter((stamp) => typeof stamp === "number");
+    return stamps.length ? Math.max(...stamps) : undefined;
+  }
+
+  // A message read back after a reconnect may also have been pushed to the rejoined socket: shown once.
+  shown(stamp, entry) {
+    return this.history.some(
+      (seen) => seen.stamp === stamp && seen.text === entry.text && seen.image === entry.image && seen.file?.url === entry.file?.url,
+    );
   }
 
   onSession(sessionId) {
@@ -151,13 +165,18 @@ class WebChat {
 
   onBotMessage(message) {
     this.onAgentTyping({ typing: false });
-    if (message.text) {
-      this.remember({ from: "bot", text: message.text, time: new Date().toISOString(), buttons: message.quick_replies || message.buttons || [] });
-    }
+    const stamp = typeof message.timestamp === "number" ? message.timestamp : undefined;
+    const time = stamp === undefined ? new Date().toISOString() : new Date(stamp * 1000).toISOString();
+    const entries = [];
+    if (message.text) entries.push({ from: "bot", text: message.text, time, buttons: message.quick_replies || message.buttons || [] });
     const image = message.attachment && message.attachment.type === "image" ? message.attachment.payload?.src : null;
-    if (image && /^https?:\/\//.test(image)) this.remember({ from: "bot", image, time: new Date().toISOString() });
+    if (image && /^https?:\/\//.test(image)) entries.push({ from: "bot", image, time });
     const file = message.attachment && message.attachment.type === "file" ? message.attachment.payload : null;
-    if (file && /^https?:\/\//.test(file.src || "")) this.remember({ from: "bot", file: { url: file.src, name: file.name || "file" }, time: new Date().toISOString() });
+    if (file && /^https?:\/\//.test(file.src || "")) entries.push({ from: "bot", file: { url: file.src, name: file.name || "file" }, time });
+    for (const entry of entries) {
+      if (stamp !== undefined && this.shown(stamp, entry)) continue;
+      this.remember(stamp === undefined ? entry : { ...entry, stamp });
+    }
   }
 
   // A file the customer picked: sent to the channel, shown as theirs; a refusal arrives as a bot message.
