@@ -5,6 +5,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Iterator, Sequence
+from functools import partial
 from pathlib import Path
 
 import pytest
@@ -14,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from handoff.store.db import make_engine
 from handoff.store.group_commit import GroupCommit, group_commit
+from tests.handoff.test_concurrency import race
 
 METADATA = MetaData()
 ROWS = Table("rows", METADATA, Column("id", Integer, primary_key=True), Column("name", String(32), unique=True))
@@ -53,23 +55,10 @@ def stored(engine: Engine) -> list[str]:
 
 def submit_together(group: GroupCommit[str], engine: Engine, names: list[str]) -> list[Exception | None]:
     """Hand in every name from its own thread at the same moment; the error each thread got, or None."""
-    barrier = threading.Barrier(len(names))
-    errors: list[Exception | None] = [None] * len(names)
-
-    def run(index: int, name: str) -> None:
-        barrier.wait()
-        try:
-            with Session(engine) as session:
-                group.submit(session, name)
-        except Exception as error:
-            errors[index] = error
-
-    threads = [threading.Thread(target=run, args=(i, n)) for i, n in enumerate(names)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    return errors
+    return [
+        outcome if isinstance(outcome, Exception) else None
+        for outcome in race([partial(submit_alone, group, engine, name) for name in names])
+    ]
 
 
 def submit_alone(group: GroupCommit[str], engine: Engine, name: str) -> None:
