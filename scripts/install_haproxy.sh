@@ -12,4 +12,5 @@ if command -v haproxy >/dev/null 2>&1; then
   exit 0
 fi
 bash "$(dirname "$0")/apt_install.sh" install_haproxy haproxy
-haproxy -v | head -1
+# sed reads the whole version text: head would stop early and pipefail would fail the install on its SIGPIPE.
+haproxy -v | sed -n 1p
