@@ -14,6 +14,7 @@ from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
+from fastapi.telemetry import TelemetryConfig
 from starlette.types import Scope
 
 from handoff.adapters.config_loader import DEMO_DIR, agents_with_documented_tokens, demo_token_refusal, load_if_empty
@@ -57,6 +58,7 @@ from structured_logs import install_json_logs, json_logs_wanted
 logger = logging.getLogger("handoff")
 
 API_PREFIX = "/api/v1"
+_NO_TELEMETRY: TelemetryConfig = {"tracing": False, "metrics": False, "logs": False, "operation_spans": False}
 
 
 def _error_handlers(app: FastAPI) -> None:
@@ -199,6 +201,8 @@ def create_app(
         openapi_url="/openapi.json" if docs else None,
         docs_url="/docs" if docs else None,
         redoc_url="/redoc" if docs else None,
+        # When off, FastAPI would still ask the global providers on every request whether anyone listens.
+        telemetry=None if settings.opentelemetry else _NO_TELEMETRY,
     )
     masked = install_secret_masking()
     if masked:

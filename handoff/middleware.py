@@ -203,19 +203,32 @@ class SecurityHeaders:
         self.app = app
         self.csp = csp
         self.csp_exempt = csp_exempt
+        self._cache: dict[tuple[str, bool], list[tuple[bytes, bytes]]] = {}
+
+    def _encoded(self, csp: str, with_csp: bool) -> list[tuple[bytes, bytes]]:
+        """The headers as lower-case names and values in bytes, encoded once per policy rather than per response."""
+        key = (csp, with_csp)
+        encoded = self._cache.get(key)
+        if encoded is None:
+            if len(self._cache) >= 8:
+                self._cache.clear()  # a policy that changes per call must not grow this for ever
+            headers = security_headers(csp, with_csp=with_csp)
+            encoded = self._cache[key] = [(k.lower().encode(), v.encode()) for k, v in headers.items()]
+        return encoded
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         """Add missing headers at ``http.response.start``."""
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        extra = security_headers(self.csp(), with_csp=scope["path"] not in self.csp_exempt)
+        extra = self._encoded(self.csp(), scope["path"] not in self.csp_exempt)
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
-                present = {name.lower() for name, _ in message.get("headers", [])}
-                added = [(k.encode(), v.encode()) for k, v in extra.items() if k.lower().encode() not in present]
-                message = {**message, "headers": [*message.get("headers", []), *added]}
+                headers = message.get("headers", [])
+                present = {name.lower() for name, _ in headers}
+                added = [(name, value) for name, value in extra if name not in present]
+                message = {**message, "headers": [*headers, *added]}
             await send(message)
 
         await self.app(scope, receive, send_with_headers)

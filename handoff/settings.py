@@ -26,6 +26,8 @@ Every setting, with its environment variable (``.env`` in the working directory 
                                 every customer's, which Rasa already limits per sender and per IP).
 ``RASA_JWT_SECRET``             HS256 key shared with Rasa; replies are delivered with a short-lived admin JWT in
                                 ``Authorization: Bearer`` (never a token in the URL).
+``HANDOFF_OPENTELEMETRY``       FastAPI's OpenTelemetry spans, metrics and logs of HTTP requests, through the global
+                                providers (default false: off, and no request pays for looking the providers up).
 ``HANDOFF_METRICS_PUBLIC``      serve ``/metrics`` without a token (default false: the service key or a
                                 supervisor/admin token is required; Prometheus sends it as a bearer token).
 ``HANDOFF_REDIS_URL``           e.g. ``redis://127.0.0.1:6379/0``: live updates cross worker processes through Redis
@@ -110,6 +112,7 @@ class Settings(BaseSettings):
     load_demo: bool = True
     redact_pii: bool | None = None
     metrics_public: bool = False
+    opentelemetry: bool = False
     redis_url: str | None = None
     redis_channel: str = "handoff:events"
     max_text_chars: int = Field(default=4000, ge=16)

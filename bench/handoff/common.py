@@ -47,6 +47,29 @@ def throwaway_database(backend: str) -> Iterator[str]:
             conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
+def cpu_seconds(pid: int) -> float:
+    """User and system CPU seconds of process ``pid`` and its children still running (uvicorn's workers)."""
+    pids = [pid]
+    for entry in os.listdir("/proc"):
+        if entry.isdigit() and _stat_fields(int(entry))[1:2] == [str(pid)]:
+            pids.append(int(entry))
+    ticks = 0
+    for each in pids:
+        fields = _stat_fields(each)
+        if len(fields) > 12:
+            ticks += int(fields[11]) + int(fields[12])
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
+def _stat_fields(pid: int) -> list[str]:
+    """The fields of ``/proc/<pid>/stat`` after the command name (state, parent, ...); empty when it is gone."""
+    try:
+        with open(f"/proc/{pid}/stat") as handle:
+            return handle.read().rsplit(")", 1)[1].split()
+    except (OSError, IndexError):
+        return []
+
+
 def markdown_table(header: Sequence[str], rows: Sequence[Sequence[object]]) -> str:
     """A GitHub markdown table."""
     lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
@@ -55,7 +78,7 @@ def markdown_table(header: Sequence[str], rows: Sequence[Sequence[object]]) -> s
 
 
 # The commit the speed work is measured against: the "baseline" column of results.md.
-BASELINE_REF = "1be6709"
+BASELINE_REF = "a76971c"
 
 
 def code_tree(code: str, ref: str = BASELINE_REF) -> Path:

@@ -2,9 +2,10 @@
 
 For each backend and each code tree (``baseline``: the commit ``common.BASELINE_REF`` names, exported with
 ``git archive``; ``new``: the working tree) a fresh database is created, the service started (one worker on SQLite,
-two on PostgreSQL by default), and concurrent clients (asyncio + httpx) create handoffs, then agents claim them
-concurrently and reply once each. The clients run on the same machine as the server, so figures are a floor of
-what the service does.
+two on PostgreSQL by default), and concurrent clients (asyncio, with ``rawhttp``'s light client or httpx) create
+handoffs, then agents claim them concurrently and reply once each. The clients run on the same machine as the
+server, so figures are a floor of what the service does; the CPU seconds the service's processes and the clients
+spent during the creations (``/proc/<pid>/stat`` and ``getrusage``) say how much of the machine each took.
 
     .venv/bin/python bench/handoff/load.py --backends sqlite postgresql --handoffs 400 --concurrency 16 --rounds 3
 """
@@ -13,17 +14,22 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import os
+import resource
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
+from typing import Any, Protocol
 
 import httpx
-from common import ROOT, markdown_table, percentile, python_path, throwaway_database
+from common import ROOT, code_tree, cpu_seconds, markdown_table, percentile, python_path, throwaway_database
+from rawhttp import RawClient
 
 from scripts.ports import free_port
 
@@ -45,7 +51,10 @@ def start_service(url: str, var_dir: Path, port: int, code: str, workers: int) -
         "HANDOFF_RATE_LIMIT_PER_TOKEN": "0",  # a load test is a flood on purpose
         "PYTHONPATH": python_path(code),
     }
-    command = [sys.executable, "-m", "uvicorn", "handoff.main:app", "--port", str(port), "--log-level", "warning"]
+    # uvicorn puts --app-dir (by default the working directory, the working tree) first on sys.path: without it the
+    # baseline would import the working tree's ``handoff`` instead of its own.
+    command = [sys.executable, "-m", "uvicorn", "handoff.main:app", "--app-dir", str(code_tree(code))]
+    command += ["--port", str(port), "--log-level", "warning"]
     # The same server settings for both code trees: uvloop and httptools (installed with uvicorn[standard]), and no
     # access log, whose lines would measure the terminal rather than the service; idle connections are kept long
     # enough that a loaded machine does not close one under a client about to reuse it.
@@ -62,23 +71,68 @@ def start_service(url: str, var_dir: Path, port: int, code: str, workers: int) -
     raise RuntimeError("service did not become ready")
 
 
-async def timed(client: httpx.AsyncClient, method: str, url: str, **kwargs: object) -> tuple[float, httpx.Response]:
+class Response(Protocol):
+    """What the bench reads of an answer, from either client."""
+
+    @property
+    def status_code(self) -> int: ...
+
+    def json(self) -> Any: ...
+
+    def raise_for_status(self) -> object: ...
+
+
+Call = Callable[..., Awaitable[Response]]
+
+
+@contextlib.asynccontextmanager
+async def client_for(kind: str, base: str, concurrency: int) -> AsyncIterator[Call]:
+    """``call(method, path, json=..., headers=...)`` on the chosen client, with up to twice ``concurrency``
+    connections (the contested claims open more requests at once than the creations)."""
+    if kind == "httpx":
+        limits = httpx.Limits(max_connections=concurrency * 2)
+        async with httpx.AsyncClient(base_url=base, timeout=60, limits=limits) as client:
+
+            async def call_httpx(method: str, path: str, **kwargs: Any) -> Response:
+                return await client.request(method, path, **kwargs)
+
+            yield call_httpx
+        return
+    url = httpx.URL(base)
+    raw = RawClient(url.host, url.port or 80, concurrency * 2)
+
+    async def call_raw(method: str, path: str, *, json: Any = None, headers: dict[str, str] | None = None) -> Response:
+        return await raw.request(method, path, json_body=json, headers=headers)
+
+    try:
+        yield call_raw
+    finally:
+        await raw.aclose()
+
+
+async def timed(call: Call, method: str, url: str, **kwargs: object) -> tuple[float, Response]:
     """Milliseconds and response of one request."""
     start = time.perf_counter()
-    response = await client.request(method, url, **kwargs)  # type: ignore[arg-type]
+    response = await call(method, url, **kwargs)
     return (time.perf_counter() - start) * 1000, response
 
 
-async def run_load(base: str, handoffs: int, concurrency: int) -> dict[str, object]:
-    """Create, claim and reply; returns throughput and latency figures."""
+def client_cpu_seconds() -> float:
+    """CPU seconds this process (the clients) has used."""
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
+async def run_load(base: str, handoffs: int, concurrency: int, server_pid: int, client: str) -> dict[str, object]:
+    """Create, claim and reply; returns throughput, latency and CPU figures."""
     admin = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
     service = {"Authorization": f"Bearer {SERVICE_KEY}"}
-    limits = httpx.Limits(max_connections=concurrency * 2)
-    async with httpx.AsyncClient(base_url=base, timeout=60, limits=limits) as client:
-        queues = [q["name"] for q in (await client.get("/api/v1/queues", headers=admin)).json()]
+    async with client_for(client, base, concurrency) as call:
+        queues = [q["name"] for q in (await call("GET", "/api/v1/queues", headers=admin)).json()]
         tokens = []
         for index in range(AGENTS):
-            created = await client.post(
+            created = await call(
+                "POST",
                 "/api/v1/agents",
                 headers=admin,
                 json={
@@ -109,14 +163,17 @@ async def run_load(base: str, handoffs: int, concurrency: int) -> dict[str, obje
                 "intents": ["greet", "request_human"],
             }
             async with semaphore:
-                elapsed, response = await timed(client, "POST", "/api/v1/handoffs", json=body, headers=service)
+                elapsed, response = await timed(call, "POST", "/api/v1/handoffs", json=body, headers=service)
             response.raise_for_status()
             create_ms.append(elapsed)
             ids.append(response.json()["id"])
 
+        server_before, client_before = cpu_seconds(server_pid), client_cpu_seconds()
         start = time.perf_counter()
         await asyncio.gather(*(create(i) for i in range(handoffs)))
         create_seconds = time.perf_counter() - start
+        server_create = cpu_seconds(server_pid) - server_before
+        client_create = client_cpu_seconds() - client_before
 
         claim_ms: list[float] = []
         reply_ms: list[float] = []
@@ -126,14 +183,14 @@ async def run_load(base: str, handoffs: int, concurrency: int) -> dict[str, obje
             nonlocal conflicts
             headers = {"Authorization": f"Bearer {tokens[agent_index]}"}
             for hid in ids[agent_index::AGENTS]:
-                elapsed, response = await timed(client, "POST", f"/api/v1/handoffs/{hid}/claim", headers=headers)
+                elapsed, response = await timed(call, "POST", f"/api/v1/handoffs/{hid}/claim", headers=headers)
                 if response.status_code == 409:
                     conflicts += 1
                     continue
                 response.raise_for_status()
                 claim_ms.append(elapsed)
                 elapsed, response = await timed(
-                    client,
+                    call,
                     "POST",
                     f"/api/v1/handoffs/{hid}/replies",
                     json={"text": "Hello, I am on it."},
@@ -142,7 +199,9 @@ async def run_load(base: str, handoffs: int, concurrency: int) -> dict[str, obje
                 response.raise_for_status()
                 reply_ms.append(elapsed)
 
+        server_before = cpu_seconds(server_pid)
         await asyncio.gather(*(work(i) for i in range(AGENTS)))
+        server_agents = cpu_seconds(server_pid) - server_before
 
         # Contested claims: every agent tries the same handoff at once; exactly one must win.
         contested = 0
@@ -154,10 +213,10 @@ async def run_load(base: str, handoffs: int, concurrency: int) -> dict[str, obje
                 "reason": "explicit_request",
                 "topic": "general",
             }
-            hid = (await client.post("/api/v1/handoffs", json=body, headers=service)).json()["id"]
+            hid = (await call("POST", "/api/v1/handoffs", json=body, headers=service)).json()["id"]
             results = await asyncio.gather(
                 *(
-                    client.post(f"/api/v1/handoffs/{hid}/claim", headers={"Authorization": f"Bearer {t}"})
+                    call("POST", f"/api/v1/handoffs/{hid}/claim", headers={"Authorization": f"Bearer {t}"})
                     for t in tokens
                 )
             )
@@ -171,6 +230,10 @@ async def run_load(base: str, handoffs: int, concurrency: int) -> dict[str, obje
         "claim_p99": percentile(claim_ms, 99),
         "reply_p50": percentile(reply_ms, 50),
         "reply_p99": percentile(reply_ms, 99),
+        "service_cpu_ms_per_creation": 1000 * server_create / handoffs,
+        "client_cpu_ms_per_creation": 1000 * client_create / handoffs,
+        "creations_per_service_cpu_s": handoffs / server_create if server_create else float("nan"),
+        "service_cpu_ms_per_claim_and_reply": 1000 * server_agents / max(1, len(reply_ms)),
         "conflicts": conflicts,
         "races_with_one_winner": f"{contested}/20",
     }
@@ -187,6 +250,9 @@ def row(result: dict[str, object]) -> list[object]:
         f"{result['create_p50']:.1f} / {result['create_p99']:.1f}",
         f"{result['claim_p50']:.1f} / {result['claim_p99']:.1f}",
         f"{result['reply_p50']:.1f} / {result['reply_p99']:.1f}",
+        f"{result['service_cpu_ms_per_creation']:.2f} / {result['client_cpu_ms_per_creation']:.2f}",
+        f"{result['creations_per_service_cpu_s']:.0f}",
+        f"{result['service_cpu_ms_per_claim_and_reply']:.2f}",
         result["races_with_one_winner"],
     ]
 
@@ -200,11 +266,26 @@ HEADER = [
     "create p50/p99 ms",
     "claim p50/p99 ms (8 agents)",
     "reply p50/p99 ms",
+    "CPU ms per creation: service / clients",
+    "creations per service CPU-second",
+    "service CPU ms per claim + reply",
     "8-way claim races with exactly one winner",
 ]
 
 
-FIGURES = ("creations_per_s", "create_p50", "create_p99", "claim_p50", "claim_p99", "reply_p50", "reply_p99")
+FIGURES = (
+    "creations_per_s",
+    "create_p50",
+    "create_p99",
+    "claim_p50",
+    "claim_p99",
+    "reply_p50",
+    "reply_p99",
+    "service_cpu_ms_per_creation",
+    "client_cpu_ms_per_creation",
+    "creations_per_service_cpu_s",
+    "service_cpu_ms_per_claim_and_reply",
+)
 
 
 def median_of(runs: list[dict[str, object]]) -> dict[str, object]:
@@ -234,6 +315,9 @@ def main() -> None:
     parser.add_argument("--concurrency", type=int, default=16)
     parser.add_argument("--postgresql-workers", type=int, default=2)
     parser.add_argument("--rounds", type=int, default=1)
+    parser.add_argument(
+        "--client", choices=["raw", "httpx"], default="raw", help="raw: rawhttp's light client (default); httpx"
+    )
     parser.add_argument("--json", type=Path, help="append one JSON object per backend and code to this file")
     args = parser.parse_args()
     rows = []
@@ -247,14 +331,22 @@ def main() -> None:
                     process = start_service(url, Path(var_dir), port, code, workers)
                     try:
                         runs[code].append(
-                            asyncio.run(run_load(f"http://127.0.0.1:{port}", args.handoffs, args.concurrency))
+                            asyncio.run(
+                                run_load(
+                                    f"http://127.0.0.1:{port}",
+                                    args.handoffs,
+                                    args.concurrency,
+                                    process.pid,
+                                    args.client,
+                                )
+                            )
                         )
                     finally:
                         process.terminate()
                         process.wait(timeout=30)
         for code in args.codes:
             result = median_of(runs[code])
-            result.update(backend=backend, code=code, workers=workers, clients=args.concurrency)
+            result.update(backend=backend, code=code, workers=workers, clients=args.concurrency, client=args.client)
             rows.append(row(result))
             if args.json:
                 with args.json.open("a") as handle:

@@ -49,6 +49,9 @@ def load_rows(runs: list[dict[str, Any]]) -> list[list[object]]:
             f"{r['create_p50']:.1f} / {r['create_p99']:.1f}",
             f"{r['claim_p50']:.1f} / {r['claim_p99']:.1f}",
             f"{r['reply_p50']:.1f} / {r['reply_p99']:.1f}",
+            f"{r['service_cpu_ms_per_creation']:.2f} / {r['client_cpu_ms_per_creation']:.2f}",
+            f"{r['creations_per_service_cpu_s']:.0f}",
+            f"{r['service_cpu_ms_per_claim_and_reply']:.2f}",
             r["races_with_one_winner"],
             " / ".join(f"{v:.1f}" for v in r.get("creations_per_s_rounds", [r["creations_per_s"]])),
         ]
@@ -119,9 +122,12 @@ a backend, not runs.
 
 ## Load over HTTP (`bench/handoff/load.py --handoffs {args.handoffs} --concurrency 16 --rounds {args.rounds}`)
 {args.handoffs} handoffs created by 16 concurrent clients (5-line transcripts), then 8 agents claim them
-concurrently and reply once to each; finally 20 handoffs are each claimed by all 8 agents at once. The two code
-trees alternate {args.rounds} times per backend (the load of the other jobs changes within minutes); each figure is
-the median of its rounds, and the last column shows every round's creations per second.
+concurrently and reply once to each; finally 20 handoffs are each claimed by all 8 agents at once. The clients are
+`bench/handoff/rawhttp.py`'s keep-alive client (`--client httpx` for httpx). The two code trees alternate
+{args.rounds} times per backend (the load of the other jobs changes within minutes); each figure is the median of its
+rounds, and the last column shows every round's creations per second. CPU: the service's processes
+(`/proc/<pid>/stat`) and the clients' (`getrusage`) during the creations; per claim + reply, the service's during the
+agents' phase.
 
 {
             markdown_table(
@@ -133,6 +139,9 @@ the median of its rounds, and the last column shows every round's creations per 
                     "create p50/p99 ms",
                     "claim p50/p99 ms (8 agents)",
                     "reply p50/p99 ms",
+                    "CPU ms per creation: service / clients",
+                    "creations per service CPU-second",
+                    "service CPU ms per claim + reply",
                     "8-way claim races with exactly one winner",
                     "creations/s per round",
                 ],

@@ -7,6 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request, Response, status
 
 from handoff.api.deps import AgentCaller, AgentOrManager, Context
+from handoff.api.responses import json_response
 from handoff.schemas import (
     AgentOut,
     AgentPatch,
@@ -59,9 +60,9 @@ def my_queues(ctx: Context, caller: AgentCaller) -> list[QueueOut]:
 
 
 @router.post("/handoffs/{handoff_id}/claim", response_model=HandoffOut)
-def claim(handoff_id: str, ctx: Context, caller: AgentCaller) -> HandoffOut:
+def claim(handoff_id: str, ctx: Context, caller: AgentCaller) -> Response:
     """Claim one queued handoff; 409 when someone else got it first or you are at capacity."""
-    return agent_ops.claim(ctx, caller, handoff_id)
+    return json_response(agent_ops.claim(ctx, caller, handoff_id))
 
 
 @router.post(
@@ -80,14 +81,10 @@ def claim_next(
 
 
 @router.post("/handoffs/{handoff_id}/replies", response_model=MessageCreated, status_code=status.HTTP_201_CREATED)
-def reply(
-    handoff_id: str, body: ReplyIn, ctx: Context, caller: AgentCaller, request: Request, response: Response
-) -> MessageCreated:
+def reply(handoff_id: str, body: ReplyIn, ctx: Context, caller: AgentCaller, request: Request) -> Response:
     """Reply to the customer; stored, then delivered through the outbox with retry."""
     result = agent_ops.reply(ctx, caller, handoff_id, body, lambda: _wake(request))
-    if result.duplicate:
-        response.status_code = status.HTTP_200_OK
-    return result
+    return json_response(result, status.HTTP_200_OK if result.duplicate else status.HTTP_201_CREATED)
 
 
 @router.post(

@@ -8,6 +8,7 @@ from fastapi import APIRouter, HTTPException, Query, Response, status
 
 from handoff.access import can_see
 from handoff.api.deps import Caller, Context, ServiceOnly, ServiceOrManager, Translation
+from handoff.api.responses import json_response
 from handoff.auth import Principal
 from handoff.schemas import CustomerMessageIn, HandoffCreate, HandoffFacets, HandoffOut, Language, MessageCreated
 from handoff.services import handoff_list as listing
@@ -24,7 +25,7 @@ router = APIRouter(tags=["handoffs"])
     status_code=status.HTTP_201_CREATED,
     responses={200: {"model": HandoffOut, "description": "an open handoff already exists for the conversation"}},
 )
-def create_handoff(body: HandoffCreate, ctx: Context, caller: ServiceOrManager, response: Response) -> HandoffOut:
+def create_handoff(body: HandoffCreate, ctx: Context, caller: ServiceOrManager) -> Response:
     """Create a handoff and route it; returns the open one (200) if the conversation already has one.
 
     Only the bot's service key may send a transcript: its lines are stored as the customer's and the bot's words.
@@ -32,9 +33,7 @@ def create_handoff(body: HandoffCreate, ctx: Context, caller: ServiceOrManager, 
     if body.transcript and not caller.is_service:
         raise HTTPException(status.HTTP_403_FORBIDDEN, "only the bot's service key may send transcript entries")
     result = service.create_handoff(ctx, body, actor=caller.actor)
-    if not result.created:
-        response.status_code = status.HTTP_200_OK
-    return result.handoff
+    return json_response(result.handoff, status.HTTP_201_CREATED if result.created else status.HTTP_200_OK)
 
 
 def _listing_filter(

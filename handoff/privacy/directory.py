@@ -124,8 +124,12 @@ class CustomerDirectory:
         """The entry for a conversation id, if any."""
         if self._path is None:
             return None
+        # Every request looks at the file's time stamp; only a changed file takes the lock, so requests never queue.
+        stamp = _mtime(self._path)
+        if stamp == self._stamp:
+            return self._entries.get(conversation_id)
         with self._lock:
-            stamp = self._path.stat().st_mtime if self._path.exists() else None
+            stamp = _mtime(self._path)
             if stamp != self._stamp:
                 text = self._path.read_text(encoding="utf-8") if stamp is not None else ""
                 if not text:
@@ -136,6 +140,14 @@ class CustomerDirectory:
                     self._entries = parse_directory(yaml.safe_load(text))
                 self._stamp = stamp
             return self._entries.get(conversation_id)
+
+
+def _mtime(path: Path) -> float | None:
+    """The file's modification time, or None when it does not exist."""
+    try:
+        return path.stat().st_mtime
+    except FileNotFoundError:
+        return None
 
 
 _directories: dict[Path | None, CustomerDirectory] = {}

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from handoff.adapters.events import Event
@@ -12,12 +12,15 @@ from handoff.adapters.metrics import Metrics
 from handoff.errors import CapacityError, ConflictError, NotFoundError
 from handoff.routing.assign import choose_agent
 from handoff.routing.hours import is_open
-from handoff.services.queue_stats import agent_states, queue_config
+from handoff.services.queue_stats import agent_load, agent_states, queue_config
 from handoff.services.transitions import transition
 from handoff.states import HandoffStatus
 from handoff.store.models import Agent, Handoff
 
 SYSTEM_ACTOR = "system:auto-assign"
+
+# Built once: constructing the statement per claim costs more than running it.
+_MAX_CONCURRENT = select(Agent.max_concurrent).where(Agent.id == bindparam("agent_id")).with_for_update()
 
 
 def assign(
@@ -30,9 +33,7 @@ def assign(
     re-counted after the update, when SQLite already holds its write lock; the caller rolls back.
     """
     queue = queue_config(session, handoff.queue)
-    max_concurrent = session.execute(
-        select(Agent.max_concurrent).where(Agent.id == agent_id).with_for_update()
-    ).scalar_one_or_none()
+    max_concurrent = session.execute(_MAX_CONCURRENT, {"agent_id": agent_id}).scalar_one_or_none()
     if max_concurrent is None:
         raise NotFoundError("agent", agent_id)
     updated = transition(
@@ -46,10 +47,7 @@ def assign(
         changes={"agent_id": agent_id, "assigned_at": now},
         details={"agent_id": agent_id, "queue": handoff.queue},
     )
-    active = session.scalar(
-        select(func.count()).where(Handoff.agent_id == agent_id, Handoff.status == HandoffStatus.ASSIGNED)
-    )
-    if int(active or 0) > max_concurrent:
+    if agent_load(session, agent_id) > max_concurrent:
         raise CapacityError(f"agent {agent_id} is at capacity ({max_concurrent} conversations)")
     agent = session.get(Agent, agent_id)
     if agent is not None:

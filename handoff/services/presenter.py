@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from handoff.adapters.delivery import delivery_status
@@ -14,6 +14,15 @@ from handoff.services.windows import window_of
 from handoff.settings import Settings
 from handoff.states import HandoffStatus
 from handoff.store.models import Handoff, Message, OutboxEntry
+
+# Built once: constructing these statements per presented handoff costs more than running them.
+_DELIVERIES = select(OutboxEntry).where(
+    OutboxEntry.handoff_id == bindparam("handoff_id"), OutboxEntry.message_id.is_not(None)
+)
+_ALL_MESSAGES = (
+    select(Message).where(Message.handoff_id == bindparam("handoff_id")).order_by(Message.timestamp, Message.id)
+)
+_PUBLIC_MESSAGES = _ALL_MESSAGES.where(Message.private.is_(False))
 
 
 def message_out(message: Message, delivery: OutboxEntry | None, max_attempts: int) -> MessageOut:
@@ -28,9 +37,7 @@ def message_out(message: Message, delivery: OutboxEntry | None, max_attempts: in
 
 def deliveries_of(session: Session, handoff_id: str) -> dict[int, OutboxEntry]:
     """The outbox entries of a handoff's replies, by message id."""
-    entries = session.scalars(
-        select(OutboxEntry).where(OutboxEntry.handoff_id == handoff_id, OutboxEntry.message_id.is_not(None))
-    )
+    entries = session.scalars(_DELIVERIES, {"handoff_id": handoff_id})
     return {entry.message_id: entry for entry in entries if entry.message_id is not None}
 
 
@@ -55,12 +62,11 @@ def present(
         )
     messages = None
     if with_messages:
-        query = select(Message).where(Message.handoff_id == handoff.id).order_by(Message.timestamp, Message.id)
-        if not include_private:
-            query = query.where(Message.private.is_(False))
+        query = _ALL_MESSAGES if include_private else _PUBLIC_MESSAGES
         deliveries = deliveries_of(session, handoff.id)
         messages = [
-            message_out(m, deliveries.get(m.id), settings.delivery_max_attempts) for m in session.scalars(query)
+            message_out(m, deliveries.get(m.id), settings.delivery_max_attempts)
+            for m in session.scalars(query, {"handoff_id": handoff.id})
         ]
     window = window_of(session, handoff, now) if handoff.status != HandoffStatus.CLOSED else None
     opens_at = (

@@ -206,6 +206,11 @@ _LIVE_READS: CompoundSelect[Any] = union_all(
 )
 
 
+_VERSION_READ = select(RoutingVersion.version, select(func.max(Handoff.closed_at)).scalar_subquery()).where(
+    RoutingVersion.id == 1
+)
+
+
 class RoutingState:
     """The routing state of one database, shared by the threads of one process."""
 
@@ -219,11 +224,7 @@ class RoutingState:
         one request routes on one consistent configuration)."""
         reads = _reads(session)
         if reads.config is None:
-            row = session.execute(
-                select(RoutingVersion.version, select(func.max(Handoff.closed_at)).scalar_subquery()).where(
-                    RoutingVersion.id == 1
-                )
-            ).one_or_none()
+            row = session.execute(_VERSION_READ).one_or_none()
             version, newest = row if row is not None else (None, None)
             self._use(session, reads, version, newest)
         assert reads.config is not None
