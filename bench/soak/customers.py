@@ -16,7 +16,7 @@ import threading
 import time
 import uuid
 from abc import ABC, abstractmethod
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -83,7 +83,7 @@ class Customer(ABC):
     # Shared parts.
     def deliver(self, text: str) -> None:
         """Sends `text` until it is known to have arrived (or the soak stops)."""
-        resent = False
+        counted = False
         message_id = hashlib.sha256(f"{self.tag} {text}".encode()).hexdigest()[:24]
         while not self.stop.is_set():
             outcome = self.send(text, message_id)
@@ -91,9 +91,10 @@ class Customer(ABC):
                 return
             if outcome is None and self._arrived(text):
                 return
-            if resent or outcome is None:
+            # Counted once per message, and only when it may have arrived: a refused connection sent nothing.
+            if outcome is None and not counted:
                 self.timeline.conversation(self.tag, self.channel).resent += 1
-            resent = True
+                counted = True
             time.sleep(0.5)
 
     def _arrived(self, text: str) -> bool:
@@ -223,30 +224,47 @@ class RestCustomer(Customer):
         return got
 
 
+def shown_position(screen: Sequence[tuple[float | None, str]], stamp: float) -> int:
+    """Where the web chat page shows a bot message with timestamp `stamp` among the `(timestamp, text)` it shows:
+    before the first one with a later timestamp, else last (the rule of `onBotMessage` in handoff/web/chat/chat.js)."""
+    for index, (shown, _) in enumerate(screen):
+        if shown is not None and shown > stamp:
+            return index
+    return len(screen)
+
+
 class WebChatCustomer(Customer):
     """The web chat's socket.io channel with a signed session that survives reconnection; agent replies are pushed,
-    and on resuming it asks for the bot messages after the last one it has, as the web chat page does."""
+    and on resuming it asks for the bot messages after the last one it has and shows each bot message in its place by
+    timestamp, as the web chat page does. After a reconnect, what it wrote that may have been lost goes again before
+    anything new."""
 
     channel = "socketio"
 
     def open(self) -> None:
-        self._lock = threading.Lock()
-        self._inbox: list[str] = []
-        self._token: str | None = None
-        self._after: float | None = None  # the timestamp of the last bot message received
-        self._seen: set[tuple[float, str]] = set()
-        self._confirmed = threading.Event()
-        self._generation = 0
-        self._checked_generation = 0
-        self.client = socketio.Client(reconnection=True, reconnection_delay=0.5, reconnection_delay_max=2)
-        self.client.on("bot_uttered", self._on_message)
-        self.client.on("session_confirm", self._on_session)
-        self.client.on("connect", self._on_connect)
+        self.attach(socketio.Client(reconnection=True, reconnection_delay=0.5, reconnection_delay_max=2))
         self._connect()
         if not self._confirmed.wait(30):
             raise RuntimeError("no web-chat session")
         assert self._token is not None
         self.conversation_id = f"socketio:{self._token.split('.')[0]}"
+
+    def attach(self, client: Any) -> None:
+        """Starts afresh on `client` (a `socketio.Client`, or a stand-in in tests), not connected yet."""
+        self._lock = threading.Lock()
+        self._inbox: list[str] = []
+        self._token: str | None = None
+        self._after: float | None = None  # the timestamp of the last bot message received
+        self._seen: set[tuple[float, str]] = set()
+        self._screen: list[tuple[float | None, str]] = []  # bot messages (timestamp, text) as the page shows them
+        self._written: list[str] = []  # what the customer delivered, in the order written
+        self._confirmed = threading.Event()
+        self._generation = 0
+        self._checked_generation = 0
+        self.client = client
+        self.client.on("bot_uttered", self._on_message)
+        self.client.on("session_confirm", self._on_session)
+        self.client.on("connect", self._on_connect)
 
     def _connect(self) -> None:
         while not self.stop.is_set():
@@ -273,6 +291,7 @@ class WebChatCustomer(Customer):
     def _on_message(self, data: dict[str, Any]) -> None:
         with self._lock:
             stamp = data.get("timestamp")
+            shown_at: float | None = None
             if isinstance(stamp, (int, float)):
                 # Read back after a reconnect and pushed to the rejoined socket too: the customer sees it once.
                 key = (float(stamp), str(data.get("text")))
@@ -280,16 +299,33 @@ class WebChatCustomer(Customer):
                     return
                 self._seen.add(key)
                 self._after = max(self._after or 0.0, float(stamp))
+                shown_at = float(stamp)
             if data.get("text"):
                 self._inbox.append(str(data["text"]))
+                position = len(self._screen) if shown_at is None else shown_position(self._screen, shown_at)
+                self._screen.insert(position, (shown_at, str(data["text"])))
 
     def close(self) -> None:
         self.client.disconnect()
+        with self._lock:
+            screen = [text for _, text in self._screen]
+        self.timeline.shown(
+            self.tag, [p[2] for p in map(script.parse, screen) if p and p[0] == self.tag and p[1] == "r"]
+        )
         super().close()
+
+    def deliver(self, text: str) -> None:
+        if text not in self._written:
+            self._written.append(text)
+        super().deliver(text)
 
     def send(self, text: str, message_id: str | None = None) -> bool | None:
         if not self._confirmed.wait(5):
             return False
+        if self.reconnected():
+            # What a dying socket may have swallowed goes again before this message, so the agent reads the
+            # customer's messages in the order they were written.
+            self._catch_up(before=text)
         with self._lock:
             generation = self._generation
         data = {"message": text, "session_id": self._token}
@@ -308,14 +344,23 @@ class WebChatCustomer(Customer):
         return got
 
     def reconcile(self, next_number: int) -> None:
-        if not self.reconnected():
+        if self.reconnected():
+            self._catch_up()
+
+    def _catch_up(self, before: str | None = None) -> None:
+        """Sends again, oldest first, what the customer wrote (before `before`) that is neither answered nor in
+        the conversation."""
+        if not self._written:  # a bot-mode customer keeps no numbered conversation
             return
-        answered = {n for n, _ in self.timeline.conversation(self.tag, self.channel).received}
-        texts = [script.ASK_FOR_A_PERSON]
-        texts += [script.customer_text(self.tag, n) for n in range(1, next_number) if n not in answered]
-        for text in texts:
+        conversation = self.timeline.conversation(self.tag, self.channel)
+        answered = {n for n, _ in conversation.received}
+        written = self._written[: self._written.index(before)] if before in self._written else list(self._written)
+        for text in written:
+            parsed = script.parse(text)
+            if parsed is not None and parsed[2] in answered:
+                continue
             if not self._arrived(text):
-                self.timeline.conversation(self.tag, self.channel).resent += 1
+                conversation.resent += 1
                 self.deliver(text)
 
     def reconnected(self) -> bool:

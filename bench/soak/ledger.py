@@ -38,8 +38,10 @@ class Direction:
 
 
 def direction(expected: Sequence[int], arrived: Sequence[int]) -> Direction:
-    """Compares the numbers that should have arrived with those that did, in arrival order."""
+    """Compares the numbers that should have arrived, in the order they should arrive in, with those that did, in
+    the order they arrived (or are shown in)."""
     wanted = set(expected)
+    rank = {number: index for index, number in enumerate(expected)}
     firsts: list[int] = []
     seen: set[int] = set()
     duplicated = 0
@@ -49,13 +51,30 @@ def direction(expected: Sequence[int], arrived: Sequence[int]) -> Direction:
             continue
         seen.add(number)
         firsts.append(number)
-    highest = 0
-    out_of_order = 0
-    for number in firsts:
-        if number < highest:
-            out_of_order += 1
-        highest = max(highest, number)
-    return Direction(len(wanted), len(wanted & seen), len(wanted - seen), duplicated, out_of_order)
+    return Direction(len(wanted), len(wanted & seen), len(wanted - seen), duplicated, len(overtaken(firsts, rank)))
+
+
+def overtaken(arrived: Sequence[int], rank: dict[int, int]) -> list[tuple[int, int]]:
+    """(number, the later one that arrived before it) for each number that arrived after a later one; numbers
+    nobody expected rank after every expected one, by number."""
+
+    def place(number: int) -> tuple[int, int]:
+        return (rank[number], 0) if number in rank else (len(rank), number)
+
+    pairs: list[tuple[int, int]] = []
+    highest: int | None = None
+    for number in arrived:
+        if highest is not None and place(number) < place(highest):
+            pairs.append((number, highest))
+        elif highest is None or place(number) > place(highest):
+            highest = number
+    return pairs
+
+
+def _order_note(arrived: Sequence[int], rank: dict[int, int]) -> str:
+    """Which number came after which later one, for the report (the evidence of a reordering)."""
+    pairs = overtaken(list(dict.fromkeys(arrived)), rank)
+    return "".join(f"; {number} after {later}" for number, later in pairs[:5])
 
 
 @dataclass
@@ -114,19 +133,25 @@ def account(conversation: Conversation, handoffs: Sequence[dict[str, Any]], ledg
                 stored.append(parsed[2])
             elif message.get("role") == "agent" and parsed[1] == "r":
                 replies_stored.append(parsed[2])
-    to_agent = direction(sorted(conversation.sent), stored)
-    received = [number for number, _ in conversation.received]
-    to_customer = direction(sorted(conversation.replied), received)
+    sent_order = sorted(conversation.sent)
+    to_agent = direction(sent_order, stored)
+    received = conversation.shown if conversation.shown is not None else [n for n, _ in conversation.received]
+    # Replies are due in the order the service accepted them, which is the agent's order, not their numbers'.
+    replied_order = sorted(conversation.replied, key=lambda number: (conversation.replied[number], number))
+    to_customer = direction(replied_order, received)
     # A reply stored twice by the service is a duplicate even if the customer got it once.
     stored_twice = len(replies_stored) - len(set(replies_stored))
     to_customer = to_customer + Direction(duplicated=stored_twice)
     ledger.to_agents = ledger.to_agents + to_agent
     ledger.to_customers = ledger.to_customers + to_customer
+    orders = {"to agent": (stored, sent_order), "to customer": (received, replied_order)}
     for label, counts in (("to agent", to_agent), ("to customer", to_customer)):
         if counts.lost or counts.duplicated or counts.out_of_order:
+            arrived, due = orders[label]
             ledger.problems.append(
                 f"{conversation.channel} {conversation.conversation_id} {label}: lost {counts.lost}, duplicated"
                 f" {counts.duplicated}, out of order {counts.out_of_order}"
+                + _order_note(arrived, {number: index for index, number in enumerate(due)})
             )
     if len(handoffs) != 1:
         ledger.problems.append(f"{conversation.channel} {conversation.conversation_id}: {len(handoffs)} handoffs")

@@ -19,6 +19,9 @@ class Conversation:
     seen_by_agent: dict[int, float] = field(default_factory=dict)  # message number -> first seen in the handoff
     replied: dict[int, float] = field(default_factory=dict)  # reply number -> accepted by the handoff API
     received: list[tuple[int, float]] = field(default_factory=list)  # reply numbers as the customer got them
+    # Reply numbers in the order the customer's screen shows them when it orders them itself (the web chat, by
+    # timestamp); None: the order they arrived in.
+    shown: list[int] | None = None
     resent: int = 0  # messages sent again after a failure the customer could not tell apart from a loss
     finished_sending: bool = False  # the customer sends no more numbered messages
 
@@ -55,6 +58,11 @@ class Timeline:
     def received(self, tag: str, number: int) -> None:
         with self._lock:
             self.conversations[tag].received.append((number, self.now()))
+
+    def shown(self, tag: str, numbers: list[int]) -> None:
+        with self._lock:
+            if tag in self.conversations:
+                self.conversations[tag].shown = numbers
 
     def bot_turn(self, outcome: str) -> None:
         with self._lock:

@@ -1,8 +1,10 @@
 """The web chat in Chromium losing its socket while an agent replies: the reply, pushed to nobody, shows once the page
-has resumed its session, and nothing the customer already saw shows twice."""
+has resumed its session, nothing the customer already saw shows twice, and bot messages show in the order they were
+sent whatever order they arrive in."""
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 
 import pytest
@@ -57,3 +59,25 @@ def test_a_reply_sent_while_the_socket_is_away_shows_once_after_it_reconnects(
         agent.close_handoff(record["id"], return_to_bot=True)  # frees the agent's capacity for the next test
     finally:
         agent.close()
+
+
+def test_bot_messages_show_by_timestamp_whatever_order_they_arrive_in(
+    browser_system: SystemClient, open_page: Callable[..., OpenPage]
+) -> None:
+    """A reply read back after a reconnect can arrive after a newer one pushed to the rejoined room (found by the
+    scaled soak): the page shows each bot message in its place by timestamp, and keeps that order on a reload."""
+    chat = open_page(f"{browser_system.stack.config.handoff_url}/chat", locale="en-US", name="chat-order")
+    page = chat.page
+    expect(page.locator("#state")).to_have_attribute("data-state", "online")
+    page.evaluate(
+        """(now) => {
+            window.nimbusChat.socket.fire("bot_uttered", { text: "Newer, pushed to the room", timestamp: now + 2 });
+            window.nimbusChat.socket.fire("bot_uttered", { text: "Older, read back", timestamp: now + 1 });
+        }""",
+        time.time(),
+    )
+    expected = ["Older, read back", "Newer, pushed to the room"]
+    assert expected == bot_texts(page)[-2:]
+    page.reload()
+    expect(page.locator("#state")).to_have_attribute("data-state", "online")
+    assert expected == bot_texts(page)[-2:]

@@ -217,6 +217,25 @@ def test_messages_written_while_the_service_restarts_are_relayed_once_in_order(
     assert final == [*expected, "fourth, after the restart"]
 
 
+def test_a_message_relayed_late_takes_its_place_in_the_agents_transcript(system: SystemClient) -> None:
+    """With two hosts, a relay kept on a host that died can reach the service after the customer's next message went
+    through the other host; the agent's transcript orders customer messages by when Rasa received them (the relayed
+    `timestamp`), so the late one shows where the customer wrote it."""
+    sender = system.new_conversation()
+    record = hand_off(system, sender, "en")
+    written = datetime.now(UTC)
+    assert system.say(sender, "second, through the other host") == []
+    late = {"message_id": f"{sender}:late", "text": "first, kept on the killed host", "timestamp": written.isoformat()}
+    relayed = system.handoff.post(
+        f"/api/v1/conversations/{sender}/messages",
+        json=late,
+        headers={"Authorization": f"Bearer {system.stack.config.handoff_service_key}"},
+    )
+    assert relayed.status_code == 201, relayed.text
+    transcript = customer_texts_after_handoff(system.handoff_record(record["id"]), REQUESTS["en"][1])
+    assert transcript == ["first, kept on the killed host", "second, through the other host"]
+
+
 def test_two_unclear_messages_offer_a_person_and_accepting_hands_off(
     system: SystemClient, responses: Responses
 ) -> None:

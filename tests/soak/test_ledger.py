@@ -59,3 +59,30 @@ def test_recovery_is_the_first_round_trip_after_the_kill() -> None:
     assert after.relay_after == 101.0 + 3 - 102.5  # message 3 was the first sent after the kill
     assert after.reply_after == 104.0 + 1 - 102.5  # reply 1 was posted at 103.0, after the kill
     assert after.recovered_after == max(1.5, after.relay_after, after.reply_after)
+
+
+def test_replies_are_due_in_the_order_the_agent_sent_them() -> None:
+    """Message 1 reached the agent after message 2, so the agent answered 2 first: that is counted once, towards the
+    agent (with which came after which), and replies arriving in the agent's order are in order."""
+    ledger = Ledger()
+    messages = [("customer", script.customer_text("c1", n)) for n in (2, 1)]
+    messages += [("agent", script.agent_text("c1", n)) for n in (2, 1)]
+    item = conversation(2, 2, [2, 1])
+    item.replied = {1: 110.0, 2: 105.0}
+    account(item, [record(*messages)], ledger)
+    assert Direction(2, 2, 0, 0, 1) == ledger.to_agents
+    assert Direction(2, 2, 0, 0, 0) == ledger.to_customers
+    assert ledger.problems == ["rest soak-c1 to agent: lost 0, duplicated 0, out of order 1; 1 after 2"]
+
+
+def test_a_web_chat_is_judged_by_the_order_its_screen_shows() -> None:
+    """The web chat shows replies by timestamp: reply 1 read back after reply 2 was pushed is shown, and counted, in
+    its place; a screen showing them reversed is out of order."""
+    messages = [("customer", script.customer_text("c1", n)) for n in (1, 2)]
+    messages += [("agent", script.agent_text("c1", n)) for n in (1, 2)]
+    for shown, out_of_order in (([1, 2], 0), ([2, 1], 1)):
+        ledger = Ledger()
+        item = conversation(2, 2, [2, 1])
+        item.channel, item.shown = "socketio", shown
+        account(item, [record(*messages)], ledger)
+        assert out_of_order == ledger.to_customers.out_of_order

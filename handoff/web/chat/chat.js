@@ -195,8 +195,11 @@ class WebChat {
     }
   }
 
+  // A bot message goes in its place by timestamp, not last: one read back after a reconnect can arrive after a newer
+  // one pushed to the rejoined room, and the customer must read them in the order they were sent.
   remember(entry) {
-    this.history.push(entry);
+    const later = laterThan(entry.stamp, (index) => this.history[index]?.stamp, this.history.length);
+    this.history.splice(later, 0, entry);
     this.history = this.history.slice(-HISTORY_LIMIT);
     sessionStorage.setItem(HISTORY_KEY, JSON.stringify(this.history));
     this.render(entry, true);
@@ -205,9 +208,10 @@ class WebChat {
   render(entry, scroll) {
     const words = this.words();
     const list = $("#messages");
+    const stamped = typeof entry.stamp === "number";
     const bubble = el(
       "li",
-      { class: `bubble ${entry.from}`, dataset: { from: entry.from } },
+      { class: `bubble ${entry.from}`, dataset: stamped ? { from: entry.from, stamp: String(entry.stamp) } : { from: entry.from } },
       el("span", { class: "who" }, entry.from === "customer" ? words.you : words.bot, " · ", el("time", { datetime: entry.time }, clockTime(entry.time))),
       entry.text ? el("p", { class: "text", dir: "auto" }, entry.text) : null,
       entry.image ? el("img", { src: entry.image, alt: "" }) : null,
@@ -225,9 +229,21 @@ class WebChat {
         ),
       );
     }
-    list.append(bubble);
+    const items = list.children;
+    const later = laterThan(entry.stamp, (index) => Number(items[index].dataset.stamp), items.length);
+    list.insertBefore(bubble, items[later] || null);
     if (scroll) list.scrollTop = list.scrollHeight;
   }
+}
+
+// The index of the first of `count` shown messages with a timestamp later than `stamp` (`stampAt` gives each one's,
+// NaN or undefined when it has none), or `count` when there is none or `stamp` is not a number: where it is shown.
+function laterThan(stamp, stampAt, count) {
+  if (typeof stamp !== "number") return count;
+  for (let index = 0; index < count; index += 1) {
+    if (stampAt(index) > stamp) return index;
+  }
+  return count;
 }
 
 async function start() {
