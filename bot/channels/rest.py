@@ -23,6 +23,7 @@ from typing import Any
 import rasa.utils.endpoints
 from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
 from rasa.core.channels.rest import RestInput
+from rasa.core.lock_store import LockError
 from sanic import Blueprint, response
 from sanic.exceptions import SanicException
 from sanic.request import Request
@@ -98,6 +99,10 @@ class RestMailboxInput(RestInput):
                         text, collector, sender, input_channel=self.name(), message_id=message_id, metadata=metadata
                     )
                 )
+            except LockError:
+                # Nothing of the message was handled yet: a 503 makes the client send it again instead of losing it.
+                logger.warning("a REST message met a conversation lock it could not get; answered 503")
+                return error(503, "the conversation is busy; send the message again", retry_after=1)
             except CancelledError:
                 logger.error("a REST message timed out")
             except Exception:
