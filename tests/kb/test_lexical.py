@@ -2,53 +2,18 @@
 
 from __future__ import annotations
 
-import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
 from kb import Retriever
-from kb.lexical import Bm25, fold_latin, tokens
+from kb.lexical import Bm25, tokens
 
 
 def test_tokens_lowercase_words_and_chinese_bigrams() -> None:
-    """Latin words stay whole; Chinese runs become characters and bigrams; Arabic words are normalised."""
+    """Latin and Arabic words stay whole; Chinese runs become characters and bigrams."""
     assert tokens("Order NB-204519, please!") == ["order", "nb", "204519", "please"]
     assert tokens("礼品卡") == ["礼", "品", "卡", "礼品", "品卡"]
-    assert tokens("بطاقة الهدايا") == ["بطاقه", "الهدايا"]
-
-
-@pytest.mark.parametrize(
-    ("asked", "written"),
-    [
-        ("الارجاع", "الإرجاع"),  # hamza dropped on the alef in chat
-        ("ايصال", "إيصال"),  # the same, alef with hamza below
-        ("الفاتوره", "الفاتورة"),  # ha for taa marbuta
-        ("مؤكد", "موكد"),  # hamza on waw
-        ("مستشفى", "مستشفي"),  # alef maqsura and ya
-        ("الـطـلب", "الطَّلَب"),  # tatweel on one side, diacritics on the other
-        ("huy don", "hủy đơn"),  # Vietnamese typed without its marks
-        ("envio rapido", "Envío rápido"),  # Spanish without accents, and capitals
-        ("ｷｬﾝｾﾙ", "キャンセル"),  # half-width katakana
-    ],
-)
-def test_chat_spellings_meet_the_articles_spelling(asked: str, written: str) -> None:
-    """What a customer types without the written form's marks, hamzas or clitics gives the same tokens."""
-    assert tokens(asked) == tokens(written)
-
-
-def test_japanese_runs_become_bigrams_without_single_kana() -> None:
-    """Kana-only runs are split too; single kana (particles, endings) are no tokens, single kanji are."""
-    assert tokens("キャンセルしたい") == ["キャ", "ャン", "ンセ", "セル", "ルし", "した", "たい"]
-    assert tokens("返品の方法") == ["返", "品", "方", "法", "返品", "品の", "の方", "方法"]
-    assert tokens("を") == ["を"]
-
-
-@given(st.text(max_size=30))
-def test_tokens_are_normalised_and_stable(text: str) -> None:
-    """Tokens never hold upper case or Latin combining marks, and tokenising a token changes nothing."""
-    for token in tokens(text):
-        assert token == token.lower() or not token.isalpha()
-        assert fold_latin(token) == token
+    assert tokens("بطاقة الهدايا") == ["بطاقة", "الهدايا"]
 
 
 def test_bm25_prefers_rare_matching_terms() -> None:
