@@ -226,7 +226,7 @@ class RestCustomer(Customer):
 
 def shown_position(screen: Sequence[tuple[float | None, str]], stamp: float) -> int:
     """Where the web chat page shows a bot message with timestamp `stamp` among the `(timestamp, text)` it shows:
-    before the first one with a later timestamp, else last (the rule of `onBotMessage` in handoff/web/chat/chat.js)."""
+    before the first one with a later timestamp, else last (the rule of `laterThan` in handoff/web/chat/chat.js)."""
     for index, (shown, _) in enumerate(screen):
         if shown is not None and shown > stamp:
             return index

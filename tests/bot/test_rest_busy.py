@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import socket
 import threading
 import urllib.error
 import urllib.request
@@ -21,12 +20,7 @@ from sanic import Sanic
 from bot.channels.rest import RestMailboxInput
 from bot.security.edge import Edge
 from bot.security.settings import EdgeSettings
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
+from scripts.ports import free_port
 
 
 def _post(url: str, body: dict[str, Any]) -> tuple[int, dict[str, str], Any]:
@@ -58,7 +52,7 @@ def webhook() -> Iterator[str]:
     channel.edge = Edge(EdgeSettings(mode="demo", session_secret="s" * 32))
     app = Sanic(f"rest_busy_{uuid.uuid4().hex}")
     app.blueprint(channel.blueprint(_on_new_message), url_prefix="/webhooks/rest")
-    port = _free_port()
+    port = free_port()
     loop = asyncio.new_event_loop()
     started = threading.Event()
 
